@@ -1,0 +1,88 @@
+"""Who calls, when, and what each caller brings: drawn for a whole replication before it runs.
+
+Arrival times are a (piecewise constant) Poisson process drawn segment by segment with numpy. Each
+contact's handle time and patience come from its type's own streams, in arrival order, so a scenario
+that only changes staffing or policies sees exactly the same customers.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config import Arrivals, ContactType, ModelConfig, WEEK_S
+from .streams import Stream, generator
+
+
+@dataclass(frozen=True)
+class Demand:
+    """Contacts of all types merged in arrival order (columns, one entry per contact)."""
+
+    arrival_s: np.ndarray
+    contact_type: np.ndarray  # index into ModelConfig.contacts
+    handle_s: np.ndarray
+    patience_s: np.ndarray  # inf where the type has no patience
+
+    def __len__(self) -> int:
+        return len(self.arrival_s)
+
+
+def draw_demand(model: ModelConfig, seed: int, replication: int) -> Demand:
+    """All first attempts of one replication (retrials are drawn as they happen)."""
+    parts = [_draw_type(model, index, contact, seed, replication) for index, contact in enumerate(model.contacts)]
+    arrival = np.concatenate([p[0] for p in parts])
+    order = np.argsort(arrival, kind="stable")
+    column = lambda k: np.concatenate([p[k] for p in parts])[order]
+    return Demand(arrival[order], column(1).astype(np.int16), column(2), column(3))
+
+
+def _draw_type(model: ModelConfig, index: int, contact: ContactType, seed: int, replication: int):
+    calendar = model.calendar
+    times = arrival_times(contact.arrivals, calendar.end_s, calendar.week_offset_s,
+                          generator(seed, replication, Stream.ARRIVALS, contact.name),
+                          generator(seed, replication, Stream.DAILY_VOLUME, contact.name))
+    count = len(times)
+    handle = contact.handle_time.sample(generator(seed, replication, Stream.HANDLE_TIME, contact.name), count)
+    if contact.patience is None:
+        patience = np.full(count, math.inf)
+    else:
+        patience = contact.patience.sample(generator(seed, replication, Stream.PATIENCE, contact.name), count)
+    return times, np.full(count, index), handle, patience
+
+
+def arrival_times(arrivals: Arrivals, end_s: float, week_offset_s: float,
+                  rng: np.random.Generator, daily_rng: np.random.Generator) -> np.ndarray:
+    """Sorted Poisson arrival times in [0, end_s) for a constant or weekly-profile rate."""
+    starts, lengths, rates = _segments(arrivals, end_s, week_offset_s)
+    if arrivals.day_to_day_cv > 0:
+        rates = rates * _daily_volume_factors(starts, week_offset_s, arrivals.day_to_day_cv, daily_rng)
+    counts = rng.poisson(rates * lengths)
+    offsets = rng.random(int(counts.sum()))
+    times = np.repeat(starts, counts) + offsets * np.repeat(lengths, counts)
+    times.sort()
+    return times
+
+
+def _segments(arrivals: Arrivals, end_s: float, week_offset_s: float):
+    """Constant-rate pieces of [0, end_s): starts, lengths and rates per second."""
+    if arrivals.weekly_per_s is None:
+        day = 86400.0  # day-long pieces so day-to-day variation has somewhere to act
+        starts = np.arange(0.0, end_s, day)
+        return starts, np.minimum(day, end_s - starts), np.full(len(starts), arrivals.rate_per_s)
+    slot = arrivals.slot_s
+    first = math.floor(week_offset_s / slot) * slot - week_offset_s  # slot boundary at or before time 0
+    edges = np.arange(first, end_s, slot)
+    starts = np.maximum(edges, 0.0)
+    ends = np.minimum(edges + slot, end_s)
+    week_position = ((edges + week_offset_s) % WEEK_S) // slot
+    rates = arrivals.weekly_per_s.reshape(-1)[week_position.astype(int)]
+    return starts, ends - starts, rates
+
+
+def _daily_volume_factors(starts, week_offset_s, cv, rng):
+    """Gamma(mean 1, cv) factor per calendar day: volume varies more than Poisson from day to day."""
+    day_of = ((starts + week_offset_s) // 86400.0).astype(int)
+    shape = 1.0 / (cv * cv)
+    factors = rng.gamma(shape, 1.0 / shape, day_of.max() - day_of.min() + 1)
+    return factors[day_of - day_of.min()]

@@ -1,0 +1,316 @@
+"""Duration distributions (handle time, patience, delays), always sampled with a generator passed in.
+
+Each one knows its mean and cv (so resolved configs and reports can show them) and turns back into
+the spec a scenario file uses (`to_spec`). Values are seconds. `from_spec` takes the scenario form:
+`{dist: lognormal, mean: 4min, cv: 1.1}`; durations may carry units.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import special
+
+from . import units
+
+
+class Distribution:
+    """Base: `sample(rng, size)` returns a float array of seconds."""
+
+    name = ""
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        raise NotImplementedError
+
+    @property
+    def mean(self) -> float:
+        raise NotImplementedError
+
+    @property
+    def variance(self) -> float:
+        raise NotImplementedError
+
+    @property
+    def cv(self) -> float:
+        return math.sqrt(self.variance) / self.mean if self.mean > 0 else 0.0
+
+    def to_spec(self) -> dict:
+        raise NotImplementedError
+
+    def scaled(self, factor: float) -> "Distribution":
+        """The same shape with every value multiplied by `factor` (automation, slower leaks)."""
+        return Scaled(self, factor) if factor != 1 else self
+
+
+@dataclass(frozen=True)
+class Exponential(Distribution):
+    mean_s: float
+    name = "exponential"
+
+    def sample(self, rng, size):
+        return rng.exponential(self.mean_s, size)
+
+    mean = property(lambda self: self.mean_s)
+    variance = property(lambda self: self.mean_s ** 2)
+
+    def to_spec(self):
+        return {"dist": self.name, "mean": self.mean_s}
+
+
+@dataclass(frozen=True)
+class Lognormal(Distribution):
+    mu: float
+    sigma: float
+    name = "lognormal"
+
+    @classmethod
+    def from_mean_cv(cls, mean: float, cv: float) -> "Lognormal":
+        sigma2 = math.log1p(cv * cv)
+        return cls(math.log(mean) - sigma2 / 2, math.sqrt(sigma2))
+
+    def sample(self, rng, size):
+        return rng.lognormal(self.mu, self.sigma, size)
+
+    mean = property(lambda self: math.exp(self.mu + self.sigma ** 2 / 2))
+    variance = property(lambda self: math.expm1(self.sigma ** 2) * self.mean ** 2)
+
+    def to_spec(self):
+        return {"dist": self.name, "mu": self.mu, "sigma": self.sigma}
+
+
+@dataclass(frozen=True)
+class Gamma(Distribution):
+    shape: float
+    scale: float
+    name = "gamma"
+
+    @classmethod
+    def from_mean_cv(cls, mean: float, cv: float) -> "Gamma":
+        shape = 1.0 / (cv * cv)
+        return cls(shape, mean / shape)
+
+    def sample(self, rng, size):
+        return rng.gamma(self.shape, self.scale, size)
+
+    mean = property(lambda self: self.shape * self.scale)
+    variance = property(lambda self: self.shape * self.scale ** 2)
+
+    def to_spec(self):
+        return {"dist": self.name, "mean": self.mean, "cv": self.cv}
+
+
+@dataclass(frozen=True)
+class Erlang(Gamma):
+    name = "erlang"
+
+    def to_spec(self):
+        return {"dist": self.name, "k": int(self.shape), "mean": self.mean}
+
+
+@dataclass(frozen=True)
+class Weibull(Distribution):
+    shape: float
+    scale: float
+    name = "weibull"
+
+    def sample(self, rng, size):
+        return self.scale * rng.weibull(self.shape, size)
+
+    mean = property(lambda self: self.scale * special.gamma(1 + 1 / self.shape))
+    variance = property(lambda self: self.scale ** 2 * special.gamma(1 + 2 / self.shape) - self.mean ** 2)
+
+    def to_spec(self):
+        return {"dist": self.name, "shape": self.shape, "scale": self.scale}
+
+
+@dataclass(frozen=True)
+class Constant(Distribution):
+    value: float
+    name = "constant"
+
+    def sample(self, rng, size):
+        return np.full(size, self.value)
+
+    mean = property(lambda self: self.value)
+    variance = property(lambda self: 0.0)
+
+    def to_spec(self):
+        return {"dist": self.name, "value": self.value}
+
+
+@dataclass(frozen=True)
+class Uniform(Distribution):
+    low: float
+    high: float
+    name = "uniform"
+
+    def sample(self, rng, size):
+        return rng.uniform(self.low, self.high, size)
+
+    mean = property(lambda self: (self.low + self.high) / 2)
+    variance = property(lambda self: (self.high - self.low) ** 2 / 12)
+
+    def to_spec(self):
+        return {"dist": self.name, "low": self.low, "high": self.high}
+
+
+@dataclass(frozen=True)
+class Empirical(Distribution):
+    """Resamples observed values with replacement (the history's own shape, spikes included)."""
+
+    values: tuple
+    name = "empirical"
+
+    def sample(self, rng, size):
+        return np.asarray(self.values, dtype=float)[rng.integers(0, len(self.values), size)]
+
+    mean = property(lambda self: float(np.mean(self.values)))
+    variance = property(lambda self: float(np.var(self.values)))
+
+    def to_spec(self):
+        return {"dist": self.name, "values": [float(v) for v in self.values]}
+
+
+@dataclass(frozen=True)
+class Mixture(Distribution):
+    """A weighted mix, e.g. a spike of very short calls beside the ordinary ones."""
+
+    components: tuple
+    weights: tuple
+    name = "mixture"
+
+    def sample(self, rng, size):
+        which = rng.choice(len(self.components), size=size, p=np.asarray(self.weights))
+        draws = np.empty(size)
+        for index, component in enumerate(self.components):
+            chosen = which == index
+            draws[chosen] = component.sample(rng, int(chosen.sum()))
+        return draws
+
+    mean = property(lambda self: sum(w * c.mean for w, c in zip(self.weights, self.components)))
+
+    @property
+    def variance(self):
+        second = sum(w * (c.variance + c.mean ** 2) for w, c in zip(self.weights, self.components))
+        return second - self.mean ** 2
+
+    def to_spec(self):
+        return {"dist": self.name, "weights": list(self.weights),
+                "components": [c.to_spec() for c in self.components]}
+
+
+@dataclass(frozen=True)
+class Scaled(Distribution):
+    base: Distribution
+    factor: float
+    name = "scaled"
+
+    def sample(self, rng, size):
+        return self.base.sample(rng, size) * self.factor
+
+    mean = property(lambda self: self.base.mean * self.factor)
+    variance = property(lambda self: self.base.variance * self.factor ** 2)
+
+    def to_spec(self):
+        return {"dist": self.name, "factor": self.factor, "of": self.base.to_spec()}
+
+
+def describe(dist: Distribution) -> dict:
+    """The spec plus its mean and cv, as reported in resolved configs."""
+    return {**dist.to_spec(), "reported_mean_s": round(dist.mean, 6), "reported_cv": round(dist.cv, 6)}
+
+
+_PARAMETERS = {
+    "exponential": {"mean"},
+    "lognormal": {"mean", "cv", "mu", "sigma"},
+    "gamma": {"mean", "cv"},
+    "erlang": {"k", "mean"},
+    "weibull": {"shape", "scale"},
+    "constant": {"value"},
+    "uniform": {"low", "high"},
+    "empirical": {"values"},
+    "mixture": {"components", "weights"},
+    "scaled": {"factor", "of"},
+}
+REPORTED_KEYS = {"reported_mean_s", "reported_cv"}
+
+
+def known_parameters(kind: str) -> set[str]:
+    """Keys a spec of this kind may hold (besides `dist`)."""
+    if kind not in _PARAMETERS:
+        raise ValueError(f"unknown distribution {kind!r}; use one of {', '.join(_PARAMETERS)}")
+    return _PARAMETERS[kind] | REPORTED_KEYS
+
+
+def from_spec(spec: dict) -> Distribution:
+    """Build a distribution from its scenario form; raises ValueError naming the bad parameter."""
+    if not isinstance(spec, dict) or "dist" not in spec:
+        raise ValueError("a distribution is a mapping with a `dist` key, e.g. {dist: exponential, mean: 5min}")
+    kind = str(spec["dist"]).lower()
+    unknown = set(spec) - {"dist"} - known_parameters(kind)
+    if unknown:
+        raise ValueError(f"{kind} takes {sorted(_PARAMETERS[kind])}, not {sorted(unknown)}")
+    return _BUILDERS[kind](spec)
+
+
+def _need(spec: dict, key: str):
+    if key not in spec:
+        raise ValueError(f"{spec['dist']} needs `{key}`")
+    return spec[key]
+
+
+def _positive(value, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or math.isinf(value):
+        raise ValueError(f"{what} must be a positive number, got {value!r}")
+    return float(value)
+
+
+def _lognormal(spec):
+    if "mu" in spec or "sigma" in spec:
+        return Lognormal(float(_need(spec, "mu")), _positive(_need(spec, "sigma"), "sigma"))
+    return Lognormal.from_mean_cv(units.duration(_need(spec, "mean")), _positive(_need(spec, "cv"), "cv"))
+
+
+def _erlang(spec):
+    k = _need(spec, "k")
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ValueError(f"erlang k must be a whole number ≥ 1, got {k!r}")
+    return Erlang(float(k), units.duration(_need(spec, "mean")) / k)
+
+
+def _uniform(spec):
+    low = units.duration(_need(spec, "low"), allow_zero=True)
+    high = units.duration(_need(spec, "high"))
+    if high <= low:
+        raise ValueError(f"uniform needs high > low, got low={spec['low']!r}, high={spec['high']!r}")
+    return Uniform(low, high)
+
+
+def _empirical(spec):
+    values = _need(spec, "values")
+    if not isinstance(values, (list, tuple)) or not values:
+        raise ValueError("empirical `values` must be a non-empty list of durations")
+    return Empirical(tuple(units.duration(v, allow_zero=True) for v in values))
+
+
+def _mixture(spec):
+    components = [from_spec(c) for c in _need(spec, "components")]
+    weights = [float(w) for w in _need(spec, "weights")]
+    if len(weights) != len(components) or any(w < 0 for w in weights) or abs(sum(weights) - 1) > 1e-6:
+        raise ValueError("mixture needs one non-negative weight per component, summing to 1")
+    return Mixture(tuple(components), tuple(weights))
+
+
+_BUILDERS = {
+    "exponential": lambda s: Exponential(units.duration(_need(s, "mean"))),
+    "lognormal": _lognormal,
+    "gamma": lambda s: Gamma.from_mean_cv(units.duration(_need(s, "mean")), _positive(_need(s, "cv"), "cv")),
+    "erlang": _erlang,
+    "weibull": lambda s: Weibull(_positive(_need(s, "shape"), "shape"), units.duration(_need(s, "scale"))),
+    "constant": lambda s: Constant(units.duration(_need(s, "value"))),
+    "uniform": _uniform,
+    "empirical": _empirical,
+    "mixture": _mixture,
+    "scaled": lambda s: Scaled(from_spec(_need(s, "of")), _positive(_need(s, "factor"), "factor")),
+}

@@ -1,0 +1,89 @@
+"""Who is rostered when: shift instances per agent, absences (shrinkage) and breaks, for one replication.
+
+A pure function of the config and the absence stream, computed before the run, so KPIs can count paid
+hours from it and the engine only walks a sorted list of rare events.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config import AgentGroup, ModelConfig
+from .streams import Stream, generator
+
+# Event kinds, in the order they apply at the same instant: a shift ending before the next one starts.
+SHIFT_END, SHIFT_START, BREAK = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Roster:
+    agent_group: np.ndarray  # group index of each agent
+    agent_concurrency: np.ndarray
+    shift_agent: np.ndarray  # one entry per shift instance
+    shift_start_s: np.ndarray
+    shift_end_s: np.ndarray
+    shift_absent: np.ndarray  # bool: the agent is off that day (shrinkage) but still paid
+    break_agent: np.ndarray
+    break_start_s: np.ndarray
+    break_length_s: np.ndarray
+
+    @property
+    def agents(self) -> int:
+        return len(self.agent_group)
+
+    def events(self) -> list[tuple[float, int, int, float]]:
+        """(time, kind, agent, break length) in the order the engine applies them."""
+        present = ~self.shift_absent
+        rows = [(t, SHIFT_START, a, 0.0) for t, a in zip(self.shift_start_s[present], self.shift_agent[present])]
+        rows += [(t, SHIFT_END, a, 0.0) for t, a in zip(self.shift_end_s[present], self.shift_agent[present])]
+        rows += list(zip(self.break_start_s, [BREAK] * len(self.break_agent), self.break_agent, self.break_length_s))
+        rows = [(float(t), int(k), int(a), float(length)) for t, k, a, length in rows]
+        rows.sort()
+        return rows
+
+
+def build_roster(model: ModelConfig, seed: int, replication: int) -> Roster:
+    """Every shift instance overlapping [0, end) of every group, with absences and breaks."""
+    columns = {name: [] for name in ("group", "concurrency", "agent", "start", "end", "absent", "b_agent", "b_start", "b_len")}
+    first_agent = 0
+    for group_index, group in enumerate(model.groups):
+        rng = generator(seed, replication, Stream.ABSENCE, group.name)
+        first_agent = _add_group(columns, model, group_index, group, first_agent, rng)
+    as_array = lambda key, dtype: np.asarray(columns[key], dtype=dtype)
+    return Roster(as_array("group", np.int32), as_array("concurrency", np.int32), as_array("agent", np.int32),
+                  as_array("start", float), as_array("end", float), as_array("absent", bool),
+                  as_array("b_agent", np.int32), as_array("b_start", float), as_array("b_len", float))
+
+
+def _add_group(columns, model: ModelConfig, group_index: int, group: AgentGroup, first_agent: int, rng) -> int:
+    calendar = model.calendar
+    midnight_0 = -(calendar.week_offset_s % 86400.0)  # sim time of the first day's midnight
+    weekday_0 = calendar.start.weekday()
+    for shift in group.shifts:
+        agents = range(first_agent, first_agent + shift.agents)
+        columns["group"] += [group_index] * shift.agents
+        columns["concurrency"] += [group.concurrency] * shift.agents
+        for day in range(-1, math.ceil(calendar.end_s / 86400.0) + 1):
+            start = midnight_0 + day * 86400.0 + shift.start_s
+            if (weekday_0 + day) % 7 not in shift.days or start + shift.length_s <= 0 or start >= calendar.end_s:
+                continue
+            absent = rng.random(shift.agents) < group.shrinkage
+            for agent, away in zip(agents, absent):
+                _add_instance(columns, agent, start, shift, bool(away))
+        first_agent += shift.agents
+    return first_agent
+
+
+def _add_instance(columns, agent: int, start: float, shift, absent: bool) -> None:
+    columns["agent"].append(agent)
+    columns["start"].append(start)
+    columns["end"].append(start + shift.length_s)
+    columns["absent"].append(absent)
+    if absent:
+        return
+    for pause in shift.breaks:
+        columns["b_agent"].append(agent)
+        columns["b_start"].append(start + pause.after_s)
+        columns["b_len"].append(pause.length_s)
