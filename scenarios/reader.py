@@ -1,0 +1,103 @@
+"""Reading one section of a scenario: take each known key, parse it, and refuse anything unknown.
+
+Every parse error is re-raised as a ScenarioError with the key's path, file and line; a leftover key
+gets the nearest valid key as a suggestion ("did you mean `handle_time`?").
+"""
+from __future__ import annotations
+
+import difflib
+
+from .yamlfile import LocatedDict, ScenarioError
+
+MISSING = object()
+
+# Keys of the scenario format that this version reads but cannot simulate yet: refused, never ignored.
+NOT_YET = {
+    "demand.profile": "calibrated profiles arrive with the `calibrate` command",
+    "resolution": "escalation to another group is not modelled yet",
+    "repeat": "repeat contacts are not modelled yet",
+    "business_hours": "business-hours SLA clocks are not modelled yet",
+    "overflow": "overflow to another group is not modelled yet",
+    "callback": "callback (virtual hold) is not modelled yet",
+    "self_service": "self-service deflection is not modelled yet",
+}
+
+
+class Section:
+    """A mapping being read; `done()` refuses keys nobody took."""
+
+    def __init__(self, data, path: str, context: "Section | None" = None):
+        if not isinstance(data, dict):
+            where = getattr(context, "data", None)
+            raise _error(f"expected a mapping of keys here, got {data!r}", path, where)
+        self.data, self.path, self.taken = data, path, set()
+
+    def has(self, key: str) -> bool:
+        return key in self.data
+
+    def take(self, key: str, parse=None, default=MISSING):
+        """The parsed value of `key`, the default if absent, or an error if required and absent."""
+        self.taken.add(key)
+        if key not in self.data:
+            if default is MISSING:
+                raise _error(f"`{key}` is required here", self.path, self.data)
+            return default
+        value = self.data[key]
+        if parse is None:
+            return value
+        try:
+            return parse(value)
+        except ScenarioError:
+            raise
+        except (ValueError, TypeError) as problem:
+            raise self.error(str(problem), key) from None
+
+    def section(self, key: str, default=MISSING) -> "Section":
+        value = self.take(key, default=LocatedDict() if default is not MISSING else MISSING)
+        return Section(value, self.child_path(key), self)
+
+    def child_path(self, key) -> str:
+        return f"{self.path}.{key}" if self.path else str(key)
+
+    def error(self, message: str, key: str | None = None) -> ScenarioError:
+        if key is None:
+            return _error(message, self.path, self.data)
+        file, line = getattr(self.data, "key_where", {}).get(key, getattr(self.data, "where", ("", 0)))
+        return ScenarioError(message, file or None, line or None, self.child_path(key))
+
+    def done(self, known_elsewhere: tuple = ()) -> None:
+        """Refuse unknown keys with a suggestion, and known-but-unsupported ones with the reason."""
+        for key in self.data:
+            if key in self.taken or key in known_elsewhere:
+                continue
+            full = self.child_path(key)
+            reason = NOT_YET.get(full) or NOT_YET.get(str(key))
+            if reason:
+                raise self.error(f"`{key}` is part of the scenario format, but {reason} in this version; "
+                                 f"remove it to run", key)
+            raise self.error(_unknown_key_message(str(key), sorted(self.taken | set(known_elsewhere))), key)
+
+
+def _unknown_key_message(key: str, valid: list[str]) -> str:
+    close = difflib.get_close_matches(key, valid, n=1, cutoff=0.5)
+    hint = f"did you mean `{close[0]}`?" if close else f"valid keys here: {', '.join(valid)}"
+    return f"unknown key `{key}`; {hint}"
+
+
+def _error(message: str, path: str, data) -> ScenarioError:
+    file, line = getattr(data, "where", ("", 0)) if data is not None else ("", 0)
+    return ScenarioError(message, file or None, line or None, path)
+
+
+def items_of(section: Section, key: str, default=MISSING) -> list[tuple[str, Section]]:
+    """A list of named mappings (contacts, groups) as (name, Section) pairs."""
+    items = section.take(key, default=default)
+    if not isinstance(items, list):
+        raise section.error("expected a list of items, each with a `name`", key)
+    pairs = []
+    for index, item in enumerate(items):
+        name = item.get("name") if isinstance(item, dict) else None
+        path = section.child_path(f"{key}.{name if name is not None else index}")
+        reader = Section(item, path, section)
+        pairs.append((str(reader.take("name", str)), reader))
+    return pairs

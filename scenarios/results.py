@@ -1,0 +1,99 @@
+"""The results directory: CSVs with the contract's columns, and the resolved config for the record."""
+from __future__ import annotations
+
+import subprocess
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from simulator.distributions import describe
+from simulator.units import format_duration
+
+from .runner import Results
+from .scenario import Scenario
+
+HEADLINE = ["offered", "answered", "abandon_rate", "service_level", "asa_s", "aht_s", "occupancy", "cost"]
+
+
+def write_resolved_config(scenario: Scenario, out: Path, replications: int, seed: int) -> Path:
+    """Written before the run starts, so even a failed run leaves a record of what was asked."""
+    out.mkdir(parents=True, exist_ok=True)
+    document = _plain(scenario.document)
+    document.pop("provenance", None)
+    document["experiment"] = {**document.get("experiment", {}), "replications": replications, "seed": seed}
+    document["provenance"] = provenance(scenario.source)
+    document["resolved"] = resolved_distributions(scenario)
+    path = out / "config.resolved.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def write_results(results: Results, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    results.summary.to_csv(out / "summary.csv", index=False)
+    results.replications.to_csv(out / "replications.csv", index=False)
+    results.intervals.to_csv(out / "intervals.csv", index=False)
+
+
+def provenance(source: str) -> dict:
+    return {"source": str(source), "package_version": _version(), "git_revision": _git_revision(),
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+
+
+def resolved_distributions(scenario: Scenario) -> dict:
+    """Each contact type's distributions with their mean and cv, as the format promises."""
+    resolved = {}
+    for contact in scenario.model.contacts:
+        entry = {"handle_time": describe(contact.handle_time),
+                 "mean_arrivals_per_hour": round(contact.arrivals.mean_rate_per_s() * 3600, 6)}
+        if contact.patience is not None:
+            entry["patience"] = describe(contact.patience)
+        resolved[contact.name] = entry
+    return {"contacts": resolved, "horizon": format_duration(scenario.model.calendar.horizon_s)}
+
+
+def headline_table(summary, columns=HEADLINE) -> str:
+    """The summary as a terminal table: mean ± 95 % half-width for the headline KPIs."""
+    header = ["contact_type"] + columns
+    rows = [[str(row["contact_type"])] + [_cell(row, kpi) for kpi in columns] for _, row in summary.iterrows()]
+    widths = [max(len(line[i]) for line in [header] + rows) for i in range(len(header))]
+    lines = ["  ".join(text.rjust(width) for text, width in zip(line, widths)) for line in [header] + rows]
+    return "\n".join(lines)
+
+
+def _cell(row, kpi: str) -> str:
+    mean, half = row[kpi], row.get(f"{kpi}_ci95", np.nan)
+    if np.isnan(mean):
+        return "–"
+    digits = 3 if abs(mean) < 10 else 1 if abs(mean) < 1000 else 0
+    text = f"{mean:,.{digits}f}"
+    return text if np.isnan(half) else f"{text} ±{half:,.{digits}f}"
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    return value
+
+
+def _version() -> str:
+    try:
+        return metadata.version("helpdesk-sim")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _git_revision() -> str:
+    try:
+        done = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
+                              cwd=Path(__file__).resolve().parent)
+        return done.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"

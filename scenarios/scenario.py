@@ -1,0 +1,79 @@
+"""A scenario file read into something that runs: the model, the experiment settings, and provenance."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from simulator.config import ConfigError, ModelConfig
+
+from .build import build_calendar, build_contacts, build_groups, build_kpi_settings, build_policies, whole_number
+from .reader import Section
+from .yamlfile import ScenarioError, apply_override, load_with_extends
+
+# Written into resolved configs for the record; accepted and ignored on load so those files re-run.
+RECORD_KEYS = ("provenance", "resolved")
+
+
+@dataclass(frozen=True)
+class Experiment:
+    replications: int = 30
+    seed: int = 20240101
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str
+    model: ModelConfig
+    experiment: Experiment
+    source: str
+    document: dict = field(repr=False)  # the merged file (after extends and --set), for the record
+
+
+def load_scenario(path, overrides: tuple[str, ...] = ()) -> Scenario:
+    """Read, merge `extends`, apply `--set key.path=value` overrides, validate, build."""
+    document = load_with_extends(Path(path))
+    for assignment in overrides:
+        apply_override(document, assignment)
+    return scenario_from_document(document, str(path))
+
+
+def scenario_from_document(document: dict, source: str) -> Scenario:
+    top = Section(document, "")
+    name = top.take("name", str, Path(source).stem)
+    description = top.take("description", str, "")
+    calendar = build_calendar(top.section("calendar", default={}))
+    policies, factors = build_policies(top.section("policies", default={}))
+    contacts = build_contacts(top.section("demand"), calendar, factors)
+    groups = build_groups(top.section("staffing"))
+    kpis = build_kpi_settings(top.section("kpis", default={}))
+    experiment = _experiment(top.section("experiment", default={}))
+    top.done(known_elsewhere=RECORD_KEYS)
+    try:
+        model = ModelConfig(contacts, groups, calendar, policies, kpis, name)
+    except ConfigError as problem:
+        raise _locate(problem, document) from None
+    return Scenario(name, description, model, experiment, source, document)
+
+
+def _experiment(section: Section) -> Experiment:
+    experiment = Experiment(replications=section.take("replications", whole_number(1), 30),
+                            seed=section.take("seed", whole_number(0), 20240101))
+    section.done()
+    return experiment
+
+
+def _locate(problem: ConfigError, document: dict) -> ScenarioError:
+    """Find the file and line of the key a cross-check names (e.g. staffing.groups.l1.skills)."""
+    node, where = document, getattr(document, "where", ("", 0))
+    for part in problem.path.split("."):
+        if isinstance(node, dict) and part in node:
+            where = node.key_where.get(part, where) if hasattr(node, "key_where") else where
+            node = node[part]
+        elif isinstance(node, list):
+            match = [item for item in node if isinstance(item, dict) and str(item.get("name")) == part]
+            if not match:
+                break
+            node = match[0]
+            where = getattr(node, "where", where)
+    return ScenarioError(str(problem), where[0] or None, where[1] or None, problem.path)

@@ -1,0 +1,166 @@
+"""Scenario YAML with every key's file and line kept, `extends` inheritance and `--set` overrides.
+
+Errors must point the planner at the exact line, so mappings and lists are loaded as `Located`
+containers that remember where each entry was written, across files merged by `extends`.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot run as written: what, where (file, line, key path) and how to fix it."""
+
+    def __init__(self, message: str, file: str | None = None, line: int | None = None, path: str = ""):
+        self.message, self.file, self.line, self.path = message, file, line, path
+        where = f"{file}:{line}" if file and line else (file or "")
+        prefix = ": ".join(part for part in (where, f"`{path}`" if path else "") if part)
+        super().__init__(f"{prefix}: {message}" if prefix else message)
+
+
+class LocatedDict(dict):
+    """A mapping that knows the file and line of each key (and of itself)."""
+
+    where: tuple[str, int] = ("", 0)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.key_where: dict = {}
+
+
+class LocatedList(list):
+    where: tuple[str, int] = ("", 0)
+
+
+def _sexagesimal_free_resolvers():
+    """YAML 1.1 reads `08:00` as the number 480; a planner means a clock time, so keep it a string."""
+    resolvers = {}
+    for first, entries in yaml.SafeLoader.yaml_implicit_resolvers.items():
+        resolvers[first] = [(tag, rx) for tag, rx in entries
+                            if not (tag.endswith((":int", ":float")) and rx.match("08:00"))]
+    return resolvers
+
+
+class _Loader(yaml.SafeLoader):
+    yaml_implicit_resolvers = _sexagesimal_free_resolvers()
+    file_name = ""
+
+    def construct_mapping(self, node, deep=False):
+        mapping = LocatedDict()
+        mapping.where = (self.file_name, node.start_mark.line + 1)
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if key in mapping:
+                raise ScenarioError(f"key `{key}` is written twice", self.file_name, key_node.start_mark.line + 1)
+            mapping[key] = self.construct_object(value_node, deep=True)
+            mapping.key_where[key] = (self.file_name, key_node.start_mark.line + 1)
+        return mapping
+
+    def construct_sequence(self, node, deep=False):
+        items = LocatedList(self.construct_object(child, deep=True) for child in node.value)
+        items.where = (self.file_name, node.start_mark.line + 1)
+        return items
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _Loader.construct_sequence)
+
+
+def read_yaml(path: Path):
+    """One YAML file as Located containers; a clear error for a missing file or broken YAML."""
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(f"no such file: {path}")
+    loader = _Loader(path.read_text(encoding="utf-8"))
+    loader.file_name = str(path)
+    try:
+        document = loader.get_single_data()
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        raise ScenarioError(f"not valid YAML: {error.problem}", str(path), mark.line + 1 if mark else None) from None
+    finally:
+        loader.dispose()
+    if not isinstance(document, dict):
+        raise ScenarioError("a scenario file must be a mapping of sections (calendar, demand, staffing, …)", str(path))
+    return document
+
+
+def load_with_extends(path: Path, _chain: tuple = ()) -> LocatedDict:
+    """The file merged over the file it `extends` (recursively; paths relative to the extending file)."""
+    path = Path(path).resolve()
+    if path in _chain:
+        raise ScenarioError(f"`extends` loops back to {path}", str(_chain[-1]))
+    document = read_yaml(path)
+    parent = document.pop("extends", None)
+    if parent is None:
+        return document
+    base = load_with_extends(path.parent / str(parent), _chain + (path,))
+    return deep_merge(base, document)
+
+
+def deep_merge(base, override):
+    """Mappings merge key by key; lists of named items merge by name; anything else is replaced."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        merged = LocatedDict(base)
+        merged.where, merged.key_where = override.where, {**base.key_where, **override.key_where}
+        for key, value in override.items():
+            merged[key] = deep_merge(base[key], value) if key in base else value
+        return merged
+    if _named_items(base) and _named_items(override):
+        by_name = {item["name"]: item for item in base}
+        for item in override:
+            by_name[item["name"]] = deep_merge(by_name[item["name"]], item) if item["name"] in by_name else item
+        merged = LocatedList(by_name.values())
+        merged.where = override.where
+        return merged
+    return override
+
+
+def _named_items(value) -> bool:
+    return isinstance(value, list) and all(isinstance(item, dict) and "name" in item for item in value)
+
+
+def apply_override(document: LocatedDict, assignment: str) -> None:
+    """`key.path=value` (a named list item by its name, others by index); the value is read as YAML."""
+    if "=" not in assignment:
+        raise ScenarioError(f"--set needs key.path=value, got {assignment!r}")
+    key_path, text = assignment.split("=", 1)
+    loader = _Loader(text)
+    loader.file_name = "--set"
+    value = loader.get_single_data()
+    parts = [part for part in re.split(r"\.", key_path.strip()) if part]
+    target = document
+    for depth, part in enumerate(parts[:-1]):
+        target = _step_into(target, part, ".".join(parts[: depth + 1]))
+    last = parts[-1]
+    if isinstance(target, list):
+        target[_list_index(target, last, key_path)] = value
+    else:
+        target[last] = value
+        if isinstance(target, LocatedDict):
+            target.key_where[last] = ("--set " + assignment, 0)
+
+
+def _step_into(container, part: str, so_far: str):
+    if isinstance(container, list):
+        return container[_list_index(container, part, so_far)]
+    if isinstance(container, dict):
+        if part not in container:
+            child = LocatedDict()
+            child.where = ("--set", 0)
+            container[part] = child
+        return container[part]
+    raise ScenarioError(f"--set: `{so_far}` is a value, not a section")
+
+
+def _list_index(items: list, part: str, so_far: str) -> int:
+    for index, item in enumerate(items):
+        if isinstance(item, dict) and str(item.get("name")) == part:
+            return index
+    if part.isdigit() and int(part) < len(items):
+        return int(part)
+    names = [str(item.get("name")) for item in items if isinstance(item, dict) and "name" in item]
+    raise ScenarioError(f"--set: no item `{part}` in `{so_far}` (items: {', '.join(names) or len(items)})")
