@@ -1,9 +1,12 @@
 """The SimPy helpdesk: contacts arrive, wait in line, are answered by a free agent, or give up.
 
 Speed matters (planners run many replications), so the hot path is plain callbacks on SimPy's
-scheduler: one event per arrival, one per handling, and a patience timer only for contacts that wait,
-ignored if they are answered first. Queues and free agents are kept by hand with lazy deletion.
-Rare actors (shifts, breaks) are a SimPy process. Contact lifecycle:
+scheduler: the loop in `run` pops SimPy's own event heap, where hot entries are `(callback, value)`
+tuples (no Event object), and merges in the pre-drawn, sorted arrivals without putting them on the
+heap. One heap entry per handling, and a patience timer only for contacts that wait, ignored if they
+are answered first. Queues and free agents are kept by hand with lazy deletion. Rare actors (shifts,
+breaks) are a SimPy process on the same heap and clock. This reads SimPy's `_queue`, `_now` and `_eid`
+(stable since SimPy 3; pinned below 5 in pyproject). Contact lifecycle:
 arrive → (wait) → answered → handled → resolved | abandoned → (retrial) | still waiting at the end.
 """
 from __future__ import annotations
@@ -11,9 +14,9 @@ from __future__ import annotations
 import math
 from array import array
 from collections import deque
+from heapq import heappop, heappush
 
 import simpy
-from simpy.events import Timeout
 
 from .arrivals import Demand, draw_demand
 from .config import ModelConfig
@@ -22,7 +25,8 @@ from .roster import BREAK, SHIFT_END, SHIFT_START, Roster, build_roster
 from .streams import Stream, generator
 
 WAITING, ANSWERED, ABANDONED = 1, 2, 3
-NAN = math.nan
+NAN, INF = math.nan, math.inf
+NORMAL = 1  # SimPy's priority for ordinary events
 
 
 class Engine:
@@ -81,12 +85,46 @@ class Engine:
 
     # --- run ---------------------------------------------------------------------------------------
     def run(self) -> EventLog:
-        env, end = self.env, self.model.calendar.end_s
-        env.process(self._walk_roster(self.roster.events()))
-        if self.first_attempts:
-            Timeout(env, self.arrival[0], 0).callbacks.append(self._on_scheduled_arrival)
-        env.run(until=end)
+        self.env.process(self._walk_roster(self.roster.events()))
+        self._loop(self.model.calendar.end_s)
         return self._event_log()
+
+    def _loop(self, end: float) -> None:
+        """SimPy's event loop, with the sorted first arrivals merged in from their array."""
+        env, queue, arrivals, count = self.env, self.env._queue, self.arrival, self.first_attempts
+        arrive, following = self._arrive, 0
+        next_arrival = arrivals[0] if count else INF
+        while True:
+            head = queue[0][0] if queue else INF
+            if next_arrival < head:
+                if next_arrival >= end:
+                    break
+                env._now = next_arrival
+                arrive(following)
+                following += 1
+                next_arrival = arrivals[following] if following < count else INF
+                continue
+            if head >= end:
+                break
+            env._now, _, _, event = heappop(queue)
+            if event.__class__ is tuple:
+                event[0](event[1])
+            else:
+                self._process_simpy_event(event)
+        env._now = end
+
+    @staticmethod
+    def _process_simpy_event(event) -> None:
+        callbacks, event.callbacks = event.callbacks, None
+        for callback in callbacks:
+            callback(event)
+        if not event._ok and not hasattr(event, "_defused"):
+            raise event._value  # a failed process (a bug): surface it as SimPy's own step() would
+
+    def _after(self, delay: float, callback, value) -> None:
+        """Call `callback(value)` `delay` seconds from now (a bare heap entry, no Event object)."""
+        env = self.env
+        heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), (callback, value)))
 
     def _event_log(self) -> EventLog:
         calendar = self.model.calendar
@@ -97,17 +135,6 @@ class Engine:
             as_numpy(self.avail_change, "i1"), self.roster, calendar.warmup_s, calendar.end_s)
 
     # --- contacts (hot path) -----------------------------------------------------------------------
-    def _on_scheduled_arrival(self, event) -> None:
-        contact = event._value
-        following = contact + 1
-        if following < self.first_attempts:
-            Timeout(self.env, self.arrival[following] - self.arrival[contact], following).callbacks.append(
-                self._on_scheduled_arrival)
-        self._arrive(contact)
-
-    def _on_retrial_arrival(self, event) -> None:
-        self._arrive(event._value)
-
     def _arrive(self, contact: int) -> None:
         agent = self._free_agent_for(self.kind[contact])
         if agent >= 0:
@@ -116,8 +143,8 @@ class Engine:
         self.state[contact] = WAITING
         self.queues[self.kind[contact]].append(contact)
         patience = self.patience[contact]
-        if patience != math.inf:
-            Timeout(self.env, patience, contact).callbacks.append(self._on_patience_end)
+        if patience != INF:
+            self._after(patience, self._on_patience_end, contact)
 
     def _free_agent_for(self, kind: int) -> int:
         """The free agent of the most preferred group; longest idle among equal preference."""
@@ -131,17 +158,18 @@ class Engine:
         return best.popleft()[1] if best is not None else -1
 
     def _answer(self, contact: int, agent: int) -> None:
-        now = self.env.now
+        env = self.env
+        now = env._now
         self.state[contact] = ANSWERED
         self.answered[contact] = now
         self.agent_of[contact] = agent
-        handle = self.handle[contact]
-        self.ended[contact] = now + handle
+        ended = now + self.handle[contact]
+        self.ended[contact] = ended
         self.busy[agent] += 1
-        Timeout(self.env, handle, contact).callbacks.append(self._on_handled)
+        heappush(env._queue, (ended, NORMAL, next(env._eid), (self._on_handled, contact)))
 
-    def _on_handled(self, event) -> None:
-        agent = self.agent_of[event._value]
+    def _on_handled(self, contact: int) -> None:
+        agent = self.agent_of[contact]
         self.busy[agent] -= 1
         if self.accepting[agent]:
             self._take_next_or_idle(agent)
@@ -168,8 +196,7 @@ class Engine:
                     best, best_key = queue, key
         return best.popleft() if best is not None else -1
 
-    def _on_patience_end(self, event) -> None:
-        contact = event._value
+    def _on_patience_end(self, contact: int) -> None:
         if self.state[contact] != WAITING:
             return  # answered in time: the timer is simply ignored
         self.state[contact] = ABANDONED
@@ -188,7 +215,7 @@ class Engine:
         patience_dist = self.model.contacts[kind].patience
         new = self._add_contact(self.env.now + delay, kind, self.handle[contact],
                                 float(patience_dist.sample(rng, 1)[0]), self.attempt[contact] + 1)
-        Timeout(self.env, delay, new).callbacks.append(self._on_retrial_arrival)
+        self._after(delay, self._arrive, new)
 
     def _add_contact(self, arrival: float, kind: int, handle: float, patience: float, attempt: int) -> int:
         for column, value in ((self.arrival, arrival), (self.kind, kind), (self.handle, handle),
@@ -242,10 +269,9 @@ class Engine:
 
     def _start_break(self, agent: int, length: float) -> None:
         self._set_counted(agent, False)
-        Timeout(self.env, length, agent).callbacks.append(self._on_break_over)
+        self._after(length, self._on_break_over, agent)
 
-    def _on_break_over(self, event) -> None:
-        agent = event._value
+    def _on_break_over(self, agent: int) -> None:
         if self.on_shift[agent] and not self.accepting[agent]:
             self._start_accepting(agent)
 
