@@ -7,7 +7,7 @@ the spec a scenario file uses (`to_spec`). Values are seconds. `from_spec` takes
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import special
