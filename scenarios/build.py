@@ -148,10 +148,14 @@ def _sla(section: Section) -> Sla | None:
 
 def _arrivals(section: Section, calendar: Calendar, scale: float) -> Arrivals:
     cv = section.take("day_to_day_cv", non_negative, 0.0)
-    if section.has("rate") == section.has("weekly"):
-        raise section.error("give exactly one of `rate` (e.g. 120/h) or `weekly` (a weekday × time table)")
+    if sum(section.has(key) for key in ("rate", "weekly", "series")) != 1:
+        raise section.error("give exactly one of `rate` (e.g. 120/h), `weekly` (a weekday × time table) "
+                            "or `series` (rates per interval from the calendar start)")
     if section.has("rate"):
         arrivals = Arrivals(rate_per_s=section.take("rate", units.rate) * scale, day_to_day_cv=cv)
+    elif section.has("series"):
+        rates, slot = per_interval_series(section.section("series"), calendar, "rates", False)
+        arrivals = Arrivals(series_per_s=rates * scale, series_slot_s=slot, day_to_day_cv=cv)
     else:
         table = weekly_table(section.section("weekly"), calendar.interval_s)
         arrivals = Arrivals(weekly_per_s=table * scale, day_to_day_cv=cv)
@@ -159,16 +163,18 @@ def _arrivals(section: Section, calendar: Calendar, scale: float) -> Arrivals:
     return arrivals
 
 
-def weekly_table(section: Section, default_interval_s: float) -> np.ndarray:
-    """7 × slots rates per second from `days: [rates…]` lists or `days: {"HH:MM-HH:MM": rate}` maps."""
+def weekly_table(section: Section, default_interval_s: float, count_values: bool = False) -> np.ndarray:
+    """7 × slots from `days: [values…]` lists or `days: {"HH:MM-HH:MM": value}` maps. Rates (per second,
+    numbers in lists meaning `unit`, default per hour) unless `count_values` (agents: plain numbers)."""
     interval = section.take("interval", units.duration, default_interval_s)
-    per = section.take("unit", units.rate, units.rate("1/h"))
+    per = 1.0 if count_values else section.take("unit", units.rate, units.rate("1/h"))
+    period_value = non_negative if count_values else units.rate
     rows = {key: value for key, value in section.data.items() if key not in ("interval", "unit")}
     minute_slots = any(isinstance(value, dict) for value in rows.values())
     slots = 1440 if minute_slots else _slots_per_day(interval, section)
     table = np.zeros((7, slots))
     given: set[int] = set()
-    for key, value in rows.items():
+    for key in rows:
         try:
             weekdays = units.days(key)
         except ValueError as problem:
@@ -176,7 +182,7 @@ def weekly_table(section: Section, default_interval_s: float) -> np.ndarray:
         if given & set(weekdays):
             raise section.error("a weekday appears under two keys", key)
         given |= set(weekdays)
-        table[list(weekdays)] = section.take(key, lambda v: _day_rates(v, slots, interval, per))
+        table[list(weekdays)] = section.take(key, lambda v: _day_values(v, slots, interval, per, period_value))
     section.done()
     return table
 
@@ -188,46 +194,68 @@ def _slots_per_day(interval: float, section: Section) -> int:
     return int(round(slots))
 
 
-def _day_rates(value, slots: int, interval: float, per: float) -> np.ndarray:
+def _day_values(value, slots: int, interval: float, per: float, period_value) -> np.ndarray:
     if isinstance(value, dict):
-        return _rates_by_period(value)
+        return _values_by_period(value, period_value)
     if not isinstance(value, list) or len(value) * interval != 86400.0:
-        raise ValueError(f"expected {int(86400 / interval)} rates (one per {units.format_duration(interval)}) "
+        raise ValueError(f"expected {int(86400 / interval)} values (one per {units.format_duration(interval)}) "
                          f"covering the day")
-    rates = np.array([non_negative(v) for v in value]) * per
-    return np.repeat(rates, slots // len(value))
+    values = np.array([non_negative(v) for v in value]) * per
+    return np.repeat(values, slots // len(value))
 
 
-def _rates_by_period(periods: dict) -> np.ndarray:
-    """Minute slots from {"08:00-12:00": 120/h}; times outside every period have no arrivals."""
+def _values_by_period(periods: dict, period_value) -> np.ndarray:
+    """Minute slots from {"08:00-12:00": 120/h}; times outside every period get zero."""
     minutes = np.zeros(1440)
-    for span, rate_text in periods.items():
+    for span, value in periods.items():
         start, _, end = str(span).partition("-")
         first = int(units.clock(start) // 60)
         last = int(units.clock(end, allow_24=True) // 60)
         if last <= first:
             raise ValueError(f"period {span!r} must end after it starts (split overnight periods at midnight)")
-        minutes[first:last] = units.rate(rate_text)
+        minutes[first:last] = period_value(value)
     return minutes
 
 
-def build_groups(staffing: Section) -> tuple[AgentGroup, ...]:
-    groups = tuple(_group(name, section) for name, section in items_of(staffing, "groups"))
+def per_interval_series(section: Section, calendar: Calendar, values_key: str, count_values: bool):
+    """Values per slot from time 0: a dated list (`values_key: [...]`, one per `interval` from the
+    calendar start) or a weekly table repeated over the run. Returns (values, slot seconds)."""
+    if section.has(values_key):
+        interval = section.take("interval", units.duration, calendar.interval_s)
+        per = 1.0 if count_values else section.take("unit", units.rate, units.rate("1/h"))
+        values = section.take(values_key, lambda v: np.array([non_negative(x) for x in _list(v)]) * per)
+        section.done()
+        return values, interval
+    table = weekly_table(section, calendar.interval_s, count_values)
+    slot = 86400.0 / table.shape[1]
+    edges = np.arange(0.0, calendar.end_s, slot)
+    position = ((edges + calendar.week_offset_s) % (7 * 86400.0)) // slot
+    return table.reshape(-1)[position.astype(int)], slot
+
+
+def build_groups(staffing: Section, calendar: Calendar) -> tuple[AgentGroup, ...]:
+    groups = tuple(_group(name, section, calendar) for name, section in items_of(staffing, "groups"))
     staffing.done()
     return groups
 
 
-def _group(name: str, section: Section) -> AgentGroup:
+def _group(name: str, section: Section, calendar: Calendar) -> AgentGroup:
     skills = section.take("skills", _skills)
-    shifts = section.take("shifts")
-    if not isinstance(shifts, list) or not shifts:
+    if section.has("shifts") == section.has("agents_per_interval"):
+        raise section.error("give exactly one of `shifts` or `agents_per_interval`")
+    table, slot = None, calendar.interval_s
+    if section.has("agents_per_interval"):
+        table, slot = per_interval_series(section.section("agents_per_interval"), calendar, "agents", True)
+    shifts = section.take("shifts", default=[])
+    if not isinstance(shifts, list) or (table is None and not shifts):
         raise section.error("expected a list of shifts", "shifts")
     group = AgentGroup(name=name, skills=skills,
                        shifts=tuple(_shift(Section(s, section.child_path(f"shifts.{i}"), section))
                                     for i, s in enumerate(shifts)),
                        concurrency=section.take("concurrency", whole_number(1), 1),
                        shrinkage=section.take("shrinkage", units.probability, 0.0),
-                       cost_per_hour=section.take("cost_per_hour", non_negative, 0.0))
+                       cost_per_hour=section.take("cost_per_hour", non_negative, 0.0),
+                       agents_per_slot=None if table is None else np.rint(table).astype(int), slot_s=slot)
     section.done()
     return group
 

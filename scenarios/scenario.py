@@ -45,7 +45,7 @@ def scenario_from_document(document: dict, source: str) -> Scenario:
     calendar = build_calendar(top.section("calendar", default={}))
     policies, factors = build_policies(top.section("policies", default={}))
     contacts = build_contacts(top.section("demand"), calendar, factors)
-    groups = build_groups(top.section("staffing"))
+    groups = build_groups(top.section("staffing"), calendar)
     kpis = build_kpi_settings(top.section("kpis", default={}))
     experiment = _experiment(top.section("experiment", default={}))
     top.done(known_elsewhere=RECORD_KEYS)

@@ -66,6 +66,12 @@ def arrival_times(arrivals: Arrivals, end_s: float, week_offset_s: float,
 
 def _segments(arrivals: Arrivals, end_s: float, week_offset_s: float):
     """Constant-rate pieces of [0, end_s): starts, lengths and rates per second."""
+    if arrivals.series_per_s is not None:
+        starts = np.arange(0.0, end_s, arrivals.series_slot_s)
+        rates = np.zeros(len(starts))
+        known = min(len(starts), len(arrivals.series_per_s))
+        rates[:known] = arrivals.series_per_s[:known]
+        return starts, np.minimum(arrivals.series_slot_s, end_s - starts), rates
     if arrivals.weekly_per_s is None:
         day = 86400.0  # day-long pieces so day-to-day variation has somewhere to act
         starts = np.arange(0.0, end_s, day)

@@ -49,17 +49,22 @@ class Calendar:
 
 @dataclass(frozen=True)
 class Arrivals:
-    """Poisson arrivals: a constant rate, or a weekly table (7 weekdays × slots) of rates."""
+    """Poisson arrivals: a constant rate, a weekly table (7 weekdays × slots) of rates, or a dated
+    series of rates per slot from time 0 (to replay a history's own days; zero after its end)."""
 
     rate_per_s: float | None = None
     weekly_per_s: np.ndarray | None = None  # shape (7, slots per day)
     day_to_day_cv: float = 0.0
+    series_per_s: np.ndarray | None = None
+    series_slot_s: float = 1800.0
 
     @property
     def slot_s(self) -> float:
         return 86400.0 / self.weekly_per_s.shape[1]
 
     def mean_rate_per_s(self) -> float:
+        if self.series_per_s is not None:
+            return float(self.series_per_s.mean())
         return self.rate_per_s if self.weekly_per_s is None else float(self.weekly_per_s.mean())
 
 
@@ -110,16 +115,17 @@ class Shift:
 
 @dataclass(frozen=True)
 class AgentGroup:
+    """Agents with the same skills, rostered by `shifts` or, for replaying a history, by a table of
+    agents on duty per slot from time 0 (`agents_per_slot`, slot length `slot_s`)."""
+
     name: str
     skills: dict  # contact type name → preference (1 = first choice)
-    shifts: tuple[Shift, ...]
+    shifts: tuple[Shift, ...] = ()
     concurrency: int = 1
     shrinkage: float = 0.0
     cost_per_hour: float = 0.0
-
-    @property
-    def headcount(self) -> int:
-        return sum(shift.agents for shift in self.shifts)
+    agents_per_slot: np.ndarray | None = None
+    slot_s: float = 1800.0
 
 
 @dataclass(frozen=True)
@@ -183,6 +189,8 @@ def _check_group(group: AgentGroup, contact_names: set[str]) -> None:
         if skill not in contact_names:
             raise ConfigError(f"group {group.name!r} has a skill for {skill!r}, which is not a contact type "
                               f"(known: {', '.join(sorted(contact_names))})", f"{path}.skills")
+    if not group.shifts and group.agents_per_slot is None:
+        raise ConfigError(f"group {group.name!r} has neither shifts nor agents per interval", path)
     if group.concurrency < 1:
         raise ConfigError("concurrency must be at least 1", f"{path}.concurrency")
     for index, shift in enumerate(group.shifts):

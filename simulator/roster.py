@@ -58,6 +58,8 @@ def build_roster(model: ModelConfig, seed: int, replication: int) -> Roster:
 
 
 def _add_group(columns, model: ModelConfig, group_index: int, group: AgentGroup, first_agent: int, rng) -> int:
+    if group.agents_per_slot is not None:
+        return _add_table_group(columns, model, group_index, group, first_agent, rng)
     calendar = model.calendar
     midnight_0 = -(calendar.week_offset_s % 86400.0)  # sim time of the first day's midnight
     weekday_0 = calendar.start.weekday()
@@ -76,11 +78,32 @@ def _add_group(columns, model: ModelConfig, group_index: int, group: AgentGroup,
     return first_agent
 
 
-def _add_instance(columns, agent: int, start: float, shift, absent: bool) -> None:
+def _add_table_group(columns, model: ModelConfig, group_index: int, group: AgentGroup, first_agent: int,
+                     rng) -> int:
+    """Agent j is on duty in every slot with more than j agents; consecutive slots make one stint."""
+    table = np.asarray(group.agents_per_slot, dtype=int)
+    headcount = int(table.max(initial=0))
+    columns["group"] += [group_index] * headcount
+    columns["concurrency"] += [group.concurrency] * headcount
+    for j in range(headcount):
+        on = np.concatenate(([False], table > j, [False]))
+        changes = np.flatnonzero(on[1:] != on[:-1])
+        for first, after_last in zip(changes[::2], changes[1::2]):
+            start, end = first * group.slot_s, min(after_last * group.slot_s, model.calendar.end_s)
+            if start < model.calendar.end_s:
+                _add_stint(columns, first_agent + j, start, end, bool(rng.random() < group.shrinkage))
+    return first_agent + headcount
+
+
+def _add_stint(columns, agent: int, start: float, end: float, absent: bool) -> None:
     columns["agent"].append(agent)
     columns["start"].append(start)
-    columns["end"].append(start + shift.length_s)
+    columns["end"].append(end)
     columns["absent"].append(absent)
+
+
+def _add_instance(columns, agent: int, start: float, shift, absent: bool) -> None:
+    _add_stint(columns, agent, start, start + shift.length_s, absent)
     if absent:
         return
     for pause in shift.breaks:
