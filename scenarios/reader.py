@@ -40,7 +40,7 @@ class Section:
         self.taken.add(key)
         if key not in self.data:
             if default is MISSING:
-                raise _error(f"`{key}` is required here", self.path, self.data)
+                raise self._missing(key)
             return default
         value = self.data[key]
         if parse is None:
@@ -51,6 +51,13 @@ class Section:
             raise
         except (ValueError, TypeError) as problem:
             raise self.error(str(problem), key) from None
+
+    def _missing(self, key: str) -> ScenarioError:
+        """A required key is absent: if a misspelling of it is present, point at that line instead."""
+        for written in self.data:
+            if written not in self.taken and difflib.get_close_matches(str(written), [key], n=1, cutoff=0.7):
+                return self.error(f"unknown key `{written}`; did you mean `{key}`?", written)
+        return _error(f"`{key}` is required here", self.path, self.data)
 
     def section(self, key: str, default=MISSING) -> "Section":
         value = self.take(key, default=LocatedDict() if default is not MISSING else MISSING)

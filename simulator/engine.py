@@ -269,10 +269,12 @@ class Engine:
 
     def _start_break(self, agent: int, length: float) -> None:
         self._set_counted(agent, False)
-        self._after(length, self._on_break_over, agent)
+        self._after(length, self._on_break_over, (agent, self.epoch[agent]))
 
-    def _on_break_over(self, agent: int) -> None:
-        if self.on_shift[agent] and not self.accepting[agent]:
+    def _on_break_over(self, agent_and_epoch: tuple[int, int]) -> None:
+        """Back to work, unless the shift ended meanwhile (the epoch moved on: this break is history)."""
+        agent, epoch = agent_and_epoch
+        if self.epoch[agent] == epoch and self.on_shift[agent]:
             self._start_accepting(agent)
 
     def _start_accepting(self, agent: int) -> None:

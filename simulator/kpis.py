@@ -143,7 +143,8 @@ def agent_kpis(result: Outcomes, model: ModelConfig) -> dict:
     paid_by_group = _paid_seconds_by_group(log, model)
     paid = float(sum(paid_by_group))
     cost = float(sum(seconds / 3600.0 * group.cost_per_hour for seconds, group in zip(paid_by_group, model.groups)))
-    waiting = StepCount.from_spans(log.arrival_s[result.wait_s >= 0], (log.arrival_s + result.wait_s)[result.wait_s >= 0])
+    waited = result.wait_s > 0  # a contact answered on arrival never stands in line
+    waiting = StepCount.from_spans(log.arrival_s[waited], (log.arrival_s + result.wait_s)[waited])
     return {"occupancy": _ratio(busy, available), "utilization": _ratio(busy, paid),
             "agents_on_shift_mean": available / _window(log), "queue_len_max": waiting.maximum(start, end),
             "agent_hours": paid / 3600.0, "cost": cost,
@@ -151,8 +152,10 @@ def agent_kpis(result: Outcomes, model: ModelConfig) -> dict:
 
 
 def busy_agents(log: EventLog) -> StepCount:
+    """Agents' worth of work in hand: a handling counts 1/concurrency of its agent (1 of 2 chats = half)."""
     handled = ~np.isnan(log.answered_s)
-    return StepCount.from_spans(log.answered_s[handled], log.ended_s[handled])
+    share = 1.0 / log.roster.agent_concurrency[log.agent[handled]]
+    return StepCount.from_spans(log.answered_s[handled], log.ended_s[handled], share)
 
 
 def _paid_seconds_by_group(log: EventLog, model: ModelConfig) -> list[float]:

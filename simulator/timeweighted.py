@@ -19,9 +19,10 @@ class StepCount:
         self._count = np.concatenate(([0.0], np.cumsum(self.changes)))
 
     @classmethod
-    def from_spans(cls, starts: np.ndarray, ends: np.ndarray) -> "StepCount":
-        """One unit of count for each [start, end) span (a handling, a wait, a shift)."""
-        return cls(np.concatenate([starts, ends]), np.concatenate([np.ones(len(starts)), -np.ones(len(ends))]))
+    def from_spans(cls, starts: np.ndarray, ends: np.ndarray, weights=1.0) -> "StepCount":
+        """`weights` (default one unit) of count for each [start, end) span (a handling, a wait, a shift)."""
+        weights = np.broadcast_to(np.asarray(weights, dtype=float), np.shape(starts))
+        return cls(np.concatenate([starts, ends]), np.concatenate([weights, -weights]))
 
     def integral_to(self, edges: np.ndarray) -> np.ndarray:
         """∫ count dt from the beginning of time to each edge."""
