@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
+from pathlib import Path
 
 import numpy as np
 
@@ -24,7 +25,23 @@ def one_of(choices):
 
 
 def distribution(spec):
+    """A distribution spec; `empirical{file}` is read here (one duration per line, relative to the scenario)."""
+    if isinstance(spec, dict) and spec.get("dist") == "empirical" and "file" in spec:
+        spec = {**spec, "values": _values_from_file(spec)}
+        del spec["file"]
     return from_spec(dict(spec) if isinstance(spec, dict) else spec)
+
+
+def _values_from_file(spec) -> list:
+    scenario_file = getattr(spec, "where", ("", 0))[0]
+    path = Path(scenario_file).parent / str(spec["file"]) if scenario_file else Path(str(spec["file"]))
+    if not path.is_file():
+        raise ValueError(f"empirical values file not found: {path}")
+    lines = [line.split("#")[0].strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    values = [units.duration(line, allow_zero=True) for line in lines if line]
+    if not values:
+        raise ValueError(f"empirical values file {path} has no values")
+    return values
 
 
 def whole_number(minimum: int = 0):
@@ -101,9 +118,6 @@ def build_contacts(demand: Section, calendar: Calendar, factors: dict) -> tuple[
     scale = demand.take("scale", _positive, 1.0)
     contacts = tuple(_contact(name, section, calendar, scale, factors.get(name, 1.0))
                      for name, section in items_of(demand, "contacts"))
-    unknown = set(factors) - {c.name for c in contacts}
-    if unknown:
-        raise demand.error(f"automation names unknown contact types {sorted(unknown)}")
     demand.done()
     return contacts
 

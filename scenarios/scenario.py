@@ -43,8 +43,14 @@ def scenario_from_document(document: dict, source: str) -> Scenario:
     name = top.take("name", str, Path(source).stem)
     description = top.take("description", str, "")
     calendar = build_calendar(top.section("calendar", default={}))
-    policies, factors = build_policies(top.section("policies", default={}))
+    policies_section = top.section("policies", default={})
+    policies, factors = build_policies(policies_section)
     contacts = build_contacts(top.section("demand"), calendar, factors)
+    unknown = set(factors) - {contact.name for contact in contacts}
+    if unknown:
+        automation = Section(policies_section.data["automation"], "policies.automation")
+        raise automation.error(f"handle_time_factor names unknown contact types {sorted(unknown)}; known: "
+                               f"{', '.join(c.name for c in contacts)}", "handle_time_factor")
     groups = build_groups(top.section("staffing"), calendar)
     kpis = build_kpi_settings(top.section("kpis", default={}))
     experiment = _experiment(top.section("experiment", default={}))
@@ -72,6 +78,8 @@ def _locate(problem: ConfigError, document: dict) -> ScenarioError:
             node = node[part]
         elif isinstance(node, list):
             match = [item for item in node if isinstance(item, dict) and str(item.get("name")) == part]
+            if not match and part.isdigit() and int(part) < len(node):
+                match = [node[int(part)]]
             if not match:
                 break
             node = match[0]

@@ -35,17 +35,24 @@ class LocatedList(list):
     where: tuple[str, int] = ("", 0)
 
 
-def _sexagesimal_free_resolvers():
-    """YAML 1.1 reads `08:00` as the number 480; a planner means a clock time, so keep it a string."""
-    resolvers = {}
-    for first, entries in yaml.SafeLoader.yaml_implicit_resolvers.items():
-        resolvers[first] = [(tag, rx) for tag, rx in entries
-                            if not (tag.endswith((":int", ":float")) and rx.match("08:00"))]
-    return resolvers
+# YAML 1.1 reads `16:30` as the base-60 number 990; a planner means a clock time. These are PyYAML's
+# int and float patterns without the base-60 forms (and with an optional exponent sign, so 1e-3 is a number).
+_INT = re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$")
+_FLOAT = re.compile(r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+"
+                    r"|\.[0-9_]+(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+
+
+def _resolvers_without_base_60():
+    kept = {first: [(tag, rx) for tag, rx in entries if not tag.endswith((":int", ":float"))]
+            for first, entries in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+    for tag, pattern in (("tag:yaml.org,2002:int", _INT), ("tag:yaml.org,2002:float", _FLOAT)):
+        for first in "-+0123456789.":
+            kept.setdefault(first, []).append((tag, pattern))
+    return kept
 
 
 class _Loader(yaml.SafeLoader):
-    yaml_implicit_resolvers = _sexagesimal_free_resolvers()
+    yaml_implicit_resolvers = _resolvers_without_base_60()
     file_name = ""
 
     def construct_mapping(self, node, deep=False):

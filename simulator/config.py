@@ -198,4 +198,4 @@ def _check_group(group: AgentGroup, contact_names: set[str]) -> None:
             if pause.after_s + pause.length_s > shift.length_s:
                 raise ConfigError(f"a break {pause.after_s / 60:g} min after the start lasting "
                                   f"{pause.length_s / 60:g} min does not fit in a {shift.length_s / 3600:g} h shift",
-                                  f"{path}.shifts[{index}].breaks")
+                                  f"{path}.shifts.{index}.breaks")

@@ -117,8 +117,8 @@ class Weibull(Distribution):
     def sample(self, rng, size):
         return self.scale * rng.weibull(self.shape, size)
 
-    mean = property(lambda self: self.scale * special.gamma(1 + 1 / self.shape))
-    variance = property(lambda self: self.scale ** 2 * special.gamma(1 + 2 / self.shape) - self.mean ** 2)
+    mean = property(lambda self: float(self.scale * special.gamma(1 + 1 / self.shape)))
+    variance = property(lambda self: float(self.scale ** 2 * special.gamma(1 + 2 / self.shape) - self.mean ** 2))
 
     def to_spec(self):
         return {"dist": self.name, "shape": self.shape, "scale": self.scale}
@@ -218,7 +218,7 @@ class Scaled(Distribution):
 
 def describe(dist: Distribution) -> dict:
     """The spec plus its mean and cv, as reported in resolved configs."""
-    return {**dist.to_spec(), "reported_mean_s": round(dist.mean, 6), "reported_cv": round(dist.cv, 6)}
+    return {**dist.to_spec(), "reported_mean_s": round(float(dist.mean), 6), "reported_cv": round(float(dist.cv), 6)}
 
 
 _PARAMETERS = {

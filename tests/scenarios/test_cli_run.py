@@ -1,0 +1,252 @@
+"""`helpdesk-sim run` writes the results directory the contract describes (KPIS.md columns), results do
+not depend on the number of workers, the seed decides everything; `helpdesk-sim erlang` answers."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from .helpers import SMALL, TINY, invoke, no_traceback, write
+
+# Every column of the KPIS.md table (`short_abandoned` and `abandon_rate_net` are named in the text of
+# their rows); summary.csv carries each with `_ci95`, plus `replications`.
+KPIS = [
+    "offered", "deflected", "answered", "abandoned", "short_abandoned", "abandon_rate", "abandon_rate_net",
+    "service_level", "asa_s", "mean_wait_s", "wait_p50_s", "wait_p90_s", "wait_p95_s", "first_response_s",
+    "aht_s", "resolution_time_h", "resolution_p90_h", "fcr_rate", "escalation_rate", "repeat_rate",
+    "callbacks_offered", "callbacks_accepted", "callback_delay_s", "sla_met_rate", "occupancy", "utilization",
+    "agents_on_shift_mean", "queue_len_mean", "queue_len_max", "backlog_end", "agent_hours", "cost",
+    "cost_per_resolved",
+]
+RATES = ["abandon_rate", "abandon_rate_net", "service_level", "fcr_rate", "escalation_rate", "repeat_rate",
+         "sla_met_rate", "occupancy", "utilization"]
+CSVS = ("summary.csv", "replications.csv", "intervals.csv")
+TYPES = ["billing", "tech"]
+REPLICATIONS, SEED, HOURS = 3, 5, 24  # SMALL: 1d measured in 1h intervals, 3 replications, seed 5
+
+
+def run(directory: Path, *extra) -> Path:
+    out = directory / "out"
+    result = invoke("run", write(directory, SMALL), "--out", out, *extra)
+    assert result.exit_code == 0, result.output
+    assert no_traceback(result)
+    return out
+
+
+@pytest.fixture(scope="module")
+def serial(tmp_path_factory) -> Path:
+    return run(tmp_path_factory.mktemp("serial"))
+
+
+@pytest.fixture(scope="module")
+def summary(serial) -> pd.DataFrame:
+    return pd.read_csv(serial / "summary.csv")
+
+
+@pytest.fixture(scope="module")
+def replications(serial) -> pd.DataFrame:
+    return pd.read_csv(serial / "replications.csv")
+
+
+@pytest.fixture(scope="module")
+def intervals(serial) -> pd.DataFrame:
+    return pd.read_csv(serial / "intervals.csv")
+
+
+# --- the results directory ----------------------------------------------------------------------------------
+
+def test_run_writes_the_four_files(serial):
+    assert {path.name for path in serial.iterdir()} >= set(CSVS) | {"config.resolved.yaml"}
+
+
+def test_summary_has_one_row_per_contact_type_plus_all(summary):
+    assert list(summary.contact_type) == TYPES + ["all"]
+
+
+@pytest.mark.parametrize("kpi", KPIS)
+def test_summary_has_every_kpi_with_its_ci95(summary, kpi):
+    assert kpi in summary.columns
+    assert f"{kpi}_ci95" in summary.columns
+
+
+def test_summary_counts_replications(summary):
+    assert (summary.replications == REPLICATIONS).all()
+
+
+def test_summary_means_and_intervals_match_the_replications(summary, replications):
+    from scipy import stats
+    for contact_type in TYPES + ["all"]:
+        values = replications.loc[replications.contact_type == contact_type, "offered"].to_numpy(dtype=float)
+        row = summary.set_index("contact_type").loc[contact_type]
+        assert row.offered == pytest.approx(values.mean())
+        half = stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / len(values) ** 0.5
+        assert row.offered_ci95 == pytest.approx(half)
+
+
+def test_replications_csv_one_row_per_replication_and_contact_type(replications):
+    assert len(replications) == REPLICATIONS * (len(TYPES) + 1)
+    assert sorted(replications.replication.unique()) == list(range(REPLICATIONS))
+    assert not replications.duplicated(["replication", "contact_type"]).any()
+    assert set(KPIS) <= set(replications.columns)
+
+
+def test_kpi_sanity_in_replications(replications):
+    rows = replications[replications.contact_type.isin(TYPES)]
+    assert (rows.offered == rows.answered + rows.abandoned + rows.still_waiting).all()
+    assert (rows.offered > 0).all()
+    for rate in RATES:
+        values = replications[rate].dropna()
+        assert ((values >= 0) & (values <= 1)).all(), rate
+    by_type = rows.groupby("replication").offered.sum()
+    overall = replications[replications.contact_type == "all"].set_index("replication").offered
+    assert (by_type == overall).all()
+
+
+def test_intervals_csv_one_row_per_replication_interval_and_contact_type(intervals):
+    types = set(intervals.contact_type)
+    assert set(TYPES) <= types <= set(TYPES) | {"all"}
+    assert intervals.interval_start.nunique() == HOURS
+    assert len(intervals) == REPLICATIONS * HOURS * len(types)
+    assert not intervals.duplicated(["replication", "interval_start", "contact_type"]).any()
+    # measured period: after the 1 h warm-up, one day of 1 h intervals
+    starts = pd.to_datetime(intervals.interval_start)
+    assert starts.min() == pd.Timestamp("2024-01-01 01:00") and starts.max() == pd.Timestamp("2024-01-02 00:00")
+
+
+def test_interval_counts_add_up_to_the_replication_totals(intervals, replications):
+    for column in ("offered", "answered", "abandoned"):
+        summed = intervals.groupby(["replication", "contact_type"])[column].sum()
+        totals = replications.set_index(["replication", "contact_type"])[column]
+        assert (summed == totals.loc[summed.index]).all(), column
+
+
+def test_resolved_config_records_seed_replications_version_and_revision(serial):
+    resolved = yaml.safe_load((serial / "config.resolved.yaml").read_text(encoding="utf-8"))
+    assert resolved["experiment"] == {"replications": REPLICATIONS, "seed": SEED}
+    provenance = resolved["provenance"]
+    assert provenance["package_version"] == metadata.version("helpdesk-sim")
+    revision = provenance["git_revision"]
+    repository = Path(__file__).resolve().parents[2]
+    head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=repository)
+    if head.returncode == 0 and head.stdout.strip():
+        assert revision == head.stdout.strip()
+    else:
+        assert revision == "unknown" or re.fullmatch(r"[0-9a-f]{40}", revision)
+    assert provenance["source"].endswith("scenario.yaml")
+    assert set(resolved["resolved"]["contacts"]) == set(TYPES)
+
+
+def test_cli_options_override_the_experiment_section(tmp_path):
+    out = run(tmp_path, "--replications", 2, "--seed", 77)
+    resolved = yaml.safe_load((out / "config.resolved.yaml").read_text(encoding="utf-8"))
+    assert resolved["experiment"] == {"replications": 2, "seed": 77}
+    assert (pd.read_csv(out / "summary.csv").replications == 2).all()
+
+
+def test_default_results_directory_is_results_slash_scenario_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = invoke("run", write(tmp_path, TINY, "tiny.yaml"))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "results" / "tiny" / "summary.csv").is_file()
+
+
+def test_headline_table_on_stdout(tmp_path):
+    result = invoke("run", write(tmp_path, SMALL), "--out", tmp_path / "out")
+    assert result.exit_code == 0
+    lines = result.stdout.strip().splitlines()
+    assert lines[0].split()[0] == "contact_type" and "service_level" in lines[0]
+    assert [line.split()[0] for line in lines[1:]] == TYPES + ["all"]
+
+
+# --- reproducibility ----------------------------------------------------------------------------------------
+
+def test_two_workers_give_results_identical_to_serial(serial, tmp_path):
+    parallel = run(tmp_path, "--workers", 2)
+    for name in CSVS:
+        assert (parallel / name).read_bytes() == (serial / name).read_bytes(), name
+
+
+def test_same_seed_gives_identical_results(serial, tmp_path):
+    again = run(tmp_path, "--seed", SEED)
+    for name in CSVS:
+        assert (again / name).read_bytes() == (serial / name).read_bytes(), name
+
+
+def test_different_seed_gives_different_results(serial, tmp_path):
+    other = run(tmp_path, "--seed", SEED + 1)
+    for name in CSVS:
+        assert (other / name).read_bytes() != (serial / name).read_bytes(), name
+
+
+def test_replication_does_not_depend_on_how_many_replications_run(serial, tmp_path):
+    """Replication i is a function of (seed, i): asking for fewer replications keeps the first ones."""
+    fewer = pd.read_csv(run(tmp_path, "--replications", 2) / "replications.csv")
+    full = pd.read_csv(serial / "replications.csv")
+    pd.testing.assert_frame_equal(fewer, full[full.replication < 2].reset_index(drop=True))
+
+
+def test_console_script_end_to_end(tmp_path):
+    script = Path(sys.executable).with_name("helpdesk-sim")
+    if not script.exists():
+        pytest.skip("console script helpdesk-sim not installed next to this interpreter")
+    out = tmp_path / "out"
+    done = subprocess.run([str(script), "run", str(write(tmp_path, TINY)), "--replications", "2", "--out", str(out)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert all((out / name).is_file() for name in CSVS + ("config.resolved.yaml",))
+
+
+# --- erlang ---------------------------------------------------------------------------------------------------
+
+def test_erlang_c_textbook_example():
+    result = invoke("erlang", "c", "--arrivals", "100/30min", "--aht", "180s", "--agents", 14, "--threshold", "20s")
+    assert result.exit_code == 0, result.output
+    assert "0.17413" in result.stdout  # P(wait)
+    assert "0.88835" in result.stdout  # service level
+    assert re.search(r"P\(wait\)\s+0\.17413", result.stdout)
+    assert re.search(r"service level\s+0\.88835", result.stdout)
+
+
+def test_erlang_b_and_a_answer():
+    b = invoke("erlang", "b", "--arrivals", "100/30min", "--aht", "180s", "--agents", 14)
+    assert b.exit_code == 0, b.output
+    assert re.search(r"offered load\s+10\.0000", b.stdout) and "blocking" in b.stdout
+    a = invoke("erlang", "a", "--arrivals", "200/h", "--aht", "3min", "--patience", "5min", "--agents", 11)
+    assert a.exit_code == 0, a.output
+    assert "P(abandon)" in a.stdout and "service level" in a.stdout
+
+
+@pytest.mark.parametrize("args, says", [
+    (["c", "--arrivals", "100", "--aht", "180s", "--agents", "14"], "120/h"),
+    (["c", "--arrivals", "100/30min", "--aht", "-180s", "--agents", "14"], "positive"),
+    (["c", "--arrivals", "100/30min", "--aht", "0s", "--agents", "14"], "positive"),
+    (["c", "--arrivals", "100/30min", "--aht", "180s", "--agents", "9"], "unstable"),
+    (["c", "--arrivals", "100/30min", "--aht", "180s", "--agents", "14", "--threshold", "soon"], "duration"),
+    (["b", "--arrivals", "lots", "--aht", "180s", "--agents", "14"], "rate"),
+    (["a", "--arrivals", "200/h", "--aht", "3min", "--patience", "0s", "--agents", "11"], "positive"),
+], ids=["rate-without-unit", "negative-aht", "zero-aht", "unstable", "bad-threshold", "bad-rate", "zero-patience"])
+def test_erlang_bad_input_exits_2_with_a_message(args, says):
+    result = invoke("erlang", *args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("error:"), result.stderr
+    assert says in result.stderr
+    assert no_traceback(result)
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("args", [
+    ["c", "--arrivals", "100/30min", "--aht", "180s", "--agents", "0"],
+    ["c", "--arrivals", "100/30min", "--aht", "180s"],
+    ["b", "--arrivals", "100/30min", "--aht", "180s", "--agents", "many"],
+], ids=["zero-agents", "missing-agents", "agents-not-a-number"])
+def test_erlang_usage_errors_exit_2_without_traceback(args):
+    result = invoke("erlang", *args)
+    assert result.exit_code == 2, result.output
+    assert no_traceback(result)
