@@ -1,0 +1,191 @@
+"""What every loader shares: opening files, reading wall-clock times, and keeping the books.
+
+The rule all loaders follow: every row read starts as kept; a row leaves only through
+`Screen.reject` (or `CaseScreen.reject`) with a reason, which moves it to the rejected column of its
+source account. So the books balance by construction and no row disappears silently.
+"""
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from calibration.history import Accounting, History, HistoryError, SourceAccount
+
+MISSING_TOKENS = ("", "?", "NULL", "null", "NaN", "nan", "None")
+UTC_OFFSET = r"(?:Z|[+-]\d\d:?\d\d)$"
+
+
+def as_paths(paths) -> list[Path]:
+    """One path or several, each checked to exist, so a typo fails before any parsing."""
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    found = [Path(p) for p in paths]
+    if not found:
+        raise HistoryError("no history file given")
+    for path in found:
+        if not path.is_file():
+            raise HistoryError(f"history file not found: {path}")
+    return found
+
+
+def read_text(path: Path) -> str:
+    """The whole file as text (gzip or plain); an empty file is an error, not an empty history.
+
+    UTF-8 (with or without the BOM spreadsheet tools write), else Latin-1, which never fails.
+    """
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as handle:
+        raw = handle.read()
+    if not raw.strip():
+        raise HistoryError(f"{path.name}: the file is empty")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def read_rows(path: Path, sep: str = ",") -> Screen:
+    """A delimited file as string rows under a fresh account, `line` = file line of each row.
+
+    Blank lines and lines with more or fewer fields than the header are booked as rejected here,
+    each under its own line number, instead of failing the file or being padded silently.
+    """
+    reader = csv.reader(io.StringIO(read_text(path), newline=""), delimiter=sep)
+    header = [name.strip() for name in next(reader)]
+    records, lines, blank, wrong_width = [], [], [], []
+    previous = reader.line_num
+    for fields in reader:
+        first_line, previous = previous + 1, reader.line_num
+        if not any(field.strip() for field in fields):
+            blank.append(first_line)
+        elif len(fields) != len(header):
+            wrong_width.append(first_line)
+        else:
+            records.append(fields)
+            lines.append(first_line)
+    read = len(records) + len(blank) + len(wrong_width)
+    if read == 0:
+        raise HistoryError(f"{path.name}: has a header but no rows")
+    account = start_account(path.name, "row", read)
+    account.reject("blank line", len(blank), blank)
+    account.reject(f"wrong number of fields (not {len(header)})", len(wrong_width), wrong_width)
+    table = pd.DataFrame(records, columns=header, dtype=object)
+    return Screen(table.assign(line=np.array(lines, dtype=np.int64)), account)
+
+
+def require_columns(table: pd.DataFrame, needed, path: Path, what: str = "") -> None:
+    """Name every missing column at once, with what the file does have."""
+    missing = [column for column in needed if column and column not in table.columns]
+    if missing:
+        have = ", ".join(c for c in table.columns if c != "line")
+        kind = f" for {what}" if what else ""
+        raise HistoryError(f"{path.name}: missing required column(s){kind}: "
+                           f"{', '.join(missing)} (the file has: {have})")
+
+
+def is_missing(values: pd.Series) -> pd.Series:
+    """Blank and the export tools' placeholders (`?` in ServiceNow) mean 'not recorded'."""
+    return values.isna() | values.astype(str).str.strip().isin(MISSING_TOKENS)
+
+
+def parse_wall_clock(values: pd.Series, time_format=None, *, dayfirst=False, timezone=None,
+                     offset_is_wall_clock=False):
+    """Local wall-clock datetimes (naive) and a mask of values present but unparsable.
+
+    A written offset is dropped and the clock kept as written, unless `timezone` is given and the
+    offset is trustworthy: then times are converted to that zone's wall clock. Hour-of-day
+    patterns are what staffing follows, so the local clock is what calibration needs.
+    """
+    absent = is_missing(values)
+    text = values.astype(str).str.strip()
+    has_offset = text.str.contains(UTC_OFFSET, regex=True) & ~absent
+    if timezone and not offset_is_wall_clock and has_offset.any():
+        aware = pd.to_datetime(text.where(has_offset), errors="coerce", utc=True, format="ISO8601")
+        parsed = aware.dt.tz_convert(timezone).dt.tz_localize(None)
+        naive = _parse_naive(text.where(~has_offset & ~absent), time_format, dayfirst)
+        parsed = parsed.where(has_offset, naive)
+    else:
+        stripped = text.str.replace(UTC_OFFSET, "", regex=True).where(~absent)
+        parsed = _parse_naive(stripped, time_format, dayfirst)
+    parsed = parsed.astype("datetime64[ns]")
+    return parsed, parsed.isna() & ~absent
+
+
+def _parse_naive(text: pd.Series, time_format, dayfirst) -> pd.Series:
+    fmt = time_format or ("mixed" if dayfirst else "ISO8601")
+    return pd.to_datetime(text, errors="coerce", format=fmt, dayfirst=dayfirst)
+
+
+def number_in_label(values: pd.Series) -> pd.Series:
+    """The first whole number in a label ('3 - Moderate' -> 3, 'P2' -> 2); NaN when there is none."""
+    digits = values.astype(str).str.extract(r"(\d+)", expand=False)
+    return pd.to_numeric(digits, errors="coerce")
+
+
+class Screen:
+    """Rows of one source under inspection; rows leave only with a reason, in the books."""
+
+    def __init__(self, rows: pd.DataFrame, account: SourceAccount):
+        self.rows = rows
+        self.account = account
+
+    def reject(self, mask, reason: str) -> None:
+        mask = self._aligned(mask)
+        self.account.reject(reason, int(mask.sum()), self.rows.loc[mask, "line"])
+        self.rows = self.rows[~mask]
+
+    def note(self, mask, reason: str) -> None:
+        mask = self._aligned(mask)
+        self.account.note(reason, int(mask.sum()), self.rows.loc[mask, "line"])
+
+    def _aligned(self, mask) -> pd.Series:
+        mask = pd.Series(mask, index=self.rows.index) if not isinstance(mask, pd.Series) else mask
+        return mask.reindex(self.rows.index).fillna(False).astype(bool)
+
+
+class CaseScreen(Screen):
+    """Cases (incidents, tickets) built from many rows: rejecting a case books its rows too."""
+
+    def __init__(self, cases: pd.DataFrame, case_account: SourceAccount, row_screen: Screen,
+                 case_column: str):
+        super().__init__(cases, case_account)
+        self.row_screen = row_screen
+        self.case_column = case_column
+
+    def reject(self, mask, reason: str) -> None:
+        mask = self._aligned(mask)
+        doomed = set(self.rows.loc[mask, self.case_column])
+        self.account.reject(reason, int(mask.sum()), self.rows.loc[mask, "line"])
+        self.rows = self.rows[~mask]
+        if doomed:
+            rows = self.row_screen.rows
+            self.row_screen.reject(rows[self.case_column].isin(doomed), reason)
+
+
+def start_account(source: str, level: str, read: int) -> SourceAccount:
+    """Books opened with every row counted as kept until a reason says otherwise."""
+    return SourceAccount(source=source, level=level, read=read, kept=read)
+
+
+def finish(contacts: pd.DataFrame, accounts: list[SourceAccount], path: Path) -> History:
+    """One file's history; a file where nothing survived is an error that shows why."""
+    accounting = Accounting(accounts)
+    accounting.check()
+    if contacts.empty:
+        reasons = "; ".join(f"{count} {reason}" for acc in accounts[-1:]
+                            for reason, count in acc.rejected.most_common())
+        raise HistoryError(f"{path.name}: all {accounts[-1].read} {accounts[-1].level}s were "
+                           f"rejected ({reasons}); is this the right format?")
+    if len(contacts) != accounts[-1].kept:
+        raise AssertionError(f"{path.name}: {len(contacts)} contacts but {accounts[-1].kept} kept")
+    return History(contacts, accounting)
+
+
+def load_each(paths, load_one, **options) -> History:
+    """Load every file with `load_one(path, **options)` and combine them into one history."""
+    return History.combine(load_one(path, **options) for path in as_paths(paths))
