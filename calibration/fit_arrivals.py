@@ -219,7 +219,7 @@ class ArrivalFit:
     """The weekly profile of one contact type with its day-to-day and within-slot checks."""
 
     rates: pd.DataFrame
-    day_to_day: DayToDayVariation
+    day_to_day: DayToDayVariation | None
     poisson: PoissonCheck
     arrivals: int
     outside_period: int
@@ -235,7 +235,8 @@ class ArrivalFit:
             f"dates) not counted. Days observed: {days}.",
             f"Weekly profile in {slot_hours * 60:g}-min slots: {weekly:.0f} "
             f"arrivals in a mean week; busiest slot {busiest[0]} {busiest[1]} at {self.rates.loc[busiest]:.1f}/h.",
-            self.day_to_day.summary(), self.poisson.summary()])
+            self.day_to_day.summary() if self.day_to_day else
+            "Day-to-day variation: not estimable (no weekday observed on two days).", self.poisson.summary()])
 
     def plot(self, ax=None):
         return plot_heatmap(self.rates, ax)
@@ -248,7 +249,11 @@ def fit_arrivals(arrivals, interval_s: int, period_start, period_end, skip_dates
     days = observed_days(period_start, period_end, skip_dates)
     times = arrival_times(arrivals)
     counted = times[_in_period(times, days)]
-    return ArrivalFit(rates=rates, day_to_day=day_to_day_cv(counted, period_start, period_end, skip_dates),
+    try:
+        variation = day_to_day_cv(counted, period_start, period_end, skip_dates)
+    except ValueError:
+        variation = None  # a single week: no weekday seen twice, so no day-to-day variation to judge
+    return ArrivalFit(rates=rates, day_to_day=variation,
                       poisson=poisson_check(counted, interval_s, resolution_s, rng),
                       arrivals=len(counted), outside_period=rates.attrs["outside_period"],
                       days=days_per_weekday(days))

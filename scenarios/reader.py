@@ -13,7 +13,6 @@ MISSING = object()
 
 # Keys of the scenario format that this version reads but cannot simulate yet: refused, never ignored.
 NOT_YET = {
-    "demand.profile": "calibrated profiles arrive with the `calibrate` command",
     "resolution": "escalation to another group is not modelled yet",
     "repeat": "repeat contacts are not modelled yet",
     "business_hours": "business-hours SLA clocks are not modelled yet",

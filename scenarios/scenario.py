@@ -7,6 +7,7 @@ from pathlib import Path
 from simulator.config import ConfigError, ModelConfig
 
 from .build import build_calendar, build_contacts, build_groups, build_kpi_settings, build_policies, whole_number
+from .profiles import merge_profile
 from .reader import Section
 from .yamlfile import ScenarioError, apply_override, load_with_extends
 
@@ -35,7 +36,7 @@ def load_scenario(path, overrides: tuple[str, ...] = ()) -> Scenario:
     document = load_with_extends(Path(path))
     for assignment in overrides:
         apply_override(document, assignment)
-    return scenario_from_document(document, str(path))
+    return scenario_from_document(merge_profile(document), str(path))
 
 
 def scenario_from_document(document: dict, source: str) -> Scenario:

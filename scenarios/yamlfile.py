@@ -108,13 +108,19 @@ def load_with_extends(path: Path, _chain: tuple = ()) -> LocatedDict:
     return deep_merge(base, document)
 
 
-def deep_merge(base, override):
+# A mapping that names its kind (a distribution's `dist`, an arrival pattern's `rate`/`weekly`/`series`)
+# replaces the inherited one whole: mixing a lognormal's `mu` into a gamma would make nonsense.
+WHOLE_VALUE_KEYS = {"dist", "rate", "weekly", "series"}
+
+
+def deep_merge(base, override, key=None):
     """Mappings merge key by key; lists of named items merge by name; anything else is replaced."""
-    if isinstance(base, dict) and isinstance(override, dict):
+    if isinstance(base, dict) and isinstance(override, dict) and not _replaces_whole(override, key):
         merged = LocatedDict(base)
-        merged.where, merged.key_where = override.where, {**base.key_where, **override.key_where}
-        for key, value in override.items():
-            merged[key] = deep_merge(base[key], value) if key in base else value
+        merged.where = override.where
+        merged.key_where = {**getattr(base, "key_where", {}), **getattr(override, "key_where", {})}
+        for name, value in override.items():
+            merged[name] = deep_merge(base[name], value, name) if name in base else value
         return merged
     if _named_items(base) and _named_items(override):
         by_name = {item["name"]: item for item in base}
@@ -124,6 +130,10 @@ def deep_merge(base, override):
         merged.where = override.where
         return merged
     return override
+
+
+def _replaces_whole(override: dict, key) -> bool:
+    return key in ("weekly", "series") or bool(WHOLE_VALUE_KEYS & set(override))
 
 
 def _named_items(value) -> bool:

@@ -181,7 +181,8 @@ class Mixture(Distribution):
     name = "mixture"
 
     def sample(self, rng, size):
-        which = rng.choice(len(self.components), size=size, p=np.asarray(self.weights))
+        weights = np.asarray(self.weights, dtype=float)
+        which = rng.choice(len(self.components), size=size, p=weights / weights.sum())  # rounding-proof
         draws = np.empty(size)
         for index, component in enumerate(self.components):
             chosen = which == index

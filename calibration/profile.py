@@ -1,0 +1,137 @@
+"""History → CalibrationProfile: what arrives when, how long it takes, how long callers wait, per type.
+
+The profile's `contacts` section is written in the scenario format itself, so `demand.profile` in a
+scenario simply starts from it; fit statistics sit beside it under `diagnostics`, and the sources'
+row accounting under `sources`, so a planner can judge every number.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from .fit_arrivals import ArrivalFit, fit_arrivals
+from .fit_durations import DurationFit, fit_durations
+from .fit_patience import PatienceFit, fit_patience
+from .flows import contact_flows
+from .history import History
+from .observed import observed_intervals
+from .profile_document import profile_document
+
+PROFILE_VERSION = 1
+OTHER = "other"
+
+
+@dataclass
+class ContactCalibration:
+    name: str
+    contacts: pd.DataFrame = field(repr=False)
+    arrivals: ArrivalFit
+    handle: DurationFit | None
+    patience: PatienceFit | None
+    flows: dict
+    pooled_from: tuple = ()
+
+
+@dataclass
+class CalibrationProfile:
+    sources: list
+    period_start: pd.Timestamp
+    period_end: pd.Timestamp
+    skip_dates: tuple
+    interval_s: float
+    contacts: list
+    observed: pd.DataFrame
+    accounting: pd.DataFrame = field(repr=False)
+
+    def to_document(self) -> dict:
+        return profile_document(self)
+
+    def write(self, path: Path) -> None:
+        """Written to a temporary file first, so a failure never leaves half a profile."""
+        write_yaml_atomically(self.to_document(), Path(path))
+
+
+def calibrate(history: History, rng: np.random.Generator, interval_s: float = 1800.0, bootstrap: int = 100,
+              min_contacts: int = 100, short_calls_below: float = 10.0, sources: list | None = None,
+              ) -> CalibrationProfile:
+    """Fit every contact type with at least `min_contacts` contacts; pool the rest as `other`."""
+    contacts = history.contacts
+    start, end = contacts["arrived_at"].min().normalize(), contacts["arrived_at"].max().normalize()
+    skip = _days_without_data(contacts, start, end)
+    groups = _type_groups(contacts, min_contacts)
+    fitted = [_calibrate_type(name, members, contacts, rng, interval_s, bootstrap, short_calls_below,
+                              (start, end, skip)) for name, members in groups]
+    return CalibrationProfile(sources or [], start, end, skip, interval_s, fitted,
+                              observed_intervals(history, interval_s), history.summary())
+
+
+def _days_without_data(contacts: pd.DataFrame, start, end) -> tuple:
+    """Dates inside the period with no contact at all: gaps in the export, not quiet days."""
+    seen = set(contacts["arrived_at"].dt.normalize())
+    return tuple(day for day in pd.date_range(start, end, freq="D") if day not in seen)
+
+
+def _type_groups(contacts: pd.DataFrame, min_contacts: int) -> list[tuple[str, tuple]]:
+    counts = contacts["contact_type"].fillna(OTHER).value_counts()
+    large = [name for name, count in counts.items() if count >= min_contacts]
+    small = tuple(sorted(name for name in counts.index if name not in large))
+    groups = [(str(name), (name,)) for name in large]
+    if small:
+        groups.append((OTHER if OTHER not in large else f"{OTHER}_pooled", small))
+    if not large and not small:
+        raise ValueError("the history has no contacts to calibrate")
+    return groups
+
+
+def _calibrate_type(name, members, contacts, rng, interval_s, bootstrap, short_calls_below, period):
+    start, end, skip = period
+    rows = contacts[contacts["contact_type"].fillna(OTHER).isin(members)]
+    arrivals = fit_arrivals(rows["arrived_at"], int(interval_s), start, end, skip, resolution_s=1.0, rng=rng)
+    return ContactCalibration(name, rows, arrivals, _handle_fit(rows, rng, bootstrap, short_calls_below),
+                              _patience_fit(rows, rng, bootstrap), contact_flows(rows),
+                              members if len(members) > 1 or members[0] != name else ())
+
+
+def _handle_fit(rows: pd.DataFrame, rng, bootstrap: int, short_calls_below: float) -> DurationFit | None:
+    handle = rows["handle_time_s"].dropna().to_numpy(dtype=float)
+    if (handle > 0).sum() < 10:
+        return None  # no handle times in this history (ticket logs): the scenario must give one
+    return fit_durations(handle, rng, bootstrap=bootstrap, short_calls_below=short_calls_below, resolution_s=1.0)
+
+
+def _patience_fit(rows: pd.DataFrame, rng, bootstrap: int) -> PatienceFit | None:
+    queued = rows[rows["wait_s"].notna() & (rows["wait_s"] > 0)]
+    if not queued["abandoned"].any():
+        return None  # nobody abandoned (or no queue data): patience cannot be estimated
+    return fit_patience(queued["wait_s"].to_numpy(float), queued["abandoned"].to_numpy(bool), rng,
+                        bootstrap=min(bootstrap, 100))
+
+
+def write_yaml_atomically(document: dict, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            yaml.dump(document, stream, Dumper=_ReadableDumper, sort_keys=False, allow_unicode=True, width=120)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+class _ReadableDumper(yaml.SafeDumper):
+    """Lists of plain numbers or words on one line (a day of rates is one row, not 48)."""
+
+
+def _represent_list(dumper, items):
+    flat = all(isinstance(item, (int, float, str, type(None))) for item in items)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", items, flow_style=flat and len(items) > 1)
+
+
+_ReadableDumper.add_representer(list, _represent_list)

@@ -1,0 +1,133 @@
+"""The profile as a readable YAML document: scenario-format contacts, diagnostics, sources, observations."""
+from __future__ import annotations
+
+import math
+from datetime import datetime, timezone
+
+import numpy as np
+import pandas as pd
+
+from simulator.units import DAY_NAMES, format_duration
+
+from .observed import overall
+
+SIGNIFICANT = 6
+
+
+def profile_document(profile) -> dict:
+    return {
+        "profile_version": 1,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "period": {"start": str(profile.period_start.date()), "end": str(profile.period_end.date()),
+                   "days_without_data": [str(day.date()) for day in profile.skip_dates]},
+        "interval": format_duration(profile.interval_s),
+        "sources": profile.sources,
+        "contacts": [scenario_contact(c, profile.interval_s) for c in profile.contacts],
+        "observed": {"kpis": {k: _number(v) for k, v in overall(profile.observed).items()},
+                     "agents_per_interval": weekly_agents(profile.observed, profile.interval_s)},
+        "diagnostics": {c.name: diagnostics(c) for c in profile.contacts},
+        "accounting": _records(profile.accounting),
+    }
+
+
+def scenario_contact(calibration, interval_s: float) -> dict:
+    """One `demand.contacts` entry of the scenario format."""
+    entry = {"name": calibration.name, "channel": "phone", "priority": 1,
+             "arrivals": {"weekly": weekly_rates(calibration.arrivals.rates, interval_s),
+                          "day_to_day_cv": _day_to_day_cv(calibration.arrivals)}}
+    if calibration.handle is not None:
+        entry["handle_time"] = _plain(calibration.handle.best.to_spec())
+    if calibration.patience is not None:
+        entry["patience"] = _plain(calibration.patience.best.to_spec())
+    return entry
+
+
+def _day_to_day_cv(arrivals) -> float:
+    """0 where it cannot be estimated (one week of data) or the data show no excess variation."""
+    return _number(_finite(arrivals.day_to_day.cv_beyond_poisson)) if arrivals.day_to_day else 0.0
+
+
+def weekly_rates(rates: pd.DataFrame, interval_s: float) -> dict:
+    """The weekly table in list form: arrivals per hour per interval; unobserved weekdays are 0."""
+    form = {"interval": format_duration(interval_s), "unit": "1/h"}
+    for name in DAY_NAMES:
+        row = rates.loc[name].to_numpy(dtype=float) if name in rates.index else np.zeros(rates.shape[1])
+        form[name] = [_number(0.0 if np.isnan(value) else value) for value in row]
+    return form
+
+
+def weekly_agents(observed: pd.DataFrame, interval_s: float) -> dict:
+    """Mean agents seen per weekday × interval, in the scenario's `agents_per_interval` weekly form."""
+    starts = observed["interval_start"]
+    table = observed.assign(weekday=starts.dt.weekday, slot=starts.dt.hour * 3600 + starts.dt.minute * 60)
+    means = table.groupby(["weekday", "slot"])["agents"].mean()
+    form = {"interval": format_duration(interval_s)}
+    for weekday, name in enumerate(DAY_NAMES):
+        form[name] = [int(round(means.get((weekday, slot), 0.0))) for slot in np.arange(0, 86400, interval_s)]
+    return form
+
+
+def diagnostics(calibration) -> dict:
+    arrivals = calibration.arrivals
+    section = {
+        "contacts": int(len(calibration.contacts)),
+        "pooled_from": [str(name) for name in calibration.pooled_from],
+        "arrivals": {"counted": arrivals.arrivals, "outside_period": arrivals.outside_period,
+                     "days_per_weekday": {str(k): int(v) for k, v in arrivals.days.items()},
+                     **_dispersion(arrivals.day_to_day),
+                     "poisson_within_interval_ks": _number(arrivals.poisson.statistic),
+                     "poisson_within_interval_p_value": _number(arrivals.poisson.p_value)},
+        "flows": calibration.flows,
+    }
+    if "priority" in calibration.contacts:
+        mix = calibration.contacts["priority"].value_counts(dropna=True)
+        section["priority_mix"] = {int(k): int(v) for k, v in mix.items()}
+    if calibration.handle is not None:
+        fit = calibration.handle
+        section["handle_time"] = {"used": fit.n, "excluded": fit.excluded, "bootstrap": fit.bootstrap,
+                                  "notes": list(fit.notes), "candidates": _records(fit.candidates)}
+    if calibration.patience is not None:
+        fit = calibration.patience
+        section["patience"] = {"queued": fit.n, "abandoned": fit.abandoned, "excluded": fit.excluded,
+                               "km_restricted_mean_s": _number(fit.km_restricted_mean),
+                               "candidates": _records(fit.candidates)}
+    return section
+
+
+def _dispersion(variation) -> dict:
+    if variation is None:
+        return {"dispersion": "not estimable: no weekday observed on two days"}
+    return {"dispersion_chi_square": _number(variation.chi_square), "dispersion_dof": int(variation.degrees_of_freedom),
+            "dispersion_p_value": _number(variation.p_value)}
+
+
+def _records(frame: pd.DataFrame) -> list:
+    return [{str(k): _plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+
+
+def _finite(value) -> float:
+    return 0.0 if value is None or not math.isfinite(value) else value
+
+
+def _number(value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    value = float(value)
+    return float(f"{value:.{SIGNIFICANT}g}") if math.isfinite(value) else value
+
+
+def _plain(value):
+    """numpy scalars and containers → plain Python, numbers to 6 significant digits."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return _number(value)
+    if isinstance(value, pd.Timestamp):
+        return str(value)
+    return value if value is None or isinstance(value, str) else str(value)
