@@ -185,8 +185,8 @@ CASES = [
          "policies.self_service", ("`self_service`", "not modelled yet")),
     Case("calendar-business-hours", "  interval: 1h\n", '  interval: 1h\n  business_hours: {mon-fri: "08:00-18:00"}  # <-\n',
          "calendar.business_hours", ("`business_hours`", "not modelled yet")),
-    Case("demand-profile", "demand:\n", "demand:\n  profile: ../profiles/bank.yaml  # <-\n",
-         "demand.profile", ("`profile`", "calibrate")),
+    Case("demand-profile-missing", "demand:\n", "demand:\n  profile: ../profiles/bank.yaml  # <-\n",
+         "demand.profile", ("profile not found", "bank.yaml")),
 ]
 
 
