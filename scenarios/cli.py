@@ -111,3 +111,6 @@ def erlang_a_command(arrivals, aht, patience, agents, threshold):
                f"\nmean wait (all)    {result.mean_wait_all:.3f} s\nASA (answered)     "
                f"{result.mean_wait_answered:.3f} s\nservice level      {result.service_level:.5f}"
                f"\noccupancy          {result.occupancy:.4f}")
+
+
+from . import cli_calibration  # noqa: E402,F401  (registers `calibrate` and `backtest` on `main`)

@@ -1,0 +1,112 @@
+"""`helpdesk-sim calibrate` and `helpdesk-sim backtest`: from a history to a profile, and back."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+import numpy as np
+
+from calibration.loaders import FORMATS, load_history
+from calibration.profile import calibrate as calibrate_history
+from calibration.report import write_report
+from simulator import units
+
+from .backtest import run_backtest
+from .cli import friendly_errors, main
+from .yamlfile import read_yaml
+
+
+@main.command()
+@click.argument("history", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "history_format", required=True, type=click.Choice(FORMATS), help="History format.")
+@click.option("--map", "mapping", multiple=True, metavar="FIELD=COLUMN", help="csv: which column holds a field.")
+@click.option("--interval", default="30min", show_default=True, help="Arrival-table and observed-KPI interval.")
+@click.option("--timezone", help="Convert offset-carrying timestamps to this zone's wall clock.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="profile.yaml to write.")
+@click.option("--report", type=click.Path(file_okay=False, path_type=Path), help="Folder for report.md and plots.")
+@click.option("--bootstrap", default=100, show_default=True, type=click.IntRange(min=0),
+              help="Parametric-bootstrap samples for goodness-of-fit p-values (0: skip).")
+@click.option("--min-contacts", default=100, show_default=True, type=click.IntRange(min=1),
+              help="Contact types with fewer contacts are pooled as `other`.")
+@click.option("--seed", default=1, show_default=True, type=click.IntRange(min=0))
+@friendly_errors
+def calibrate(history, history_format, mapping, interval, timezone, out, report, bootstrap, min_contacts, seed):
+    """Fit arrivals, handle times and patience from HISTORY files into a profile a scenario can use."""
+    loaded = load_history(list(history), history_format, mapping=_pairs(mapping), timezone=timezone)
+    click.echo(str(loaded.accounting), err=True)
+    sources = [{"path": os.path.relpath(Path(p).resolve(), out.resolve().parent), "format": history_format,
+                **({"map": _pairs(mapping)} if mapping else {}), **({"timezone": timezone} if timezone else {})}
+               for p in history]  # relative to the profile, so profile and history can move together
+    profile = calibrate_history(loaded, np.random.default_rng(seed), units.duration(interval), bootstrap,
+                                min_contacts, sources=sources)
+    profile.write(out)
+    click.echo(_profile_lines(profile))
+    if report:
+        click.echo(f"report: {write_report(profile, report)}", err=True)
+    click.echo(f"profile written to {out}", err=True)
+
+
+@main.command()
+@click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--history", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="History to replay (default: the profile's own sources).")
+@click.option("--format", "history_format", type=click.Choice(FORMATS), help="Format of --history.")
+@click.option("--replications", "-r", default=10, show_default=True, type=click.IntRange(min=1))
+@click.option("--seed", default=1, show_default=True, type=click.IntRange(min=0))
+@click.option("--workers", "-w", default=1, show_default=True, type=click.IntRange(min=1))
+@click.option("--availability", default=1.0, show_default=True, type=click.FloatRange(0, 1, min_open=True),
+              help="Share of the agents seen in an interval who were free to take calls.")
+@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), help="Folder for the CSVs.")
+@friendly_errors
+def backtest(profile, history, history_format, replications, seed, workers, availability, out):
+    """Replay a history's arrivals and staffing with PROFILE's fits; compare simulated and observed KPIs."""
+    document = read_yaml(profile)
+    loaded = _history_for(document, history, history_format, profile.parent)
+    with click.progressbar(length=replications, label="replications", file=sys.stderr) as bar:
+        result = run_backtest(document, loaded, replications, seed, workers, availability=availability,
+                              progress=bar.update)
+    click.echo("Observed vs simulated, whole period (simulated: mean ±95 % CI over replications)")
+    click.echo(result.overall.to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
+    click.echo("\nPer interval (intervals with calls): bias = mean(simulated − observed)")
+    click.echo(result.interval_errors.to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
+    out = out or Path("results") / "backtest"
+    out.mkdir(parents=True, exist_ok=True)
+    result.overall.to_csv(out / "overall.csv", index=False)
+    result.intervals.to_csv(out / "intervals.csv", index=False)
+    result.interval_errors.to_csv(out / "interval_errors.csv", index=False)
+    click.echo(f"results in {out}/", err=True)
+
+
+def _history_for(document: dict, paths, history_format, profile_folder: Path):
+    if paths:
+        if not history_format:
+            raise ValueError("--history needs --format")
+        return load_history(list(paths), history_format)
+    sources = document.get("sources") or []
+    if not sources:
+        raise ValueError("the profile names no sources; give --history and --format")
+    first = sources[0]
+    return load_history([profile_folder / s["path"] for s in sources], first["format"], mapping=first.get("map"),
+                        timezone=first.get("timezone"))
+
+
+def _pairs(assignments) -> dict | None:
+    pairs = {}
+    for assignment in assignments:
+        field, separator, column = assignment.partition("=")
+        if not separator or not field or not column:
+            raise ValueError(f"--map needs FIELD=COLUMN, got {assignment!r}")
+        pairs[field.strip()] = column.strip()
+    return pairs or None
+
+
+def _profile_lines(profile) -> str:
+    lines = [f"{'type':>8} {'contacts':>9} {'arrivals/week':>14} {'handle time':>28} {'patience':>28}"]
+    for c in profile.contacts:
+        weekly = np.nansum(c.arrivals.rates.to_numpy()) * profile.interval_s / 3600
+        handle = f"{c.handle.best.name} mean {c.handle.best.mean:.0f}s" if c.handle else "– (give one)"
+        patience = f"{c.patience.best.name} mean {c.patience.best.mean:.0f}s" if c.patience else "– (no abandons)"
+        lines.append(f"{c.name:>8} {len(c.contacts):>9} {weekly:>14.0f} {handle:>28} {patience:>28}")
+    return "\n".join(lines)
