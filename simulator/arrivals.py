@@ -73,9 +73,10 @@ def _segments(arrivals: Arrivals, end_s: float, week_offset_s: float):
         rates[:known] = arrivals.series_per_s[:known]
         return starts, np.minimum(arrivals.series_slot_s, end_s - starts), rates
     if arrivals.weekly_per_s is None:
-        day = 86400.0  # day-long pieces so day-to-day variation has somewhere to act
-        starts = np.arange(0.0, end_s, day)
-        return starts, np.minimum(day, end_s - starts), np.full(len(starts), arrivals.rate_per_s)
+        day = 86400.0  # calendar-day pieces (midnight to midnight) for day-to-day variation to act on
+        edges = np.arange(-(week_offset_s % day), end_s, day)
+        starts = np.maximum(edges, 0.0)
+        return starts, np.minimum(edges + day, end_s) - starts, np.full(len(starts), arrivals.rate_per_s)
     slot = arrivals.slot_s
     first = math.floor(week_offset_s / slot) * slot - week_offset_s  # slot boundary at or before time 0
     edges = np.arange(first, end_s, slot)

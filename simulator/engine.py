@@ -231,6 +231,10 @@ class Engine:
         for time, kind, agent, length in events:
             if time > env.now:
                 yield env.timeout(time - env.now)
+            elif kind == BREAK and time < env.now:
+                length -= env.now - time  # a break under way at time 0 has only its remainder left
+                if length <= 0:
+                    continue  # over before the run began
             if kind == SHIFT_START:
                 self._shift_starts(agent)
             elif kind == SHIFT_END:

@@ -39,8 +39,9 @@ class StepCount:
         return np.diff(self.integral_to(edges))
 
     def maximum(self, start: float, end: float) -> float:
-        """Largest count reached during [start, end)."""
+        """Largest count held during [start, end) (the level after all steps at an instant)."""
         level_at_start = self._count[np.searchsorted(self.times, start, side="right")]
         inside = (self.times > start) & (self.times < end)
-        levels = np.cumsum(self.changes[inside]) + level_at_start
-        return float(max(level_at_start, levels.max())) if len(levels) else float(level_at_start)
+        times, levels = self.times[inside], np.cumsum(self.changes[inside]) + level_at_start
+        settled = np.append(times[1:] != times[:-1], True) if len(times) else np.zeros(0, dtype=bool)
+        return float(max(level_at_start, levels[settled].max())) if len(levels) else float(level_at_start)

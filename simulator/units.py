@@ -96,4 +96,4 @@ def format_duration(seconds: float) -> str:
         count = seconds / SECONDS[unit]
         if count >= 1 and abs(count - round(count)) < 1e-9:
             return f"{int(round(count))}{unit}"
-    return f"{seconds:g}s"
+    return f"{int(seconds)}s" if float(seconds).is_integer() else f"{float(seconds)!r}s"

@@ -1,0 +1,183 @@
+"""Roster: which shift instances exist (overnight, across the week boundary, already running at time 0),
+who is absent (shrinkage), where breaks fall, and the order of roster events."""
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from simulator.config import AgentGroup, Arrivals, Break, Calendar, ContactType, ModelConfig, Shift
+from simulator.distributions import Exponential
+from simulator.roster import BREAK, SHIFT_END, SHIFT_START, build_roster
+
+MIN, H, DAY = 60.0, 3600.0, 86400.0
+CALLS = ContactType("calls", Arrivals(rate_per_s=0.01), Exponential(60.0))
+
+
+def model_with(*groups: AgentGroup, start=datetime(2024, 1, 1), horizon_s=7 * DAY, warmup_s=0.0) -> ModelConfig:
+    return ModelConfig((CALLS,), groups, Calendar(start=start, horizon_s=horizon_s, warmup_s=warmup_s))
+
+
+def group(*shifts: Shift, name="agents", shrinkage=0.0, concurrency=1) -> AgentGroup:
+    return AgentGroup(name, {"calls": 1}, shifts, concurrency=concurrency, shrinkage=shrinkage)
+
+
+def instances(roster, agent=0):
+    chosen = roster.shift_agent == agent
+    return sorted(zip(roster.shift_start_s[chosen].tolist(), roster.shift_end_s[chosen].tolist()))
+
+
+def test_overnight_shift_crosses_midnight():
+    roster = build_roster(model_with(group(Shift((0,), 22 * H, 6 * H, 1)), horizon_s=2 * DAY), 1, 0)
+    assert instances(roster) == [(22 * H, DAY + 6 * H)]
+
+
+def test_overnight_shift_crosses_the_week_boundary_both_ways():
+    """Sunday 22:00–06:00 with the calendar starting Monday 00:00: the instance of the Sunday before
+    is still running at time 0, and the next Sunday's runs into the following Monday."""
+    roster = build_roster(model_with(group(Shift((6,), 22 * H, 6 * H, 1)), horizon_s=8 * DAY), 1, 0)
+    assert instances(roster) == [(-2 * H, 6 * H), (6 * DAY + 22 * H, 7 * DAY + 6 * H)]
+
+
+def test_shift_running_at_time_zero_that_started_the_day_before():
+    """Calendar starts Wednesday 02:00; the Tuesday 22:00–06:00 shift is on until 04:00 sim time."""
+    start = datetime(2024, 1, 3, 2, 0)  # a Wednesday
+    roster = build_roster(model_with(group(Shift((1,), 22 * H, 6 * H, 1)), start=start, horizon_s=DAY), 1, 0)
+    assert instances(roster) == [(-4 * H, 4 * H)]
+    around_the_clock = group(Shift(tuple(range(7)), 6 * H, 6 * H, 1))
+    roster = build_roster(model_with(around_the_clock, start=start, horizon_s=DAY), 1, 0)
+    assert instances(roster) == [(-20 * H, 4 * H), (4 * H, DAY + 4 * H)]
+
+
+def test_day_shift_started_before_a_mid_morning_start():
+    start = datetime(2024, 1, 3, 12, 0)  # Wednesday noon
+    roster = build_roster(model_with(group(Shift((0, 1, 2, 3, 4), 8 * H, 16 * H, 1)), start=start,
+                                     horizon_s=3 * DAY), 1, 0)
+    # Wed 08–16 (already on), Thu, Fri; not Sat
+    assert instances(roster) == [(-4 * H, 4 * H), (20 * H, DAY + 4 * H), (DAY + 20 * H, 2 * DAY + 4 * H)]
+
+
+def test_instances_ending_exactly_at_zero_or_starting_at_the_end_are_left_out():
+    roster = build_roster(model_with(group(Shift((6,), 16 * H, 0.0, 1)), horizon_s=6 * DAY + 16 * H), 1, 0)
+    assert instances(roster) == []  # Sunday 16:00–24:00 before the start, and the next starts at the end
+
+
+@st.composite
+def calendars_and_shifts(draw):
+    start = datetime(2024, 1, 1) + timedelta(days=draw(st.integers(0, 13)), minutes=10 * draw(st.integers(0, 143)))
+    calendar = Calendar(start=start, horizon_s=draw(st.integers(1, 20)) * 3 * H, warmup_s=draw(st.integers(0, 8)) * H)
+    shift = Shift(tuple(sorted(draw(st.sets(st.integers(0, 6), min_size=1)))), draw(st.integers(0, 95)) * 900.0,
+                  draw(st.integers(0, 95)) * 900.0, draw(st.integers(1, 3)))
+    return calendar, shift
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, database=None)
+@given(calendars_and_shifts())
+def test_instances_match_a_calendar_walk(case):
+    """Against plain datetime arithmetic: every dated shift overlapping [0, end) and nothing else."""
+    calendar, shift = case
+    model = ModelConfig((CALLS,), (group(shift),), calendar)
+    roster = build_roster(model, 7, 0)
+    expected = []
+    for offset in range(-3, math.ceil(calendar.end_s / DAY) + 3):
+        date = datetime.combine(calendar.start.date(), datetime.min.time()) + timedelta(days=offset)
+        if date.weekday() not in shift.days:
+            continue
+        begins = (date + timedelta(seconds=shift.start_s) - calendar.start).total_seconds()
+        if begins < calendar.end_s and begins + shift.length_s > 0:
+            expected.append((begins, begins + shift.length_s))
+    for agent in range(shift.agents):
+        assert instances(roster, agent) == expected
+
+
+def test_shift_length():
+    assert Shift((0,), 8 * H, 16 * H, 1).length_s == 8 * H
+    assert Shift((0,), 22 * H, 6 * H, 1).length_s == 8 * H
+    assert Shift((0,), 0.0, 0.0, 1).length_s == DAY
+    assert Shift((0,), 9 * H, 9 * H, 1).length_s == DAY
+
+
+def test_agents_are_numbered_by_group_then_shift():
+    first = group(Shift((0,), 8 * H, 16 * H, 2), Shift((0,), 12 * H, 20 * H, 3), name="first", concurrency=2)
+    second = group(Shift((0,), 8 * H, 16 * H, 4), name="second")
+    roster = build_roster(model_with(first, second, horizon_s=DAY), 1, 0)
+    assert roster.agents == 9
+    assert roster.agent_group.tolist() == [0] * 5 + [1] * 4
+    assert roster.agent_concurrency.tolist() == [2] * 5 + [1] * 4
+    assert sorted(roster.shift_agent.tolist()) == list(range(9))
+    starts = dict(zip(roster.shift_agent.tolist(), roster.shift_start_s.tolist()))
+    assert [starts[a] for a in range(9)] == [8 * H] * 2 + [12 * H] * 3 + [8 * H] * 4
+
+
+def test_shrinkage_share_of_absent_agent_days():
+    roster = build_roster(model_with(group(Shift(tuple(range(7)), 8 * H, 16 * H, 100), shrinkage=0.2),
+                                     horizon_s=56 * DAY), 11, 0)
+    days = len(roster.shift_absent)
+    assert days == 100 * 56
+    share = roster.shift_absent.mean()
+    assert abs(share - 0.2) <= 4 * math.sqrt(0.2 * 0.8 / days)
+    # drawn per agent per day: absences are spread over agents and days, not whole agents or whole days
+    by_agent = np.bincount(roster.shift_agent, weights=roster.shift_absent, minlength=100)
+    assert 0 < by_agent.min() and by_agent.max() < 56
+
+
+def test_no_shrinkage_and_full_shrinkage():
+    shifts = (Shift(tuple(range(7)), 8 * H, 16 * H, 10, breaks=(Break(2 * H, 15 * MIN),)),)
+    none = build_roster(model_with(group(*shifts, shrinkage=0.0)), 1, 0)
+    assert not none.shift_absent.any() and len(none.break_agent) == 70
+    everyone = build_roster(model_with(group(*shifts, shrinkage=1.0)), 1, 0)
+    assert everyone.shift_absent.all()
+    assert len(everyone.break_agent) == 0 and everyone.events() == []
+
+
+def test_breaks_at_start_plus_after_on_present_instances_only():
+    pauses = (Break(2 * H, 15 * MIN), Break(4 * H, 30 * MIN), Break(6.5 * H, 15 * MIN))
+    shifts = (Shift((0, 2, 4, 6), 22 * H, 6 * H, 5, breaks=pauses),)
+    roster = build_roster(model_with(group(*shifts, shrinkage=0.3), horizon_s=14 * DAY), 3, 0)
+    present = ~roster.shift_absent
+    assert present.any() and roster.shift_absent.any()
+    expected = sorted((int(a), s + p.after_s, p.length_s)
+                      for a, s in zip(roster.shift_agent[present], roster.shift_start_s[present]) for p in pauses)
+    actual = sorted(zip(roster.break_agent.tolist(), roster.break_start_s.tolist(), roster.break_length_s.tolist()))
+    assert actual == expected
+
+
+def test_events_order_shift_end_before_start_before_break_at_the_same_instant():
+    shift = Shift(tuple(range(7)), 0.0, 0.0, 1, breaks=(Break(0.0, 10 * MIN),))
+    events = build_roster(model_with(group(shift), horizon_s=2 * DAY), 1, 0).events()
+    times = [e[0] for e in events]
+    assert times == sorted(times)
+    at_midnight = [kind for time, kind, _, _ in events if time == DAY]
+    assert at_midnight == [SHIFT_END, SHIFT_START, BREAK]
+    assert [kind for time, kind, _, _ in events if time == 0.0] == [SHIFT_START, BREAK]
+
+
+def test_absences_are_reproducible_and_vary_by_replication():
+    model = model_with(group(Shift(tuple(range(7)), 8 * H, 16 * H, 20), shrinkage=0.3), horizon_s=14 * DAY)
+    a, b, c = build_roster(model, 5, 0), build_roster(model, 5, 0), build_roster(model, 5, 1)
+    assert np.array_equal(a.shift_absent, b.shift_absent)
+    assert not np.array_equal(a.shift_absent, c.shift_absent)
+
+
+def test_a_groups_absences_do_not_depend_on_other_groups():
+    """The absence stream is keyed by group name: adding or reordering groups leaves others' draws alone."""
+    l1 = group(Shift(tuple(range(7)), 8 * H, 16 * H, 10), name="l1", shrinkage=0.3)
+    l2 = group(Shift((0, 1, 2), 9 * H, 17 * H, 5), name="l2", shrinkage=0.5)
+    alone = build_roster(model_with(l1), 9, 0)
+    together = build_roster(model_with(l2, l1), 9, 0)
+    mine = together.agent_group[together.shift_agent] == 1
+    assert np.array_equal(alone.shift_absent, together.shift_absent[mine])
+    assert np.array_equal(alone.shift_start_s, together.shift_start_s[mine])
+
+
+def test_agents_per_slot_table():
+    """Agent j is on in every slot with more than j agents; consecutive slots are one stint."""
+    table = np.array([0, 1, 2, 2, 1, 0, 1, 1])
+    rostered = AgentGroup("replay", {"calls": 1}, agents_per_slot=table, slot_s=1800.0)
+    roster = build_roster(model_with(rostered, horizon_s=7 * 1800.0), 1, 0)
+    assert roster.agents == 2
+    assert instances(roster, 0) == [(1800.0, 9000.0), (10800.0, 12600.0)]  # last stint cut at the end
+    assert instances(roster, 1) == [(3600.0, 7200.0)]
