@@ -16,7 +16,8 @@ import pandas as pd
 from scipy import optimize
 
 from calibration.densities import (
-    PARAMETER_COUNT, as_scipy, build_family, family_vector, fit_family, log_density, log_survival, parameters)
+    PARAMETER_COUNT, as_scipy, build_family, cumulative, family_vector, fit_family, log_density, log_survival,
+    parameters)
 from calibration.fit_durations import format_params, new_axes
 from simulator.distributions import Distribution, Exponential
 
@@ -56,12 +57,23 @@ def km_restricted_mean(km: pd.DataFrame) -> float:
 
 # ---------------------------------------------------------------- censored maximum likelihood
 
-def censored_loglik(dist: Distribution, times: np.ndarray, observed: np.ndarray) -> float:
-    """log L = sum of log density over abandoned calls + sum of log survival over answered ones."""
-    return float(log_density(dist, times[observed]).sum() + log_survival(dist, times[~observed]).sum())
+def censored_loglik(dist: Distribution, times: np.ndarray, observed: np.ndarray, resolution_s: float = 0.0) -> float:
+    """log L = sum of log density over abandoned calls + sum of log survival over answered ones.
+
+    With `resolution_s` > 0 (waits recorded to whole seconds, say) an abandonment at recorded r is
+    only known to lie in [r - res, r + res]: its term is log(F(r + res) - F(r - res)), which keeps
+    the instant hang-ups recorded as 0 s and removes the rounding bias on short patience.
+    """
+    survival = log_survival(dist, times[~observed]).sum()
+    events = times[observed]
+    if resolution_s <= 0:
+        return float(log_density(dist, events).sum() + survival)
+    upper = cumulative(dist, events + resolution_s)
+    lower = cumulative(dist, np.maximum(events - resolution_s, 0.0))
+    return float(np.log(np.maximum(upper - lower, 1e-300)).sum() + survival)
 
 
-def fit_censored(family: str, times: np.ndarray, observed: np.ndarray) -> Distribution:
+def fit_censored(family: str, times: np.ndarray, observed: np.ndarray, resolution_s: float = 0.0) -> Distribution:
     """Censored MLE: closed form for exponential (abandonments / total waiting), else Nelder-Mead."""
     events = int(observed.sum())
     if events == 0:
@@ -71,17 +83,17 @@ def fit_censored(family: str, times: np.ndarray, observed: np.ndarray) -> Distri
         return exponential
     # two starts, keep the better: the fit ignoring censoring (too short-tailed when most calls are
     # answered) and a shape-1 / sigma-1 member with the exponential fit's mean
-    start = family_vector(fit_family(family, times))
+    start = family_vector(fit_family(family, np.maximum(times, resolution_s or 1e-9)))
     start_exp = family_vector(_matching_start(family, exponential.mean_s))
-    candidates = [optimize.minimize(_negloglik(family, times, observed), x0, method="Nelder-Mead",
+    candidates = [optimize.minimize(_negloglik(family, times, observed, resolution_s), x0, method="Nelder-Mead",
                                     options={"xatol": 1e-8, "fatol": 1e-8, "maxiter": 4000})
                   for x0 in (start, start_exp)]
     return build_family(family, min(candidates, key=lambda r: r.fun).x)
 
 
-def _negloglik(family, times, observed):
+def _negloglik(family, times, observed, resolution_s=0.0):
     def negative(vector):
-        value = -censored_loglik(build_family(family, vector), times, observed)
+        value = -censored_loglik(build_family(family, vector), times, observed, resolution_s)
         return value if np.isfinite(value) else 1e300
     return negative
 
@@ -92,10 +104,10 @@ def _matching_start(family: str, mean: float) -> Distribution:
                         else np.array([math.log(mean) - 0.5, 0.0]))
 
 
-def mean_standard_error(family: str, dist: Distribution, times, observed) -> float:
+def mean_standard_error(family: str, dist: Distribution, times, observed, resolution_s: float = 0.0) -> float:
     """Delta-method SE of the fitted mean patience from the observed information (numeric Hessian)."""
     vector = family_vector(dist)
-    hessian = _numeric_hessian(_negloglik(family, times, observed), vector)
+    hessian = _numeric_hessian(_negloglik(family, times, observed, resolution_s), vector)
     try:
         covariance = np.linalg.inv(hessian)
     except np.linalg.LinAlgError:
@@ -172,18 +184,19 @@ class PatienceFit:
 
 
 def fit_patience(waits, abandoned, rng: np.random.Generator | None = None, bootstrap: int = 100,
-                 families=PATIENCE_FAMILIES) -> PatienceFit:
+                 families=PATIENCE_FAMILIES, resolution_s: float = 0.0) -> PatienceFit:
     """Fit patience from queued calls' waits; `abandoned` True for hang-ups, False for answered.
 
     With an `rng`, `bootstrap` resamples of the calls give percentile 95% intervals of each mean.
+    `resolution_s`: how finely waits were recorded (1 for whole seconds); see `censored_loglik`.
     """
-    times, observed, excluded = _queued_calls(waits, abandoned)
-    fitted = {family: fit_censored(family, times, observed) for family in families}
-    rows = [_patience_row(name, dist, times, observed) for name, dist in fitted.items()]
+    times, observed, excluded = _queued_calls(waits, abandoned, resolution_s)
+    fitted = {family: fit_censored(family, times, observed, resolution_s) for family in families}
+    rows = [_patience_row(name, dist, times, observed, resolution_s) for name, dist in fitted.items()]
     bootstrap = bootstrap if rng is not None else 0
     for row in rows:
         row["mean_ci_low"], row["mean_ci_high"] = _bootstrap_mean_interval(
-            row["family"], times, observed, rng, bootstrap)
+            row["family"], times, observed, rng, bootstrap, resolution_s)
     table = pd.DataFrame(rows).sort_values("aic", ignore_index=True)
     table["delta_aic"] = table["aic"] - table["aic"].min()
     table = table[["family", "params", "mean", "mean_se", "mean_ci_low", "mean_ci_high", "median",
@@ -193,30 +206,31 @@ def fit_patience(waits, abandoned, rng: np.random.Generator | None = None, boots
                        excluded=excluded, bootstrap=bootstrap, fitted=fitted)
 
 
-def _queued_calls(waits, abandoned):
+def _queued_calls(waits, abandoned, resolution_s: float = 0.0):
     """Positive finite waits and their outcome; the rest are counted, not silently dropped.
 
-    A zero wait says nothing about patience (answered) or is an instant hang-up that no continuous
-    patience model can hold (abandoned), so zero waits are excluded too.
+    A zero wait says nothing about patience when answered. An abandonment recorded as 0 s is an
+    instant hang-up that no continuous patience model can hold as exact, so it is kept only when
+    the recording resolution is known (then it means "within the first `resolution_s`").
     """
     waits = np.asarray(waits, dtype=float).ravel()
     abandoned = np.asarray(abandoned, dtype=bool).ravel()
     if waits.shape != abandoned.shape:
         raise ValueError(f"waits ({waits.size}) and abandoned ({abandoned.size}) differ in length")
-    keep = np.isfinite(waits) & (waits > 0)
+    keep = np.isfinite(waits) & ((waits > 0) | (abandoned & (resolution_s > 0) & (waits == 0)))
     return waits[keep], abandoned[keep], int((~keep).sum())
 
 
-def _patience_row(name, dist, times, observed) -> dict:
-    loglik = censored_loglik(dist, times, observed)
+def _patience_row(name, dist, times, observed, resolution_s=0.0) -> dict:
+    loglik = censored_loglik(dist, times, observed, resolution_s)
     k, n = PARAMETER_COUNT[name], len(times)
     return {"family": name, "params": parameters(dist), "mean": dist.mean,
-            "mean_se": mean_standard_error(name, dist, times, observed),
+            "mean_se": mean_standard_error(name, dist, times, observed, resolution_s),
             "median": float(as_scipy(dist).median()), "loglik": loglik,
             "aic": 2 * k - 2 * loglik, "bic": k * math.log(n) - 2 * loglik}
 
 
-def _bootstrap_mean_interval(family, times, observed, rng, bootstrap) -> tuple[float, float]:
+def _bootstrap_mean_interval(family, times, observed, rng, bootstrap, resolution_s=0.0) -> tuple[float, float]:
     """Percentile 95% interval of the fitted mean over resamples of whole calls (wait and outcome)."""
     if not bootstrap:
         return float("nan"), float("nan")
@@ -224,7 +238,7 @@ def _bootstrap_mean_interval(family, times, observed, rng, bootstrap) -> tuple[f
     for _ in range(bootstrap):
         pick = rng.integers(0, len(times), len(times))
         if observed[pick].any():
-            means.append(fit_censored(family, times[pick], observed[pick]).mean)
+            means.append(fit_censored(family, times[pick], observed[pick], resolution_s).mean)
     low, high = np.percentile(means, [2.5, 97.5])
     return float(low), float(high)
 

@@ -25,6 +25,7 @@ from .profile_document import profile_document
 
 PROFILE_VERSION = 1
 OTHER = "other"
+RECORDED_RESOLUTION_S = 1.0  # histories record times to the second (or coarser: minutes in ticket logs)
 
 
 @dataclass
@@ -106,11 +107,11 @@ def _handle_fit(rows: pd.DataFrame, rng, bootstrap: int, short_calls_below: floa
 
 
 def _patience_fit(rows: pd.DataFrame, rng, bootstrap: int) -> PatienceFit | None:
-    queued = rows[rows["wait_s"].notna() & (rows["wait_s"] > 0)]
+    queued = rows[rows["wait_s"].notna()]
     if not queued["abandoned"].any():
         return None  # nobody abandoned (or no queue data): patience cannot be estimated
     return fit_patience(queued["wait_s"].to_numpy(float), queued["abandoned"].to_numpy(bool), rng,
-                        bootstrap=min(bootstrap, 100))
+                        bootstrap=min(bootstrap, 100), resolution_s=RECORDED_RESOLUTION_S)
 
 
 def write_yaml_atomically(document: dict, path: Path) -> None:

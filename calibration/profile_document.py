@@ -59,7 +59,7 @@ def weekly_rates(rates: pd.DataFrame, interval_s: float) -> dict:
 def weekly_agents(observed: pd.DataFrame, interval_s: float) -> dict:
     """Mean agents seen per weekday × interval, in the scenario's `agents_per_interval` weekly form."""
     starts = observed["interval_start"]
-    table = observed.assign(weekday=starts.dt.weekday, slot=starts.dt.hour * 3600 + starts.dt.minute * 60)
+    table = observed.assign(weekday=starts.dt.day_of_week, slot=starts.dt.hour * 3600 + starts.dt.minute * 60)
     means = table.groupby(["weekday", "slot"])["agents"].mean()
     form = {"interval": format_duration(interval_s)}
     for weekday, name in enumerate(DAY_NAMES):
