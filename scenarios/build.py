@@ -138,10 +138,9 @@ def _contact(name: str, section: Section, calendar: Calendar, scale: float, fact
 
 
 def _retrial(section: Section) -> Retrial | None:
-    if not section.has("retrial"):
-        section.taken.add("retrial")
+    retrial = section.optional_section("retrial")
+    if retrial is None:
         return None
-    retrial = section.section("retrial")
     result = Retrial(retrial.take("probability", units.probability), retrial.take("delay", distribution))
     retrial.done()
     if section.data.get("patience") is None:
@@ -150,10 +149,9 @@ def _retrial(section: Section) -> Retrial | None:
 
 
 def _sla(section: Section) -> Sla | None:
-    if not section.has("sla"):
-        section.taken.add("sla")
+    sla = section.optional_section("sla")
+    if sla is None:
         return None
-    sla = section.section("sla")
     result = Sla(sla.take("answer_within", lambda v: units.duration(v, allow_zero=True), math.inf),
                  sla.take("resolve_within", units.duration, math.inf))
     sla.done()

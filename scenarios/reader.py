@@ -62,6 +62,11 @@ class Section:
         value = self.take(key, default=LocatedDict() if default is not MISSING else MISSING)
         return Section(value, self.child_path(key), self)
 
+    def optional_section(self, key: str) -> "Section | None":
+        """The sub-mapping under `key`, or None when the key is absent (an optional feature)."""
+        self.taken.add(key)
+        return Section(self.data[key], self.child_path(key), self) if key in self.data else None
+
     def child_path(self, key) -> str:
         return f"{self.path}.{key}" if self.path else str(key)
 
