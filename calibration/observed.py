@@ -53,6 +53,8 @@ def _rates(table: pd.DataFrame, interval_s: float) -> pd.DataFrame:
 def _busy_seconds(history: History, origin, interval_s: float, slots: np.ndarray) -> np.ndarray:
     """Service seconds inside each interval (a handling across an edge is split between intervals)."""
     answered = history.contacts[history.contacts["answered_at"].notna()]
+    if answered["handle_time_s"].isna().all():
+        return np.full(len(slots), np.nan)  # no handle times (ticket logs): busy time is unknown, not zero
     start = (answered["answered_at"] - origin).dt.total_seconds().to_numpy()
     busy = StepCount.from_spans(start, start + answered["handle_time_s"].fillna(0).to_numpy())
     return busy.integral_to((slots + 1) * interval_s) - busy.integral_to(slots * interval_s)
@@ -67,7 +69,7 @@ def overall(table: pd.DataFrame) -> dict:
         "offered": float(offered), "abandon_rate": float(table["abandoned"].sum() / offered) if offered else np.nan,
         "asa_s": float((table["asa_s"] * table["answered"]).sum() / answered) if answered else np.nan,
         "service_level": float(in_level / offered) if offered else np.nan,
-        "occupancy": float(table["busy_s"].sum() / (capacity * _interval_of(table))) if capacity else np.nan,
+        "occupancy": float(table["busy_s"].sum(min_count=1) / (capacity * _interval_of(table))) if capacity else np.nan,
     }
 
 

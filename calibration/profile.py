@@ -47,7 +47,7 @@ class CalibrationProfile:
     skip_dates: tuple
     interval_s: float
     contacts: list
-    observed: pd.DataFrame
+    observed: pd.DataFrame | None  # None: the history shows no answered contacts
     accounting: pd.DataFrame = field(repr=False)
 
     def to_document(self) -> dict:
@@ -69,7 +69,14 @@ def calibrate(history: History, rng: np.random.Generator, interval_s: float = 18
     fitted = [_calibrate_type(name, members, contacts, rng, interval_s, bootstrap, short_calls_below,
                               (start, end, skip)) for name, members in groups]
     return CalibrationProfile(sources or [], start, end, skip, interval_s, fitted,
-                              observed_intervals(history, interval_s), history.summary())
+                              _observed_or_none(history, interval_s), history.summary())
+
+
+def _observed_or_none(history: History, interval_s: float) -> pd.DataFrame | None:
+    """The history's own KPIs per interval, or None when nothing was answered (arrival-only exports)."""
+    if not history.contacts["answered_at"].notna().any():
+        return None
+    return observed_intervals(history, interval_s)
 
 
 def _days_without_data(contacts: pd.DataFrame, start, end) -> tuple:
@@ -117,6 +124,9 @@ def _patience_fit(rows: pd.DataFrame, rng, bootstrap: int) -> PatienceFit | None
 def write_yaml_atomically(document: dict, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temporary, 0o666 & ~umask)  # an ordinary file's mode, not mkstemp's private 0600
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             yaml.dump(document, stream, Dumper=_ReadableDumper, sort_keys=False, allow_unicode=True, width=120)

@@ -23,11 +23,17 @@ def profile_document(profile) -> dict:
         "interval": format_duration(profile.interval_s),
         "sources": profile.sources,
         "contacts": [scenario_contact(c, profile.interval_s) for c in profile.contacts],
-        "observed": {"kpis": {k: _number(v) for k, v in overall(profile.observed).items()},
-                     "agents_per_interval": weekly_agents(profile.observed, profile.interval_s)},
+        "observed": _observed(profile),
         "diagnostics": {c.name: diagnostics(c) for c in profile.contacts},
         "accounting": _records(profile.accounting),
     }
+
+
+def _observed(profile) -> dict:
+    if profile.observed is None:
+        return {"note": "no answered contacts in this history: no observed KPIs or staffing"}
+    return {"kpis": {k: _number(v) for k, v in overall(profile.observed).items()},
+            "agents_per_interval": weekly_agents(profile.observed, profile.interval_s)}
 
 
 def scenario_contact(calibration, interval_s: float) -> dict:

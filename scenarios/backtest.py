@@ -36,6 +36,7 @@ def run_backtest(profile: dict, history: History, replications: int = 10, seed: 
                  threshold_s: float = 20.0, availability: float = 1.0, progress=None) -> Backtest:
     """`availability`: the share of the agents seen working in an interval who were free to take
     calls (after-call work and other tasks are not in the log); 1 replays the headcount as seen."""
+    _check_profile(profile)
     interval_s = _interval_of(profile)
     observed = _contiguous(observed_intervals(history, interval_s, threshold_s), interval_s)
     document = backtest_document(profile, history, observed, interval_s, threshold_s, availability)
@@ -44,6 +45,13 @@ def run_backtest(profile: dict, history: History, replications: int = 10, seed: 
     side_by_side = _side_by_side(observed, results.intervals)
     return Backtest(scenario, observed, results, _overall(observed, results), side_by_side,
                     _interval_errors(side_by_side))
+
+
+def _check_profile(profile) -> None:
+    contacts = profile.get("contacts") if isinstance(profile, dict) else None
+    if not isinstance(contacts, list) or not contacts or not all(isinstance(c, dict) and "name" in c for c in contacts):
+        raise ValueError("not a calibration profile: `contacts` must be a list of contact types with names "
+                         "(write one with `helpdesk-sim calibrate`)")
 
 
 def backtest_document(profile: dict, history: History, observed: pd.DataFrame, interval_s: float,
@@ -117,7 +125,7 @@ def _side_by_side(observed: pd.DataFrame, intervals: pd.DataFrame) -> pd.DataFra
     everything = intervals[intervals["contact_type"] == "all"]
     simulated = everything.groupby("interval_start")[COMPARED].mean()
     table = observed[observed["in_history"]].set_index("interval_start")[COMPARED]
-    joined = table.join(simulated, lsuffix="_observed", rsuffix="_simulated", how="left")
+    joined = table.add_suffix("_observed").join(simulated.add_suffix("_simulated"), how="left")
     return joined.reset_index()
 
 

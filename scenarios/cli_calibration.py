@@ -88,6 +88,8 @@ def _history_for(document: dict, paths, history_format, profile_folder: Path):
     if not sources:
         raise ValueError("the profile names no sources; give --history and --format")
     first = sources[0]
+    if not isinstance(first, dict) or "path" not in first or "format" not in first:
+        raise ValueError("the profile's `sources` entries need `path` and `format`; give --history and --format")
     return load_history([profile_folder / s["path"] for s in sources], first["format"], mapping=first.get("map"),
                         timezone=first.get("timezone"))
 
