@@ -266,8 +266,12 @@ class AbandonVsWait:
 
     def plot(self, ax=None):
         ax = ax if ax is not None else new_axes()
-        ax.scatter(self.table["mean_wait_s"], self.table["abandon_rate"], s=8 + self.table["calls"] / 20)
-        grid = np.linspace(0, self.table["mean_wait_s"].max(), 50)
+        used = self.table["used"]
+        ax.scatter(self.table["mean_wait_s"][used], self.table["abandon_rate"][used], s=8 + self.table["calls"][used] / 20,
+                   label="intervals in the fit")
+        ax.scatter(self.table["mean_wait_s"][~used], self.table["abandon_rate"][~used], s=6, color="lightgrey",
+                   label="too few calls")
+        grid = np.linspace(0, self.table.loc[used, "mean_wait_s"].max(), 50)
         ax.plot(grid, self.slope_per_s * grid, "k--", label=f"slope 1/{self.implied_mean_patience_s:.0f} s")
         ax.set(xlabel="mean wait in interval (s)", ylabel="share abandoned")
         ax.legend()

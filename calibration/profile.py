@@ -17,7 +17,7 @@ import yaml
 
 from .fit_arrivals import ArrivalFit, fit_arrivals
 from .fit_durations import DurationFit, fit_durations
-from .fit_patience import PatienceFit, fit_patience
+from .fit_patience import AbandonVsWait, PatienceFit, abandon_vs_wait, fit_patience
 from .flows import contact_flows
 from .history import History
 from .observed import observed_intervals
@@ -37,6 +37,7 @@ class ContactCalibration:
     patience: PatienceFit | None
     flows: dict
     pooled_from: tuple = ()
+    abandon_check: AbandonVsWait | None = None
 
 
 @dataclass
@@ -103,7 +104,8 @@ def _calibrate_type(name, members, contacts, rng, interval_s, bootstrap, short_c
     arrivals = fit_arrivals(rows["arrived_at"], int(interval_s), start, end, skip, resolution_s=1.0, rng=rng)
     return ContactCalibration(name, rows, arrivals, _handle_fit(rows, rng, bootstrap, short_calls_below),
                               _patience_fit(rows, rng, bootstrap), contact_flows(rows),
-                              members if len(members) > 1 or members[0] != name else ())
+                              members if len(members) > 1 or members[0] != name else (),
+                              _abandon_check(rows, interval_s))
 
 
 def _handle_fit(rows: pd.DataFrame, rng, bootstrap: int, short_calls_below: float) -> DurationFit | None:
@@ -119,6 +121,18 @@ def _patience_fit(rows: pd.DataFrame, rng, bootstrap: int) -> PatienceFit | None
         return None  # nobody abandoned (or no queue data): patience cannot be estimated
     return fit_patience(queued["wait_s"].to_numpy(float), queued["abandoned"].to_numpy(bool), rng,
                         bootstrap=min(bootstrap, 100), resolution_s=RECORDED_RESOLUTION_S)
+
+
+def _abandon_check(rows: pd.DataFrame, interval_s: float) -> AbandonVsWait | None:
+    """Share abandoned against mean wait per interval: a check on the patience fit (Brown et al.)."""
+    queued = rows[rows["wait_s"].notna()]
+    if not queued["abandoned"].any():
+        return None
+    labels = queued["arrived_at"].dt.floor(pd.Timedelta(seconds=interval_s))
+    try:
+        return abandon_vs_wait(queued["wait_s"], queued["abandoned"], labels)
+    except ValueError:
+        return None  # no interval with enough queued calls to draw the line
 
 
 def write_yaml_atomically(document: dict, path: Path) -> None:

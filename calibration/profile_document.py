@@ -97,6 +97,11 @@ def diagnostics(calibration) -> dict:
         section["patience"] = {"queued": fit.n, "abandoned": fit.abandoned, "excluded": fit.excluded,
                                "km_restricted_mean_s": _number(fit.km_restricted_mean),
                                "candidates": _records(fit.candidates)}
+    if calibration.abandon_check is not None:
+        check = calibration.abandon_check
+        section["abandon_vs_wait"] = {"intervals_used": int(check.table["used"].sum()),
+                                      "implied_mean_patience_s": _number(check.implied_mean_patience_s),
+                                      "pooled_mean_patience_s": _number(1 / check.pooled_rate_per_s)}
     return section
 
 

@@ -46,6 +46,10 @@ def _contact_section(calibration, folder: Path) -> list[str]:
         lines += ["### Patience (censored: answered callers only show a lower bound)", "",
                   _code(calibration.patience.summary()),
                   _figure(calibration.patience.plot(), folder, f"{name}-patience.png", "Kaplan-Meier and fits")]
+    if calibration.abandon_check is not None:
+        lines += ["### Check: abandonment against wait per interval", "", _code(calibration.abandon_check.summary()),
+                  _figure(calibration.abandon_check.plot(), folder, f"{name}-abandon-vs-wait.png",
+                          "share abandoned against mean wait")]
     lines += ["### Flows", "", _code("\n".join(f"{k}: {v}" for k, v in calibration.flows.items()))]
     return lines
 
