@@ -60,19 +60,14 @@ def _busy_seconds(history: History, origin, interval_s: float, slots: np.ndarray
     return busy.integral_to((slots + 1) * interval_s) - busy.integral_to(slots * interval_s)
 
 
-def overall(table: pd.DataFrame) -> dict:
+def overall(table: pd.DataFrame, interval_s: float) -> dict:
     """Whole-period observed KPIs from the interval table (weighted the same way as the simulator)."""
     offered, answered = table["offered"].sum(), table["answered"].sum()
     in_level = (table["service_level"] * table["offered"]).sum()
-    capacity = (table["agents"] * 1.0).sum()
+    capacity_s = table["agents"].sum() * interval_s
     return {
         "offered": float(offered), "abandon_rate": float(table["abandoned"].sum() / offered) if offered else np.nan,
         "asa_s": float((table["asa_s"] * table["answered"]).sum() / answered) if answered else np.nan,
         "service_level": float(in_level / offered) if offered else np.nan,
-        "occupancy": float(table["busy_s"].sum(min_count=1) / (capacity * _interval_of(table))) if capacity else np.nan,
+        "occupancy": float(table["busy_s"].sum(min_count=1) / capacity_s) if capacity_s else np.nan,
     }
-
-
-def _interval_of(table: pd.DataFrame) -> float:
-    starts = table["interval_start"]
-    return float((starts.iloc[1] - starts.iloc[0]).total_seconds()) if len(starts) > 1 else 1800.0

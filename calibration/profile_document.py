@@ -32,7 +32,7 @@ def profile_document(profile) -> dict:
 def _observed(profile) -> dict:
     if profile.observed is None:
         return {"note": "no answered contacts in this history: no observed KPIs or staffing"}
-    return {"kpis": {k: _number(v) for k, v in overall(profile.observed).items()},
+    return {"kpis": {k: _number(v) for k, v in overall(profile.observed, profile.interval_s).items()},
             "agents_per_interval": weekly_agents(profile.observed, profile.interval_s)}
 
 

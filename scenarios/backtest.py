@@ -43,7 +43,7 @@ def run_backtest(profile: dict, history: History, replications: int = 10, seed: 
     scenario = scenario_from_document(document, "backtest")
     results = run_experiment(scenario.model, replications, seed, workers, progress)
     side_by_side = _side_by_side(observed, results.intervals)
-    return Backtest(scenario, observed, results, _overall(observed, results), side_by_side,
+    return Backtest(scenario, observed, results, _overall(observed, results, interval_s), side_by_side,
                     _interval_errors(side_by_side))
 
 
@@ -109,8 +109,8 @@ def _contiguous(observed: pd.DataFrame, interval_s: float) -> pd.DataFrame:
     return table.rename_axis("interval_start").reset_index()
 
 
-def _overall(observed: pd.DataFrame, results: Results) -> pd.DataFrame:
-    seen = overall(observed[observed["in_history"]])
+def _overall(observed: pd.DataFrame, results: Results, interval_s: float) -> pd.DataFrame:
+    seen = overall(observed[observed["in_history"]], interval_s)
     simulated = results.summary.set_index("contact_type").loc["all"]
     rows = []
     for kpi in COMPARED:

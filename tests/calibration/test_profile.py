@@ -109,7 +109,7 @@ def test_observed_kpis_are_the_observed_tables_overall(week):
     profile = calibrate(week, np.random.default_rng(1), 1800.0, 0, 100)
     table = observed_intervals(week, 1800.0)
     pd.testing.assert_frame_equal(profile.observed, table)
-    expected = overall(table)
+    expected = overall(table, 1800.0)
     kpis = profile.to_document()["observed"]["kpis"]
     assert set(kpis) == set(expected)
     for name, value in expected.items():
