@@ -15,7 +15,8 @@ from simulator.config import AgentGroup, Arrivals, Calendar, ContactType, ModelC
 from simulator.distributions import Exponential
 from simulator.engine import simulate
 from simulator.interval_kpis import interval_kpis
-from simulator.kpis import outcomes, replication_kpis
+from simulator.kpis import replication_kpis
+from simulator.outcomes import visit_outcomes
 
 try:
     from idiomatic_simpy import simulate as simulate_idiomatic
@@ -33,8 +34,8 @@ def reference_model(days: float) -> ModelConfig:
 
 def project_run(model: ModelConfig, seed: int) -> int:
     log = simulate(model, seed, 0)
-    result = outcomes(log)
-    replication_kpis(log, model)
+    result = visit_outcomes(log)
+    replication_kpis(log, model, result)
     interval_kpis(log, model, result)
     return len(log)
 

@@ -36,6 +36,7 @@ def write_results(results: Results, out: Path) -> None:
     results.summary.to_csv(out / "summary.csv", index=False)
     results.replications.to_csv(out / "replications.csv", index=False)
     results.intervals.to_csv(out / "intervals.csv", index=False)
+    results.groups.to_csv(out / "groups.csv", index=False)
 
 
 def provenance(source: str) -> dict:

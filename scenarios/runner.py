@@ -13,27 +13,33 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from simulator.agent_kpis import GROUP_COLUMNS, group_kpis
 from simulator.config import ModelConfig
 from simulator.engine import simulate
 from simulator.interval_kpis import interval_kpis
-from simulator.kpis import KPI_COLUMNS, outcomes, replication_kpis
+from simulator.kpis import KPI_COLUMNS, replication_kpis
+from simulator.outcomes import visit_outcomes
 
 
 @dataclass(frozen=True)
 class Results:
-    summary: pd.DataFrame  # per contact type (+ all): mean, _sd, _ci95 of every KPI, replications
-    replications: pd.DataFrame  # per replication × contact type
+    summary: pd.DataFrame  # per row key (contact type, channel, priority, all): mean, _sd, _ci95, replications
+    replications: pd.DataFrame  # per replication × row key
     intervals: pd.DataFrame  # per replication × interval × contact type
+    groups: pd.DataFrame  # per agent group: mean, _sd, _ci95 of its KPIs, replications
+    group_replications: pd.DataFrame  # per replication × agent group
 
 
-def run_replication(model: ModelConfig, seed: int, replication: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """KPIs of one replication: overall rows and interval rows, tagged with the replication index."""
+def run_replication(model: ModelConfig, seed: int, replication: int):
+    """KPIs of one replication: overall, interval and group rows, tagged with the replication index."""
     log = simulate(model, seed, replication)
-    overall = replication_kpis(log, model)
-    intervals = interval_kpis(log, model, outcomes(log))
-    overall.insert(0, "replication", replication)
-    intervals.insert(0, "replication", replication)
-    return overall, intervals
+    visits = visit_outcomes(log)
+    overall = replication_kpis(log, model, visits)
+    intervals = interval_kpis(log, model, visits)
+    groups = group_kpis(log, visits, model)
+    for frame in (overall, intervals, groups):
+        frame.insert(0, "replication", replication)
+    return overall, intervals, groups
 
 
 def _run_one(arguments):
@@ -49,9 +55,8 @@ def run_experiment(model: ModelConfig, replications: int, seed: int, workers: in
             outputs = _collect(pool.map(_run_one, jobs), progress)
     else:
         outputs = _collect(map(_run_one, jobs), progress)
-    overall = pd.concat([o for o, _ in outputs], ignore_index=True)
-    intervals = pd.concat([i for _, i in outputs], ignore_index=True)
-    return Results(summarise(overall), overall, intervals)
+    overall, intervals, groups = (pd.concat(frames, ignore_index=True) for frames in zip(*outputs))
+    return Results(summarise(overall), overall, intervals, summarise(groups, GROUP_COLUMNS, "group"), groups)
 
 
 def _collect(results, progress):
@@ -63,11 +68,11 @@ def _collect(results, progress):
     return collected
 
 
-def summarise(replications: pd.DataFrame, kpis: list[str] = KPI_COLUMNS) -> pd.DataFrame:
-    """Mean, standard deviation and 95 % t-interval half-width over replications, per contact type."""
+def summarise(replications: pd.DataFrame, kpis: list[str] = KPI_COLUMNS, key: str = "contact_type") -> pd.DataFrame:
+    """Mean, standard deviation and 95 % t-interval half-width over replications, per row key."""
     rows = []
-    for contact_type, group in replications.groupby("contact_type", sort=False):
-        row = {"contact_type": contact_type}
+    for name, group in replications.groupby(key, sort=False):
+        row = {key: name}
         for kpi in kpis:
             mean, sd, half_width = mean_and_ci(group[kpi].to_numpy(dtype=float))
             row.update({kpi: mean, f"{kpi}_sd": sd, f"{kpi}_ci95": half_width})

@@ -1,54 +1,13 @@
-"""Who calls, when, and what each caller brings: drawn for a whole replication before it runs.
-
-Arrival times are a (piecewise constant) Poisson process drawn segment by segment with numpy. Each
-contact's handle time and patience come from its type's own streams, in arrival order, so a scenario
-that only changes staffing or policies sees exactly the same customers.
+"""When contacts arrive: a (piecewise constant) Poisson process drawn segment by segment with numpy,
+for a whole replication before it runs (what each contact needs is drawn in `fates.py`).
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
-from .config import Arrivals, ContactType, ModelConfig, WEEK_S
-from .streams import Stream, generator
-
-
-@dataclass(frozen=True)
-class Demand:
-    """Contacts of all types merged in arrival order (columns, one entry per contact)."""
-
-    arrival_s: np.ndarray
-    contact_type: np.ndarray  # index into ModelConfig.contacts
-    handle_s: np.ndarray
-    patience_s: np.ndarray  # inf where the type has no patience
-
-    def __len__(self) -> int:
-        return len(self.arrival_s)
-
-
-def draw_demand(model: ModelConfig, seed: int, replication: int) -> Demand:
-    """All first attempts of one replication (retrials are drawn as they happen)."""
-    parts = [_draw_type(model, index, contact, seed, replication) for index, contact in enumerate(model.contacts)]
-    arrival = np.concatenate([p[0] for p in parts])
-    order = np.argsort(arrival, kind="stable")
-    column = lambda k: np.concatenate([p[k] for p in parts])[order]
-    return Demand(arrival[order], column(1).astype(np.int16), column(2), column(3))
-
-
-def _draw_type(model: ModelConfig, index: int, contact: ContactType, seed: int, replication: int):
-    calendar = model.calendar
-    times = arrival_times(contact.arrivals, calendar.end_s, calendar.week_offset_s,
-                          generator(seed, replication, Stream.ARRIVALS, contact.name),
-                          generator(seed, replication, Stream.DAILY_VOLUME, contact.name))
-    count = len(times)
-    handle = contact.handle_time.sample(generator(seed, replication, Stream.HANDLE_TIME, contact.name), count)
-    if contact.patience is None:
-        patience = np.full(count, math.inf)
-    else:
-        patience = contact.patience.sample(generator(seed, replication, Stream.PATIENCE, contact.name), count)
-    return times, np.full(count, index), handle, patience
+from .config import WEEK_S, Arrivals
 
 
 def arrival_times(arrivals: Arrivals, end_s: float, week_offset_s: float,
@@ -70,7 +29,7 @@ def _segments(arrivals: Arrivals, end_s: float, week_offset_s: float):
         starts = np.arange(0.0, end_s, arrivals.series_slot_s)
         rates = np.zeros(len(starts))
         known = min(len(starts), len(arrivals.series_per_s))
-        rates[:known] = arrivals.series_per_s[:known]
+        rates[:known] = arrivals.series[:known]
         return starts, np.minimum(arrivals.series_slot_s, end_s - starts), rates
     if arrivals.weekly_per_s is None:
         day = 86400.0  # calendar-day pieces (midnight to midnight) for day-to-day variation to act on
@@ -83,7 +42,7 @@ def _segments(arrivals: Arrivals, end_s: float, week_offset_s: float):
     starts = np.maximum(edges, 0.0)
     ends = np.minimum(edges + slot, end_s)
     week_position = ((edges + week_offset_s) % WEEK_S) // slot
-    rates = arrivals.weekly_per_s.reshape(-1)[week_position.astype(int)]
+    rates = arrivals.weekly_table.reshape(-1)[week_position.astype(int)]
     return starts, ends - starts, rates
 
 

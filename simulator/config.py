@@ -1,24 +1,31 @@
 """The validated, immutable model a replication runs: what arrives, who serves it, under which policies.
 
 Built by the scenario loader (or directly, in notebooks and tests). Variants are copies made with
-`dataclasses.replace`, never mutations. Times are seconds; rates are per second.
+`dataclasses.replace`, never mutations. Times are seconds; rates are per second. Every value is a
+number, string, tuple or another frozen dataclass (numpy tables are stored as tuples and handed out
+as arrays), so configs compare and hash: variants can be told apart and cached.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 import numpy as np
 
+from .business_hours import BusinessHours
 from .distributions import Distribution
+from .policies import AGENT_SELECTION, QUEUE_DISCIPLINES
 
 WEEK_S = 7 * 86400.0
-CHANNELS = ("phone",)
-QUEUE_POLICIES = ("priority-fifo",)
-ROUTING_POLICIES = ("longest-idle",)
+CHANNELS = ("phone", "email")
+QUEUE_POLICIES = tuple(QUEUE_DISCIPLINES)
+ROUTING_POLICIES = tuple(AGENT_SELECTION)
 SHIFT_END_POLICIES = ("finish_current",)
 SL_ABANDON_VARIANTS = ("count_as_missed", "exclude", "exclude_short")
+SLA_CLOCKS = ("wall", "business")
+DEFAULT_TIER = "default"
 
 
 class ConfigError(ValueError):
@@ -29,16 +36,36 @@ class ConfigError(ValueError):
         self.path = path
 
 
+def frozen_table(values) -> tuple | None:
+    """A number table (list, nested list or numpy array) as nested tuples of floats (hashable)."""
+    if values is None:
+        return None
+    return tuple(map(frozen_table, values)) if np.ndim(values) > 1 else tuple(float(v) for v in values)
+
+
+def _freeze(instance, **tables) -> None:
+    for name, value in tables.items():
+        object.__setattr__(instance, name, frozen_table(value))
+
+
 @dataclass(frozen=True)
 class Calendar:
     start: datetime = datetime(2024, 1, 1)  # a Monday
     horizon_s: float = 7 * 86400.0
     warmup_s: float = 0.0
     interval_s: float = 1800.0
+    cooldown_s: float = 0.0  # simulated after the horizon so its contacts are followed to their end
+    business_hours: BusinessHours | None = None  # None: SLAs run on the wall clock (24x7)
 
     @property
     def end_s(self) -> float:
+        """End of the measured period."""
         return self.warmup_s + self.horizon_s
+
+    @property
+    def run_end_s(self) -> float:
+        """End of the simulated run: arrivals and shifts go on through the cool-down."""
+        return self.end_s + self.cooldown_s
 
     @property
     def week_offset_s(self) -> float:
@@ -53,19 +80,30 @@ class Arrivals:
     series of rates per slot from time 0 (to replay a history's own days; zero after its end)."""
 
     rate_per_s: float | None = None
-    weekly_per_s: np.ndarray | None = None  # shape (7, slots per day)
+    weekly_per_s: tuple | None = None  # 7 rows of slots per day
     day_to_day_cv: float = 0.0
-    series_per_s: np.ndarray | None = None
+    series_per_s: tuple | None = None
     series_slot_s: float = 1800.0
+
+    def __post_init__(self):
+        _freeze(self, weekly_per_s=self.weekly_per_s, series_per_s=self.series_per_s)
+
+    @cached_property
+    def weekly_table(self) -> np.ndarray:
+        return np.array(self.weekly_per_s, dtype=float)
+
+    @cached_property
+    def series(self) -> np.ndarray:
+        return np.array(self.series_per_s, dtype=float)
 
     @property
     def slot_s(self) -> float:
-        return 86400.0 / self.weekly_per_s.shape[1]
+        return 86400.0 / len(self.weekly_per_s[0])
 
     def mean_rate_per_s(self) -> float:
         if self.series_per_s is not None:
-            return float(self.series_per_s.mean())
-        return self.rate_per_s if self.weekly_per_s is None else float(self.weekly_per_s.mean())
+            return float(self.series.mean())
+        return self.rate_per_s if self.weekly_per_s is None else float(self.weekly_table.mean())
 
 
 @dataclass(frozen=True)
@@ -76,8 +114,42 @@ class Retrial:
 
 @dataclass(frozen=True)
 class Sla:
+    """A target: first response within `answer_within_s` and resolution within `resolve_within_s`,
+    both measured on `clock` (`business`: only open hours count)."""
+
     answer_within_s: float = math.inf
     resolve_within_s: float = math.inf
+    clock: str = "wall"
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What happens when an agent finishes a handling: resolved with probability `first_contact`,
+    otherwise the work goes on as a ticket to `escalate_to` (a named queue or a group's own queue),
+    taking `escalated_handle_time` there, at `escalated_priority` (None: it keeps its priority)."""
+
+    first_contact: float = 1.0
+    escalate_to: str | None = None
+    escalated_handle_time: Distribution | None = None
+    escalated_priority: int | None = None
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """A resolved contact comes back (the fix did not hold) with `probability`, after `delay`."""
+
+    probability: float
+    delay: Distribution
+
+
+@dataclass(frozen=True)
+class PriorityTier:
+    """A share of a contact type's customers served at another priority (VIP, urgent), with its own SLA."""
+
+    name: str
+    share: float
+    priority: int
+    sla: Sla | None = None
 
 
 @dataclass(frozen=True)
@@ -89,7 +161,25 @@ class ContactType:
     priority: int = 1
     patience: Distribution | None = None  # None: waits for ever
     retrial: Retrial | None = None
-    sla: Sla | None = None
+    sla: Sla | None = None  # the SLA of customers in no priority tier
+    resolution: Resolution | None = None  # None: every handling resolves the contact
+    repeat: Repeat | None = None
+    priority_mix: tuple[PriorityTier, ...] = ()
+
+    @property
+    def tiers(self) -> tuple[PriorityTier, ...]:
+        """The default tier (the rest of the customers, at `priority`) first, then `priority_mix`."""
+        rest = 1.0 - sum(tier.share for tier in self.priority_mix)
+        return (PriorityTier(DEFAULT_TIER, rest, self.priority, self.sla),) + self.priority_mix
+
+
+@dataclass(frozen=True)
+class Queue:
+    """A named queue for escalated work and tickets, served by the groups that list it in `skills`."""
+
+    name: str
+    channel: str = "email"
+    resolution: Resolution | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +197,7 @@ class Shift:
     end_s: float
     agents: int
     breaks: tuple[Break, ...] = ()
+    name: str = ""  # keys its absence draws; by default its position in the group
 
     @property
     def length_s(self) -> float:
@@ -116,16 +207,30 @@ class Shift:
 @dataclass(frozen=True)
 class AgentGroup:
     """Agents with the same skills, rostered by `shifts` or, for replaying a history, by a table of
-    agents on duty per slot from time 0 (`agents_per_slot`, slot length `slot_s`)."""
+    agents on duty per slot from time 0 (`agents_per_slot`, slot length `slot_s`). `skills` name
+    contact types, named queues or other groups (their own queue) with a preference (1 = first
+    choice); it may be given as a dict and is kept as (name, preference) pairs. A group always
+    serves its own queue (work escalated to it by name) first."""
 
     name: str
-    skills: dict  # contact type name → preference (1 = first choice)
+    skills: tuple  # ((queue name, preference), …)
     shifts: tuple[Shift, ...] = ()
     concurrency: int = 1
     shrinkage: float = 0.0
     cost_per_hour: float = 0.0
-    agents_per_slot: np.ndarray | None = None
+    agents_per_slot: tuple | None = None
     slot_s: float = 1800.0
+    resolution: Resolution | None = None  # for the escalated work in its own queue
+
+    def __post_init__(self):
+        skills = self.skills.items() if isinstance(self.skills, dict) else self.skills
+        object.__setattr__(self, "skills", tuple((str(name), int(preference)) for name, preference in skills))
+        if self.agents_per_slot is not None:
+            object.__setattr__(self, "agents_per_slot", tuple(int(round(v)) for v in self.agents_per_slot))
+
+    @property
+    def skill_map(self) -> dict[str, int]:
+        return dict(self.skills)
 
 
 @dataclass(frozen=True)
@@ -150,52 +255,18 @@ class ModelConfig:
     policies: Policies = field(default_factory=Policies)
     kpis: KpiSettings = field(default_factory=KpiSettings)
     name: str = "scenario"
+    queues: tuple[Queue, ...] = ()
 
     def __post_init__(self):
+        from .checks import check_model
         check_model(self)
 
     @property
     def contact_names(self) -> tuple[str, ...]:
         return tuple(contact.name for contact in self.contacts)
 
-
-def check_model(model: ModelConfig) -> None:
-    """Cross-checks no single field can make: names unique, every contact type served, breaks in shifts."""
-    if not model.contacts:
-        raise ConfigError("the scenario has no contact types", "demand.contacts")
-    if not model.groups:
-        raise ConfigError("the scenario has no agent groups", "staffing.groups")
-    _check_unique([c.name for c in model.contacts], "demand.contacts")
-    _check_unique([g.name for g in model.groups], "staffing.groups")
-    names = set(model.contact_names)
-    for group in model.groups:
-        _check_group(group, names)
-    served = {name for group in model.groups for name in group.skills}
-    for contact in model.contacts:
-        if contact.name not in served:
-            raise ConfigError(f"contact type {contact.name!r} has no agent group with a skill for it; "
-                              f"add `{contact.name}: 1` to some group's skills", f"demand.contacts.{contact.name}")
-
-
-def _check_unique(names: list[str], path: str) -> None:
-    seen = {name for name in names if names.count(name) > 1}
-    if seen:
-        raise ConfigError(f"names must be unique, {sorted(seen)} appear more than once", path)
-
-
-def _check_group(group: AgentGroup, contact_names: set[str]) -> None:
-    path = f"staffing.groups.{group.name}"
-    for skill in group.skills:
-        if skill not in contact_names:
-            raise ConfigError(f"group {group.name!r} has a skill for {skill!r}, which is not a contact type "
-                              f"(known: {', '.join(sorted(contact_names))})", f"{path}.skills")
-    if not group.shifts and group.agents_per_slot is None:
-        raise ConfigError(f"group {group.name!r} has neither shifts nor agents per interval", path)
-    if group.concurrency < 1:
-        raise ConfigError("concurrency must be at least 1", f"{path}.concurrency")
-    for index, shift in enumerate(group.shifts):
-        for pause in shift.breaks:
-            if pause.after_s + pause.length_s > shift.length_s:
-                raise ConfigError(f"a break {pause.after_s / 60:g} min after the start lasting "
-                                  f"{pause.length_s / 60:g} min does not fit in a {shift.length_s / 3600:g} h shift",
-                                  f"{path}.shifts.{index}.breaks")
+    @cached_property
+    def network(self):
+        """Queues, who serves them and each contact type's escalation path (see `network.py`)."""
+        from .network import build_network
+        return build_network(self)

@@ -1,7 +1,11 @@
-"""The flat, columnar record of one replication: what every contact went through, and agent availability.
+"""The flat, columnar record of one replication: one row per visit, plus agent availability.
 
-One numpy column per attribute (no Python object per contact) so a long run stays small and KPIs are
-vectorised. Everything a KPI needs is derivable from here plus the model config.
+A visit is one stay of a contact in one queue and the handling that follows: a first contact, a
+retrial after abandoning, an escalation to another group, a repeat after a fix that did not hold.
+Rows [0, contacts) are the contacts' first visits in arrival order (row = contact id), so facts of a
+contact (type, tier, first arrival) are read there; later visits follow in the order they began,
+so a contact's visits are in time order by row. One numpy column per attribute (no Python object
+per visit) keeps a long run small and KPIs vectorised.
 """
 from __future__ import annotations
 
@@ -13,17 +17,33 @@ import pandas as pd
 
 from .roster import Roster
 
+# Visit outcomes. A contact's final outcome is its last visit's: resolved, abandoned (lost), or open
+# (waiting, in handling, or going to call again after the run's end).
+OPEN, RESOLVED, ESCALATED, ABANDONED, RETRIED = 0, 1, 2, 3, 4
+OUTCOMES = ("open", "resolved", "escalated", "abandoned", "retried")
+
+VISIT_COLUMNS = ("contact_id", "stage", "attempt", "repeat", "contact_type", "queue", "channel", "priority",
+                 "arrival_s", "answered_s", "ended_s", "left_s", "agent", "outcome")
+
 
 @dataclass(frozen=True)
 class EventLog:
-    # contacts: one entry per offered attempt (first attempts and retrials)
-    arrival_s: np.ndarray
-    contact_type: np.ndarray  # index into the model's contact types
-    attempt: np.ndarray  # 0 for a first attempt, n for the n-th retrial
+    contact_id: np.ndarray  # int32
+    stage: np.ndarray  # int8: 0 first contact, 1 first escalation, …
+    attempt: np.ndarray  # int8: 0 first try, n the n-th retrial after abandoning
+    repeat: np.ndarray  # int16: 0 the original need, n the n-th time it came back
+    contact_type: np.ndarray  # int16: index into the model's contact types
+    queue: np.ndarray  # int16: index into the model's network queues
+    channel: np.ndarray  # int8: index into config.CHANNELS
+    priority: np.ndarray  # int16
+    arrival_s: np.ndarray  # joined the queue
     answered_s: np.ndarray  # nan: never answered
     ended_s: np.ndarray  # end of the handling (known when answered: agents finish what they start)
-    abandoned_s: np.ndarray  # nan: did not abandon
-    agent: np.ndarray  # -1: no agent
+    left_s: np.ndarray  # left the queue without an agent (abandoned); nan otherwise
+    agent: np.ndarray  # int32, -1: no agent
+    outcome: np.ndarray  # int8: OUTCOMES
+    contacts: int  # rows [0, contacts) are first visits, row = contact id
+    tier: np.ndarray  # int8 per contact: index into its type's priority tiers
     # agents: +1/-1 steps of available agents per group (on shift, not on break, or finishing a contact)
     availability_time_s: np.ndarray
     availability_group: np.ndarray
@@ -31,20 +51,22 @@ class EventLog:
     roster: Roster
     measure_from_s: float
     measure_to_s: float
+    run_end_s: float
 
     def __len__(self) -> int:
         return len(self.arrival_s)
 
     @property
     def nbytes(self) -> int:
-        """Memory of the contact and availability columns."""
+        """Memory of the visit, contact and availability columns."""
         return sum(getattr(self, name).nbytes for name in self.__dataclass_fields__
                    if isinstance(getattr(self, name), np.ndarray))
 
-    def contacts_frame(self) -> pd.DataFrame:
-        """The contact columns as a DataFrame (for notebooks and debugging, not the KPI path)."""
-        names = ("arrival_s", "contact_type", "attempt", "answered_s", "ended_s", "abandoned_s", "agent")
-        return pd.DataFrame({name: getattr(self, name) for name in names})
+    def visits_frame(self) -> pd.DataFrame:
+        """The visit columns as a DataFrame (for notebooks and debugging, not the KPI path)."""
+        frame = pd.DataFrame({name: getattr(self, name) for name in VISIT_COLUMNS})
+        frame["outcome"] = pd.Categorical.from_codes(frame["outcome"], OUTCOMES)
+        return frame
 
 
 def as_numpy(column: array, dtype) -> np.ndarray:

@@ -1,7 +1,9 @@
-"""KPIs per reporting interval (by arrival time) and contact type: the planner's intraday view.
+"""KPIs per reporting interval and contact type: the planner's intraday view.
 
-Counts and waits are binned with `bincount`; agent-time figures (occupancy, agents available, queue
-length) are exact time-weighted integrals over each interval.
+By arrival interval (a front-line visit counts in the interval it joined its queue): offered,
+answered, abandoned, abandon_rate, service_level, asa_s, mean_wait_s, aht_s — binned with
+`bincount`. By clock time (what was going on during the interval): occupancy, agents_on_shift_mean
+and queue_len_mean — exact time-weighted integrals over each interval.
 """
 from __future__ import annotations
 
@@ -10,18 +12,22 @@ import pandas as pd
 
 from .config import ModelConfig
 from .eventlog import EventLog
-from .kpis import ALL, INTERVAL_COLUMNS, Outcomes, busy_agents, outcomes
+from .agent_kpis import busy_agents
+from .kpis import ALL, INTERVAL_COLUMNS, can_abandon
+from .outcomes import VisitOutcomes, visit_outcomes
 from .timeweighted import StepCount
 
 
-def interval_kpis(log: EventLog, model: ModelConfig, result: Outcomes | None = None) -> pd.DataFrame:
+def interval_kpis(log: EventLog, model: ModelConfig, result: VisitOutcomes | None = None) -> pd.DataFrame:
     """Rows: interval × (each contact type, then `all`); columns: interval_start, contact_type, INTERVAL_COLUMNS."""
-    result = result or outcomes(log)
+    result = result or visit_outcomes(log)
     edges = _edges(log, model.calendar.interval_s)
     frames = []
     for index, contact in enumerate(model.contacts):
-        frames.append(_type_frame(result, log.contact_type == index, edges, model, contact.name))
-    everything = _type_frame(result, np.ones(len(log), dtype=bool), edges, model, ALL)
+        frames.append(_type_frame(result, log.contact_type == index, edges, model, contact.name,
+                                  can_abandon(contact)))
+    everything = _type_frame(result, np.ones(len(log), dtype=bool), edges, model, ALL,
+                             any(map(can_abandon, model.contacts)))
     busy = busy_agents(log).per_interval(edges)
     available = StepCount(log.availability_time_s, log.availability_change).per_interval(edges)
     everything["occupancy"] = np.divide(busy, available, out=np.full(len(busy), np.nan), where=available > 0)
@@ -38,8 +44,10 @@ def _edges(log: EventLog, interval_s: float) -> np.ndarray:
     return np.append(edges, log.measure_to_s)
 
 
-def _type_frame(result: Outcomes, selected: np.ndarray, edges: np.ndarray, model: ModelConfig, name: str):
+def _type_frame(result: VisitOutcomes, selected: np.ndarray, edges: np.ndarray, model: ModelConfig, name: str,
+                abandonment: bool):
     log, settings = result.log, model.kpis
+    selected = selected & result.front_line
     mask = result.measured & selected
     bins = np.searchsorted(edges, log.arrival_s[mask], side="right") - 1
     size = len(edges) - 1
@@ -50,7 +58,7 @@ def _type_frame(result: Outcomes, selected: np.ndarray, edges: np.ndarray, model
         return np.bincount(chosen, weights=weights, minlength=size)
 
     wait, answered, abandoned = result.wait_s[mask], result.answered[mask], result.abandoned[mask]
-    resolved = result.resolved[mask]
+    resolved = result.handled[mask]
     handle = (log.ended_s - log.answered_s)[mask]
     offered = np.bincount(bins, minlength=size)
     n_answered, n_abandoned = count(answered), count(abandoned)
@@ -60,7 +68,8 @@ def _type_frame(result: Outcomes, selected: np.ndarray, edges: np.ndarray, model
     waiting = _waiting_spans(result, selected).per_interval(edges)
     return pd.DataFrame({
         "_start_s": edges[:-1], "contact_type": name, "offered": offered, "answered": n_answered,
-        "abandoned": n_abandoned, "abandon_rate": _divide(n_abandoned, offered),
+        "abandoned": n_abandoned,
+        "abandon_rate": _divide(n_abandoned, offered) if abandonment else np.full(size, np.nan),
         "service_level": _divide(within, offered - excluded),
         "asa_s": _divide(count(answered, wait), n_answered), "mean_wait_s": _divide(count(None, wait), offered),
         "aht_s": _divide(count(resolved, handle), count(resolved)), "occupancy": np.nan,
@@ -68,7 +77,7 @@ def _type_frame(result: Outcomes, selected: np.ndarray, edges: np.ndarray, model
     }).reindex(columns=["_start_s", "contact_type"] + INTERVAL_COLUMNS)
 
 
-def _waiting_spans(result: Outcomes, selected: np.ndarray) -> StepCount:
+def _waiting_spans(result: VisitOutcomes, selected: np.ndarray) -> StepCount:
     arrival = result.log.arrival_s[selected]
     return StepCount.from_spans(arrival, arrival + result.wait_s[selected])
 

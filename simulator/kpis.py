@@ -1,8 +1,11 @@
-"""KPIs as pure functions of an event log (definitions and column names: design/KPIS.md).
+"""KPIs as pure functions of an event log (definitions and column names: design/KPIS.md, docs/kpis.md).
 
-Counted over the measured period (after warm-up) by arrival time: a contact offered in the window is
-answered, abandoned or still waiting at its end, and that conservation is asserted here. Agent-time
-KPIs (occupancy, cost) are time-weighted over the same window.
+Rows: one per contact type, per channel and per priority (when a scenario has more than one), and
+`all`. Queue KPIs (offered, answered, waits, service level) count front-line visits (first contacts,
+retrials, repeats) that joined their queue in the measured period; contact KPIs (first response,
+resolution, FCR, SLA) count contacts that first arrived in it, followed through all their visits.
+A KPI of a mechanism the scenario does not use (abandonment, escalation, repeats, SLAs, business
+hours) is empty (NaN), never a placeholder.
 """
 from __future__ import annotations
 
@@ -11,165 +14,153 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .config import ModelConfig
-from .eventlog import EventLog
-from .timeweighted import StepCount
+from .config import CHANNELS, ModelConfig
+from .eventlog import ABANDONED, ESCALATED, EventLog
+from .outcomes import ContactOutcomes, VisitOutcomes, contact_outcomes, visit_outcomes
+from .sla import business_clock, sla_met
+from .stats import defined, mean, percentile, ratio
+from .agent_kpis import agent_kpis
 
 ALL = "all"
-COUNT_COLUMNS = ["offered", "deflected", "answered", "abandoned", "short_abandoned", "still_waiting",
-                 "resolved", "callbacks_offered", "callbacks_accepted", "backlog_end"]
 KPI_COLUMNS = [
     "offered", "deflected", "answered", "abandoned", "short_abandoned", "still_waiting", "abandon_rate",
-    "abandon_rate_net", "service_level", "asa_s", "mean_wait_s", "wait_p50_s", "wait_p90_s", "wait_p95_s",
-    "first_response_s", "aht_s", "resolved", "resolution_time_h", "resolution_p90_h", "fcr_rate",
-    "escalation_rate", "repeat_rate", "callbacks_offered", "callbacks_accepted", "callback_delay_s",
-    "sla_met_rate", "occupancy", "utilization", "agents_on_shift_mean", "queue_len_mean", "queue_len_max",
-    "backlog_end", "agent_hours", "cost", "cost_per_resolved",
+    "abandon_rate_net", "lost_rate", "service_level", "asa_s", "p_wait", "mean_wait_s", "wait_p50_s",
+    "wait_p90_s", "wait_p95_s", "aht_s", "contacts", "first_response_s", "first_response_business_s", "resolved",
+    "resolution_time_h", "resolution_p90_h", "resolution_time_business_h", "fcr_rate", "escalation_rate",
+    "repeat_rate", "callbacks_offered", "callbacks_accepted", "callback_delay_s", "sla_met_rate", "occupancy",
+    "utilization", "agents_on_shift_mean", "agents_staffed_mean", "queue_len_mean", "queue_len_max", "backlog_end",
+    "agent_hours", "cost", "cost_per_resolved",
 ]
 INTERVAL_COLUMNS = ["offered", "answered", "abandoned", "abandon_rate", "service_level", "asa_s", "mean_wait_s",
                     "aht_s", "occupancy", "agents_on_shift_mean", "queue_len_mean"]
 
 
-class ConservationError(AssertionError):
-    """A contact that is in no terminal state, or in two: a bug in the engine, never in the input."""
-
-
 @dataclass(frozen=True)
-class Outcomes:
-    """Per contact (all attempts): what happened by the end of the measured window."""
+class Segment:
+    """A row of the KPI table: which front-line visits and which contacts it counts, and what the
+    contact types in it model (so KPIs of mechanisms they lack stay empty)."""
 
-    log: EventLog
-    measured: np.ndarray  # arrived inside the window
-    answered: np.ndarray
-    abandoned: np.ndarray
-    waiting: np.ndarray  # still in line at the window's end
-    wait_s: np.ndarray  # until answer, abandonment, or the window's end
-    resolved: np.ndarray  # handling finished inside the window
-    open_at_end: np.ndarray  # waiting or being handled at the window's end
+    name: str
+    visits: np.ndarray
+    contacts: np.ndarray
+    types: tuple
 
 
-def outcomes(log: EventLog) -> Outcomes:
-    end = log.measure_to_s
-    arrived = log.arrival_s < end
-    answered = ~np.isnan(log.answered_s) & (log.answered_s < end)
-    abandoned = ~np.isnan(log.abandoned_s) & (log.abandoned_s < end)
-    waiting = arrived & ~answered & ~abandoned
-    stop = np.where(answered, log.answered_s, np.where(abandoned, log.abandoned_s, end))
-    resolved = answered & (log.ended_s <= end)
-    measured = arrived & (log.arrival_s >= log.measure_from_s)
-    result = Outcomes(log, measured, answered, abandoned, waiting, stop - log.arrival_s, resolved,
-                      waiting | (answered & ~resolved))
-    check_conservation(result)
+def replication_kpis(log: EventLog, model: ModelConfig, visits: VisitOutcomes | None = None) -> pd.DataFrame:
+    """One row per segment (`contact_type` holds its name), KPI_COLUMNS, for one replication."""
+    visits = visits or visit_outcomes(log)
+    contacts = contact_outcomes(log, visits)
+    clock = business_clock(model, log)
+    rows = []
+    for segment in segments(log, contacts, model):
+        if segment.name == ALL and len(model.contacts) == 1:
+            row = {**rows[0], "contact_type": ALL}  # one contact type: its row is the whole
+        else:
+            row = {"contact_type": segment.name, **queue_kpis(visits, segment, model),
+                   **contact_kpis(contacts, segment, model, clock)}
+        if segment.name == ALL:
+            row.update(agent_kpis(log, visits, model))
+            row["cost_per_resolved"] = ratio(row["cost"], row["resolved"])
+        rows.append(row)
+    return pd.DataFrame(rows).reindex(columns=["contact_type"] + KPI_COLUMNS)
+
+
+def segments(log: EventLog, contacts: ContactOutcomes, model: ModelConfig) -> list[Segment]:
+    """Each contact type; each channel if there are several; each priority if the priority rows say
+    more than the type rows (tiers within a type, or types sharing a priority); then `all`."""
+    types = model.contacts
+    result = [Segment(c.name, log.contact_type == k, contacts.contact_type == k, (c,)) for k, c in enumerate(types)]
+    channels = sorted({c.channel for c in types}, key=CHANNELS.index)
+    if len(channels) > 1:
+        for channel in channels:
+            code = CHANNELS.index(channel)
+            result.append(Segment(f"channel:{channel}", log.channel == code, contacts.channel == code,
+                                  tuple(c for c in types if c.channel == channel)))
+    priorities = sorted({tier.priority for c in types for tier in c.tiers}, reverse=True)
+    if len(priorities) > 1 and (any(c.priority_mix for c in types) or len(priorities) < len(types)):
+        for priority in priorities:
+            result.append(Segment(f"priority:{priority}", log.priority == priority, contacts.priority == priority,
+                                  tuple(c for c in types if any(t.priority == priority for t in c.tiers))))
+    result.append(Segment(ALL, np.ones(len(log), bool), np.ones(log.contacts, bool), tuple(types)))
     return result
 
 
-def check_conservation(result: Outcomes) -> None:
-    """Every offered contact ends in exactly one state: answered, abandoned or still waiting."""
-    states = result.answered.astype(int) + result.abandoned + result.waiting
-    bad = result.measured & (states != 1)
-    if bad.any():
-        raise ConservationError(f"{int(bad.sum())} contacts are in {sorted(set(states[bad]))} terminal states")
+def _uses(segment: Segment, mechanism) -> bool:
+    return any(mechanism(contact) for contact in segment.types)
 
 
-def replication_kpis(log: EventLog, model: ModelConfig) -> pd.DataFrame:
-    """One row per contact type and one for `all`, KPI_COLUMNS, for one replication."""
-    result = outcomes(log)
-    rows = []
-    for index, contact in enumerate(model.contacts):
-        selected = log.contact_type == index
-        rows.append({"contact_type": contact.name, **contact_kpis(result, selected, model)})
-    everything = np.ones(len(log), dtype=bool)
-    rows.append({"contact_type": ALL, **contact_kpis(result, everything, model), **agent_kpis(result, model)})
-    frame = pd.DataFrame(rows)
-    return frame.reindex(columns=["contact_type"] + KPI_COLUMNS)
+def can_abandon(contact) -> bool:
+    return contact.patience is not None
 
 
-def contact_kpis(result: Outcomes, selected: np.ndarray, model: ModelConfig) -> dict:
-    """Counts, waits, service level and resolution for the selected contacts offered in the window."""
-    settings = model.kpis
-    mask = result.measured & selected
-    wait, answered, abandoned = result.wait_s[mask], result.answered[mask], result.abandoned[mask]
+def can_escalate(contact) -> bool:
+    return contact.resolution is not None and contact.resolution.escalate_to is not None
+
+
+def can_repeat(contact) -> bool:
+    return contact.repeat is not None
+
+
+def queue_kpis(visits: VisitOutcomes, segment: Segment, model: ModelConfig) -> dict:
+    """Counts, waits and service level of the segment's front-line visits in the measured period."""
+    settings, log = model.kpis, visits.log
+    mask = visits.measured & visits.front_line & segment.visits
+    wait, answered, abandoned = visits.wait_s[mask], visits.answered[mask], visits.abandoned[mask]
     offered = int(mask.sum())
     short = abandoned & (wait < settings.short_abandon_s)
     within = answered & (wait <= settings.service_level_threshold_s)
-    kpis = {
-        "offered": offered, "deflected": 0, "answered": int(answered.sum()), "abandoned": int(abandoned.sum()),
-        "short_abandoned": int(short.sum()), "still_waiting": int(result.waiting[mask].sum()),
-        "abandon_rate": _ratio(abandoned.sum(), offered),
-        "abandon_rate_net": _ratio(abandoned.sum() - short.sum(), offered - short.sum()),
-        "service_level": _ratio(within.sum(), offered - _excluded(settings, abandoned, short)),
-        "asa_s": _mean(wait[answered]), "first_response_s": _mean(wait[answered]),
-        **_wait_percentiles(wait),
-        "escalation_rate": _ratio(0, answered.sum()), "repeat_rate": _ratio(0, offered),
-        "callbacks_offered": 0, "callbacks_accepted": 0, "callback_delay_s": np.nan,
-        "backlog_end": int((result.open_at_end & selected).sum()),
-        "queue_len_mean": _waiting_integral(result, selected) / _window(result.log),
+    handled = visits.handled[mask]
+    abandonment = _uses(segment, can_abandon)
+    return {
+        "offered": offered, "deflected": np.nan, "answered": int(answered.sum()), "abandoned": int(abandoned.sum()),
+        "short_abandoned": int(short.sum()), "still_waiting": int(visits.waiting[mask].sum()),
+        "abandon_rate": ratio(abandoned.sum(), offered) if abandonment else np.nan,
+        "abandon_rate_net": ratio(abandoned.sum() - short.sum(), offered - short.sum()) if abandonment else np.nan,
+        "service_level": ratio(within.sum(), offered - _excluded(settings, abandoned, short)),
+        "asa_s": mean(wait[answered]), "p_wait": ratio((wait > 0).sum(), offered), **wait_percentiles(wait),
+        "aht_s": mean((log.ended_s - log.answered_s)[mask][handled]),
+        "escalation_rate": ratio((log.outcome[mask] == ESCALATED).sum(), handled.sum())
+        if _uses(segment, can_escalate) else np.nan,
+        "repeat_rate": ratio(((log.repeat[mask] > 0) & (log.attempt[mask] == 0)).sum(), offered)
+        if _uses(segment, can_repeat) else np.nan,
+        "callbacks_offered": np.nan, "callbacks_accepted": np.nan, "callback_delay_s": np.nan,
+        "queue_len_mean": waiting_integral(visits, visits.front_line & segment.visits) / window(log),
     }
-    kpis.update(_resolution_kpis(result, mask, model))
-    return kpis
 
 
-def _resolution_kpis(result: Outcomes, mask: np.ndarray, model: ModelConfig) -> dict:
-    log = result.log
-    resolved = mask & result.resolved
-    handle = (log.ended_s - log.answered_s)[resolved]
-    to_resolve_h = (log.ended_s - log.arrival_s)[resolved] / 3600.0
-    return {"resolved": int(resolved.sum()), "aht_s": _mean(handle), "resolution_time_h": _mean(to_resolve_h),
-            "resolution_p90_h": _percentile(to_resolve_h, 90),
-            "fcr_rate": _ratio(resolved.sum(), resolved.sum()),  # no escalation or repeats modelled yet
-            "sla_met_rate": _sla_met_rate(result, mask, model)}
+def contact_kpis(contacts: ContactOutcomes, segment: Segment, model: ModelConfig, clock) -> dict:
+    """First response, resolution, FCR, loss and SLA of the segment's contacts that arrived in the period."""
+    mask = contacts.measured & segment.contacts
+    arrival, responded = contacts.arrival_s[mask], contacts.first_response_s[mask]
+    resolved = contacts.resolved_s[mask]
+    done = ~np.isnan(resolved)
+    to_resolve_h = (resolved[done] - arrival[done]) / 3600.0
+    business = clock is not None and model.calendar.business_hours is not None
+    lifecycle = _uses(segment, can_escalate) or _uses(segment, can_repeat)
+    return {
+        "contacts": int(mask.sum()), "resolved": int(done.sum()),
+        "first_response_s": mean(defined(responded - arrival)),
+        "first_response_business_s": mean(_business(clock, arrival, responded)) if business else np.nan,
+        "resolution_time_h": mean(to_resolve_h), "resolution_p90_h": percentile(to_resolve_h, 90),
+        "resolution_time_business_h": mean(_business(clock, arrival[done], resolved[done]) / 3600.0)
+        if business else np.nan,
+        "fcr_rate": ratio(contacts.first_contact_resolved[mask].sum(), done.sum()) if lifecycle else np.nan,
+        "lost_rate": ratio((contacts.final[mask] == ABANDONED).sum(), mask.sum())
+        if _uses(segment, can_abandon) else np.nan,
+        "sla_met_rate": sla_met(contacts, mask, model, clock),
+        "backlog_end": int((contacts.open_at_end & segment.contacts).sum()),
+    }
 
 
-def _sla_met_rate(result: Outcomes, mask: np.ndarray, model: ModelConfig) -> float:
-    log = result.log
-    answer_within = np.array([c.sla.answer_within_s if c.sla else np.nan for c in model.contacts])
-    resolve_within = np.array([c.sla.resolve_within_s if c.sla else np.nan for c in model.contacts])
-    with_sla = mask & ~np.isnan(answer_within[log.contact_type])
-    if not with_sla.any():
-        return np.nan
-    kinds = log.contact_type[with_sla]
-    met = (result.answered[with_sla] & (result.wait_s[with_sla] <= answer_within[kinds])
-           & result.resolved[with_sla]
-           & ((log.ended_s - log.arrival_s)[with_sla] <= resolve_within[kinds]))
-    return float(met.mean())
+def _business(clock, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    return defined(clock.between(start, end))
 
 
-def agent_kpis(result: Outcomes, model: ModelConfig) -> dict:
-    """Occupancy, utilisation, staffing and cost over the window (all groups together)."""
-    log = result.log
-    start, end = log.measure_from_s, log.measure_to_s
-    busy = busy_agents(log).integral(start, end)
-    available = StepCount(log.availability_time_s, log.availability_change).integral(start, end)
-    paid_by_group = _paid_seconds_by_group(log, model)
-    paid = float(sum(paid_by_group))
-    cost = float(sum(seconds / 3600.0 * group.cost_per_hour for seconds, group in zip(paid_by_group, model.groups)))
-    waited = result.wait_s > 0  # a contact answered on arrival never stands in line
-    waiting = StepCount.from_spans(log.arrival_s[waited], (log.arrival_s + result.wait_s)[waited])
-    return {"occupancy": _ratio(busy, available), "utilization": _ratio(busy, paid),
-            "agents_on_shift_mean": available / _window(log), "queue_len_max": waiting.maximum(start, end),
-            "agent_hours": paid / 3600.0, "cost": cost,
-            "cost_per_resolved": _ratio(cost, (result.resolved & result.measured).sum())}
-
-
-def busy_agents(log: EventLog) -> StepCount:
-    """Agents' worth of work in hand: a handling counts 1/concurrency of its agent (1 of 2 chats = half)."""
-    handled = ~np.isnan(log.answered_s)
-    share = 1.0 / log.roster.agent_concurrency[log.agent[handled]]
-    return StepCount.from_spans(log.answered_s[handled], log.ended_s[handled], share)
-
-
-def _paid_seconds_by_group(log: EventLog, model: ModelConfig) -> list[float]:
-    roster = log.roster
-    overlap = (np.minimum(roster.shift_end_s, log.measure_to_s)
-               - np.maximum(roster.shift_start_s, log.measure_from_s)).clip(min=0)
-    group = roster.agent_group[roster.shift_agent]
-    return [float(overlap[group == index].sum()) for index in range(len(model.groups))]
-
-
-def _waiting_integral(result: Outcomes, selected: np.ndarray) -> float:
-    log = result.log
+def waiting_integral(visits: VisitOutcomes, selected: np.ndarray) -> float:
+    """∫ (selected visits waiting) dt over the measured period."""
+    log = visits.log
     starts = np.maximum(log.arrival_s[selected], log.measure_from_s)
-    ends = np.minimum(log.arrival_s[selected] + result.wait_s[selected], log.measure_to_s)
+    ends = np.minimum(log.arrival_s[selected] + visits.wait_s[selected], log.measure_to_s)
     return float((ends - starts).clip(min=0).sum())
 
 
@@ -180,22 +171,10 @@ def _excluded(settings, abandoned: np.ndarray, short: np.ndarray) -> int:
     return int(short.sum()) if variant == "exclude_short" else 0
 
 
-def _wait_percentiles(wait: np.ndarray) -> dict:
-    return {"mean_wait_s": _mean(wait), "wait_p50_s": _percentile(wait, 50),
-            "wait_p90_s": _percentile(wait, 90), "wait_p95_s": _percentile(wait, 95)}
+def wait_percentiles(wait: np.ndarray) -> dict:
+    p50, p90, p95 = np.percentile(wait, [50, 90, 95]) if len(wait) else (np.nan,) * 3
+    return {"mean_wait_s": mean(wait), "wait_p50_s": float(p50), "wait_p90_s": float(p90), "wait_p95_s": float(p95)}
 
 
-def _window(log: EventLog) -> float:
+def window(log: EventLog) -> float:
     return log.measure_to_s - log.measure_from_s
-
-
-def _ratio(numerator, denominator) -> float:
-    return float(numerator) / float(denominator) if denominator > 0 else np.nan
-
-
-def _mean(values: np.ndarray) -> float:
-    return float(values.mean()) if len(values) else np.nan
-
-
-def _percentile(values: np.ndarray, q: float) -> float:
-    return float(np.percentile(values, q)) if len(values) else np.nan

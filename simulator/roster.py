@@ -1,7 +1,9 @@
 """Who is rostered when: shift instances per agent, absences (shrinkage) and breaks, for one replication.
 
-A pure function of the config and the absence stream, computed before the run, so KPIs can count paid
-hours from it and the engine only walks a sorted list of rare events.
+A pure function of the config and the absence streams, computed before the run, so KPIs can count
+paid hours from it and the engine only walks a sorted list of rare events. Absences are drawn per
+group, shift, day and seat, so changing one shift's headcount never re-draws another shift's
+absences (and adding seats to a shift keeps the absences of the seats it had).
 """
 from __future__ import annotations
 
@@ -49,29 +51,33 @@ def build_roster(model: ModelConfig, seed: int, replication: int) -> Roster:
     columns = {name: [] for name in ("group", "concurrency", "agent", "start", "end", "absent", "b_agent", "b_start", "b_len")}
     first_agent = 0
     for group_index, group in enumerate(model.groups):
-        rng = generator(seed, replication, Stream.ABSENCE, group.name)
-        first_agent = _add_group(columns, model, group_index, group, first_agent, rng)
+        absence = lambda owner, *parts, name=group.name: generator(seed, replication, Stream.ABSENCE,
+                                                                   f"{name}/{owner}", *parts)
+        first_agent = _add_group(columns, model, group_index, group, first_agent, absence)
     as_array = lambda key, dtype: np.asarray(columns[key], dtype=dtype)
     return Roster(as_array("group", np.int32), as_array("concurrency", np.int32), as_array("agent", np.int32),
                   as_array("start", float), as_array("end", float), as_array("absent", bool),
                   as_array("b_agent", np.int32), as_array("b_start", float), as_array("b_len", float))
 
 
-def _add_group(columns, model: ModelConfig, group_index: int, group: AgentGroup, first_agent: int, rng) -> int:
+def _add_group(columns, model: ModelConfig, group_index: int, group: AgentGroup, first_agent: int, absence) -> int:
+    """`absence(owner, *parts)`: the absence generator of a part of this group."""
     if group.agents_per_slot is not None:
-        return _add_table_group(columns, model, group_index, group, first_agent, rng)
+        return _add_table_group(columns, model, group_index, group, first_agent, absence)
     calendar = model.calendar
     midnight_0 = -(calendar.week_offset_s % 86400.0)  # sim time of the first day's midnight
     weekday_0 = calendar.start.weekday()
-    for shift in group.shifts:
+    for position, shift in enumerate(group.shifts):
         agents = range(first_agent, first_agent + shift.agents)
         columns["group"] += [group_index] * shift.agents
         columns["concurrency"] += [group.concurrency] * shift.agents
-        for day in range(-1, math.ceil(calendar.end_s / 86400.0) + 1):
+        for day in range(-1, math.ceil(calendar.run_end_s / 86400.0) + 1):
             start = midnight_0 + day * 86400.0 + shift.start_s
-            if (weekday_0 + day) % 7 not in shift.days or start + shift.length_s <= 0 or start >= calendar.end_s:
+            if (weekday_0 + day) % 7 not in shift.days or start + shift.length_s <= 0 or start >= calendar.run_end_s:
                 continue
-            absent = rng.random(shift.agents) < group.shrinkage
+            absent = np.zeros(shift.agents, bool)
+            if group.shrinkage > 0:
+                absent = absence(f"shift {shift.name or position}", day + 1).random(shift.agents) < group.shrinkage
             for agent, away in zip(agents, absent):
                 _add_instance(columns, agent, start, shift, bool(away))
         first_agent += shift.agents
@@ -79,19 +85,22 @@ def _add_group(columns, model: ModelConfig, group_index: int, group: AgentGroup,
 
 
 def _add_table_group(columns, model: ModelConfig, group_index: int, group: AgentGroup, first_agent: int,
-                     rng) -> int:
-    """Agent j is on duty in every slot with more than j agents; consecutive slots make one stint."""
+                     absence) -> int:
+    """Agent j is on duty in every slot with more than j agents; consecutive slots make one stint.
+    Seat j's absences are drawn stint by stint from its own generator."""
     table = np.asarray(group.agents_per_slot, dtype=int)
     headcount = int(table.max(initial=0))
     columns["group"] += [group_index] * headcount
     columns["concurrency"] += [group.concurrency] * headcount
+    end_s = model.calendar.run_end_s
     for j in range(headcount):
+        rng = absence("seat", j) if group.shrinkage > 0 else None
         on = np.concatenate(([False], table > j, [False]))
         changes = np.flatnonzero(on[1:] != on[:-1])
         for first, after_last in zip(changes[::2], changes[1::2]):
-            start, end = first * group.slot_s, min(after_last * group.slot_s, model.calendar.end_s)
-            if start < model.calendar.end_s:
-                _add_stint(columns, first_agent + j, start, end, bool(rng.random() < group.shrinkage))
+            start, end = first * group.slot_s, min(after_last * group.slot_s, end_s)
+            if start < end_s:
+                _add_stint(columns, first_agent + j, start, end, rng is not None and rng.random() < group.shrinkage)
     return first_agent + headcount
 
 

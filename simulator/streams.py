@@ -1,8 +1,9 @@
-"""Named random streams: one generator per (seed, replication, purpose, owner).
+"""Named random streams: one generator per (seed, replication, purpose, owner[, part…]).
 
 Fixed enum values and a stable hash of the owner's name (contact type, agent group) mean adding a
 stream or a contact type never shifts another's numbers, so two scenarios see the same customers
-(common random numbers) and their paired difference has a tight interval.
+(common random numbers) and their paired difference has a tight interval. `parts` key finer draws
+of one owner (a shift and a day for absences; a contact, its repeat and attempt for retrials).
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ class Stream(IntEnum):
     CALLBACK = 7
     SELF_SERVICE = 8
     REPEAT = 9
+    PRIORITY = 10
 
 
 def owner_key(name: str) -> int:
@@ -30,7 +32,7 @@ def owner_key(name: str) -> int:
     return zlib.crc32(name.encode("utf-8"))
 
 
-def generator(seed: int, replication: int, stream: Stream, owner: str = "") -> np.random.Generator:
-    """The generator for one purpose of one owner in one replication."""
-    sequence = np.random.SeedSequence(int(seed), spawn_key=(int(replication), int(stream), owner_key(owner)))
-    return np.random.Generator(np.random.PCG64(sequence))
+def generator(seed: int, replication: int, stream: Stream, owner: str = "", *parts: int) -> np.random.Generator:
+    """The generator for one purpose of one owner (and optionally one part of it) in one replication."""
+    key = (int(replication), int(stream), owner_key(owner)) + tuple(int(part) for part in parts)
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(int(seed), spawn_key=key)))

@@ -45,3 +45,10 @@ class StepCount:
         times, levels = self.times[inside], np.cumsum(self.changes[inside]) + level_at_start
         settled = np.append(times[1:] != times[:-1], True) if len(times) else np.zeros(0, dtype=bool)
         return float(max(level_at_start, levels[settled].max())) if len(levels) else float(level_at_start)
+
+    def time_positive(self, start: float, end: float) -> float:
+        """How long the count is above zero within [start, end) (e.g. time a group has anyone on duty)."""
+        levels = self._count[1:]
+        following = np.append(self.times[1:], np.inf)
+        lengths = (np.minimum(following, end) - np.maximum(self.times, start)).clip(min=0)
+        return float(lengths[levels > 1e-9].sum())  # before the first step the count is 0

@@ -38,10 +38,10 @@ def export_frame(log, model) -> pd.DataFrame:
     start = pd.Timestamp(model.calendar.start)
     names = np.asarray(model.contact_names, dtype=object)
     answered = ~np.isnan(log.answered_s)
-    abandoned = ~np.isnan(log.abandoned_s)
+    abandoned = ~np.isnan(log.left_s)
     if (answered & abandoned).any():
         raise AssertionError("a contact both answered and abandoned in the event log")
-    ended = np.where(answered, log.ended_s, np.where(abandoned, log.abandoned_s, np.nan))
+    ended = np.where(answered, log.ended_s, np.where(abandoned, log.left_s, np.nan))
 
     def stamp(seconds: np.ndarray) -> np.ndarray:
         times = start + pd.to_timedelta(seconds, unit="s")

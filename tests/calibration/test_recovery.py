@@ -118,12 +118,12 @@ def test_export_loads_every_contact_with_its_wait_and_handle_time(busy_run):
     assert (account.read, account.kept, sum(account.rejected.values())) == (len(log), len(log), 0)
     contacts = history.contacts
     row = contacts["contact_id"].str[1:].astype(int).to_numpy()  # "C0000042" → event-log row 42
-    answered, abandoned = ~np.isnan(log.answered_s[row]), ~np.isnan(log.abandoned_s[row])
+    answered, abandoned = ~np.isnan(log.answered_s[row]), ~np.isnan(log.left_s[row])
     assert abandoned.sum() > 1000 and (~answered & ~abandoned).sum() < 100  # a few still waiting at the end
     assert contacts["abandoned"].to_numpy().tolist() == abandoned.tolist()
     assert contacts["answered_at"].notna().to_numpy().tolist() == answered.tolist()
     # stamps are truncated to whole seconds, so a difference of two stamps is within 1 s of the truth
-    left = np.where(answered, log.answered_s[row], log.abandoned_s[row])
+    left = np.where(answered, log.answered_s[row], log.left_s[row])
     true_wait = left - log.arrival_s[row]
     wait = contacts["wait_s"].to_numpy()
     assert np.all(np.abs(wait - true_wait)[answered | abandoned] < 1.0)

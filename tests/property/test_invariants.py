@@ -18,11 +18,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simulator.arrivals import Demand, draw_demand
+from simulator.fates import draw_demand, plain_demand
 from simulator.config import (AgentGroup, Arrivals, Break, Calendar, ContactType, ModelConfig, Retrial,
                               Shift)
 from simulator.distributions import Constant, Exponential, Gamma, Lognormal, Uniform, Weibull
 from simulator.engine import Engine, simulate
+from simulator.eventlog import VISIT_COLUMNS
 from simulator.kpis import ALL, replication_kpis
 from simulator.roster import build_roster
 from simulator.timeweighted import StepCount
@@ -181,19 +182,19 @@ def max_in_hand(starts: np.ndarray, ends: np.ndarray) -> int:
 @given(models(), seeds)
 def test_every_contact_is_in_exactly_one_state_and_times_are_ordered(model, seed):
     log = simulate(model, seed, 0)
-    answered, abandoned = ~np.isnan(log.answered_s), ~np.isnan(log.abandoned_s)
+    answered, abandoned = ~np.isnan(log.answered_s), ~np.isnan(log.left_s)
     assert not (answered & abandoned).any()
     assert np.all(log.arrival_s >= 0)
     assert np.all(np.diff(log.arrival_s[log.attempt == 0]) >= 0)
     # waits are never negative; handlings end after they start; abandonment after arrival
     assert np.all(log.answered_s[answered] >= log.arrival_s[answered])
     assert np.all(log.ended_s[answered] >= log.answered_s[answered])
-    assert np.all(log.abandoned_s[abandoned] >= log.arrival_s[abandoned])
+    assert np.all(log.left_s[abandoned] >= log.arrival_s[abandoned])
     assert np.all(np.isnan(log.ended_s[~answered]))
     assert np.all((log.agent >= 0) == answered)
     # nothing happens after the end of the run
     assert np.all(log.answered_s[answered] < log.measure_to_s)
-    assert np.all(log.abandoned_s[abandoned] < log.measure_to_s)
+    assert np.all(log.left_s[abandoned] < log.measure_to_s)
     # only types with patience abandon; only types with a retrial policy retry
     for index, contact in enumerate(model.contacts):
         kind = log.contact_type == index
@@ -264,7 +265,7 @@ def test_no_lower_priority_answer_while_higher_priority_waits(case, seed):
     log = simulate(model, seed, 0)
     waits_high = log.contact_type == high
     arrival = log.arrival_s[waits_high]
-    left = np.fmin(log.answered_s[waits_high], log.abandoned_s[waits_high])  # nan: still waiting at the end
+    left = np.fmin(log.answered_s[waits_high], log.left_s[waits_high])  # nan: still waiting at the end
     left = np.where(np.isnan(left), np.inf, left)
     for time in log.answered_s[(log.contact_type != high) & ~np.isnan(log.answered_s)]:
         waiting = (arrival < time - EPS) & (left > time + EPS)
@@ -281,12 +282,15 @@ def test_no_lower_priority_answer_while_higher_priority_waits(case, seed):
 def test_kpi_conservation_and_rates_between_zero_and_one(model, seed):
     log = simulate(model, seed, 0)
     table = replication_kpis(log, model)
-    by_type = table[table.contact_type != ALL]
+    by_type = table[table.contact_type.isin(model.contact_names)]
     everything = table[table.contact_type == ALL].iloc[0]
     assert list(by_type.contact_type) == list(model.contact_names)
-    assert (by_type.offered == by_type.answered + by_type.abandoned + by_type.still_waiting).all()
-    for column in ("offered", "answered", "abandoned", "still_waiting", "resolved"):
-        assert everything[column] == by_type[column].sum()
+    assert (table.offered == table.answered + table.abandoned + table.still_waiting).all()
+    counts = ("offered", "answered", "abandoned", "still_waiting", "contacts", "resolved", "backlog_end")
+    for prefix in ("", "channel:", "priority:"):  # each kind of row splits `all` into parts
+        part = by_type if not prefix else table[table.contact_type.str.startswith(prefix)]
+        for column in counts:
+            assert not len(part) or everything[column] == part[column].sum(), (prefix, column)
     # the same counts straight from the log
     measured = (log.arrival_s >= log.measure_from_s) & (log.arrival_s < log.measure_to_s)
     for index, row in zip(range(len(model.contacts)), by_type.itertuples()):
@@ -379,7 +383,7 @@ def test_unlimited_agents_means_nobody_waits(model, seed):
     arrived = log.arrival_s < log.measure_to_s
     assert not np.isnan(log.answered_s[arrived]).any()
     assert np.all(log.answered_s[arrived] - log.arrival_s[arrived] <= 1e-9)
-    assert np.isnan(log.abandoned_s).all() and (log.attempt == 0).all()
+    assert np.isnan(log.left_s).all() and (log.attempt == 0).all()
     table = replication_kpis(log, model)
     assert (table.abandoned == 0).all() and (table.still_waiting == 0).all()
     for column in ("mean_wait_s", "asa_s", "queue_len_mean"):
@@ -405,7 +409,7 @@ def test_queue_len_max_is_zero_when_nobody_waits():
 @given(models(with_patience=False), seeds)
 def test_infinite_patience_means_no_abandonment(model, seed):
     log = simulate(model, seed, 0)
-    assert np.isnan(log.abandoned_s).all()
+    assert np.isnan(log.left_s).all()
     table = replication_kpis(log, model)
     assert (table.abandoned == 0).all()
     assert (table.abandon_rate.dropna() == 0).all()
@@ -415,8 +419,7 @@ def test_infinite_patience_means_no_abandonment(model, seed):
 # reproducibility and common random numbers
 
 
-LOG_COLUMNS = ("arrival_s", "contact_type", "attempt", "answered_s", "ended_s", "abandoned_s", "agent",
-               "availability_time_s", "availability_group", "availability_change")
+LOG_COLUMNS = VISIT_COLUMNS + ("tier", "availability_time_s", "availability_group", "availability_change")
 
 
 @settings(SETTINGS, max_examples=20)
@@ -456,8 +459,8 @@ def test_changing_staff_keeps_the_same_customers(model, seed, extra):
         answered = ~np.isnan(log.answered_s[first])
         handled = (log.ended_s - log.answered_s)[first][answered]
         np.testing.assert_allclose(handled, d.handle_s[answered], rtol=1e-9, atol=1e-6)
-        abandoned = ~np.isnan(log.abandoned_s[first])
-        patience = (log.abandoned_s - log.arrival_s)[first][abandoned]
+        abandoned = ~np.isnan(log.left_s[first])
+        patience = (log.left_s - log.arrival_s)[first][abandoned]
         np.testing.assert_allclose(patience, d.patience_s[abandoned], rtol=1e-9, atol=1e-6)
 
 
@@ -476,8 +479,7 @@ def test_overrun_break_does_not_cut_the_next_shifts_break_short():
     calls = ContactType("calls", Arrivals(rate_per_s=0.0), Exponential(60.0))
     shift = Shift(tuple(range(7)), 0.0, 0.0, 1, breaks=(Break(10 * MIN, 30 * MIN), Break(23.5 * H, 30 * MIN)))
     model = ModelConfig((calls,), (AgentGroup("agents", {"calls": 1}, (shift,)),), Calendar(horizon_s=2 * DAY))
-    demand = Demand(np.array([23 * H + 20 * MIN, DAY + 25 * MIN]), np.zeros(2, np.int16),
-                    np.array([30 * MIN, 1 * MIN]), np.full(2, math.inf))
+    demand = plain_demand(model, [23 * H + 20 * MIN, DAY + 25 * MIN], [0, 0], [30 * MIN, 1 * MIN], [math.inf] * 2)
     log = Engine(model, demand, build_roster(model, 1, 0), 1, 0).run()
     assert log.answered_s[0] == pytest.approx(23 * H + 20 * MIN)
     assert log.answered_s[1] == pytest.approx(DAY + 40 * MIN), \
@@ -489,7 +491,7 @@ def test_overrun_break_does_not_cut_the_next_shifts_break_short():
 
 
 def one_call_at(model: ModelConfig, arrival_s: float):
-    demand = Demand(np.array([arrival_s]), np.zeros(1, np.int16), np.array([60.0]), np.full(1, math.inf))
+    demand = plain_demand(model, [arrival_s], [0], [60.0], [math.inf])
     return Engine(model, demand, build_roster(model, 1, 0), 1, 0).run()
 
 

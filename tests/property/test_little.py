@@ -27,7 +27,8 @@ from simulator.config import AgentGroup, Arrivals, Calendar, ContactType, ModelC
 from simulator.distributions import Exponential, Lognormal
 from simulator.engine import simulate
 from simulator.interval_kpis import interval_kpis
-from simulator.kpis import ALL, outcomes, replication_kpis
+from simulator.kpis import ALL, replication_kpis
+from simulator.outcomes import visit_outcomes as outcomes
 
 MIN, H, DAY = 60.0, 3600.0, 86400.0
 SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, database=None,

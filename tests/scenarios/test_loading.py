@@ -37,7 +37,7 @@ def rate_at(arrivals, weekday: int, clock: str) -> float:
     """Arrivals per hour on `weekday` (Monday = 0) at `HH:MM`, read from the weekly table."""
     hours, minutes = map(int, clock.split(":"))
     slot = int((hours * 3600 + minutes * 60) // arrivals.slot_s)
-    return per_hour(arrivals.weekly_per_s[weekday, slot])
+    return per_hour(arrivals.weekly_table[weekday, slot])
 
 
 # --- extends --------------------------------------------------------------------------------------------
@@ -76,7 +76,7 @@ def test_extends_deep_merges_nested_values_and_named_items(tmp_path):
     assert billing.patience.mean == pytest.approx(360) and billing.priority == 2
     assert contact(scenario, "tech").handle_time.mean == pytest.approx(300)
     l1 = group(scenario, "l1")
-    assert l1.skills == {"billing": 1, "tech": 1}  # mappings inside named items merge key by key
+    assert l1.skill_map == {"billing": 1, "tech": 1}  # mappings inside named items merge key by key
     assert [shift.agents for shift in l1.shifts] == [3]  # shifts kept from the base
     assert scenario.experiment.seed == 7
     assert "extends" not in scenario.document
@@ -159,7 +159,7 @@ def test_set_adds_keys_and_takes_yaml_values(tmp_path):
     billing = contact(scenario, "billing")
     assert billing.sla.answer_within_s == 30
     assert billing.handle_time.mean == 180 and billing.handle_time.cv == 0
-    assert group(scenario, "l1").skills == {"billing": 2}
+    assert group(scenario, "l1").skill_map == {"billing": 2}
 
 
 def test_set_applies_after_extends(tmp_path):

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simulator.arrivals import arrival_times, draw_demand
+from simulator.arrivals import arrival_times
+from simulator.fates import draw_demand
 from simulator.config import WEEK_S, AgentGroup, Arrivals, Calendar, ContactType, ModelConfig, Shift
 from simulator.distributions import Constant, Exponential, Lognormal
 

@@ -15,7 +15,7 @@ import numpy as np
 from simulator.config import AgentGroup, Arrivals, Calendar, ContactType, ModelConfig, Shift
 from simulator.distributions import Exponential
 from simulator.engine import simulate
-from simulator.kpis import outcomes
+from simulator.outcomes import visit_outcomes
 
 ALL_DAYS = tuple(range(7))
 SE_MULTIPLIER = 4.0
@@ -34,7 +34,7 @@ def per_replication(model: ModelConfig, replications: int, seed: int, measure) -
     values = []
     for replication in range(replications):
         log = simulate(model, seed, replication)
-        values.append(measure(outcomes(log), log))
+        values.append(measure(visit_outcomes(log), log))
     return np.asarray(values, dtype=float)
 
 

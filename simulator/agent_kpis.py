@@ -1,0 +1,84 @@
+"""Agent KPIs over the measured period: for all agents (the `all` row) and per agent group (groups.csv).
+
+Time-weighted figures are exact step integrals (busy agents from handling spans, available agents
+from the availability log, paid time from the roster). A group's work is every handling its agents
+did, at any stage, so an overloaded second line shows up in its own row.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .config import ModelConfig
+from .eventlog import ESCALATED, EventLog
+from .outcomes import VisitOutcomes
+from .stats import mean, ratio
+from .timeweighted import StepCount
+
+GROUP_COLUMNS = ["handled", "asa_s", "aht_s", "escalation_rate", "occupancy", "utilization",
+                 "agents_on_shift_mean", "agents_staffed_mean", "agent_hours", "cost"]
+
+
+def agent_kpis(log: EventLog, visits: VisitOutcomes, model: ModelConfig) -> dict:
+    """Occupancy, utilisation, staffing and cost over the window (all groups together)."""
+    everyone = np.ones(len(model.groups), bool)
+    kpis = _time_kpis(log, model, everyone)
+    waited = visits.front_line & (visits.wait_s > 0)  # a contact answered on arrival never stands in line
+    waiting = StepCount.from_spans(log.arrival_s[waited], (log.arrival_s + visits.wait_s)[waited])
+    kpis["queue_len_max"] = waiting.maximum(log.measure_from_s, log.measure_to_s)
+    return kpis
+
+
+def group_kpis(log: EventLog, visits: VisitOutcomes, model: ModelConfig) -> pd.DataFrame:
+    """One row per agent group: the work it handled (visits that joined a queue in the period) and its time."""
+    group_of_visit = np.where(log.agent >= 0, log.roster.agent_group[np.maximum(log.agent, 0)], -1)
+    escalation = any(c.resolution is not None and c.resolution.escalate_to is not None for c in model.contacts)
+    rows = []
+    for index, group in enumerate(model.groups):
+        mine = visits.measured & (group_of_visit == index)
+        handled = mine & visits.handled
+        only = np.arange(len(model.groups)) == index
+        rows.append({"group": group.name, "handled": int(handled.sum()), "asa_s": mean(visits.wait_s[mine]),
+                     "aht_s": mean((log.ended_s - log.answered_s)[handled]),
+                     "escalation_rate": ratio((log.outcome[handled] == ESCALATED).sum(), handled.sum())
+                     if escalation else np.nan,
+                     **_time_kpis(log, model, only)})
+    return pd.DataFrame(rows).reindex(columns=["group"] + GROUP_COLUMNS)
+
+
+def _time_kpis(log: EventLog, model: ModelConfig, groups: np.ndarray) -> dict:
+    """Busy, available and paid agent time of the chosen groups, and what it costs."""
+    start, end = log.measure_from_s, log.measure_to_s
+    busy = busy_agents(log, groups).integral(start, end)
+    on_duty = StepCount(log.availability_time_s, log.availability_change)
+    if not groups.all():
+        chosen = groups[log.availability_group]
+        on_duty = StepCount(log.availability_time_s[chosen], log.availability_change[chosen])
+    available = on_duty.integral(start, end)
+    paid_by_group = paid_seconds_by_group(log, model)
+    paid = float(paid_by_group[groups].sum())
+    cost = float(sum(seconds / 3600.0 * g.cost_per_hour
+                     for seconds, g, keep in zip(paid_by_group, model.groups, groups) if keep))
+    return {"occupancy": ratio(busy, available), "utilization": ratio(busy, paid),
+            "agents_on_shift_mean": available / (end - start),
+            "agents_staffed_mean": ratio(available, on_duty.time_positive(start, end)),
+            "agent_hours": paid / 3600.0, "cost": cost}
+
+
+def busy_agents(log: EventLog, groups: np.ndarray | None = None) -> StepCount:
+    """Agents' worth of work in hand: a handling counts 1/concurrency of its agent (1 of 2 chats = half)."""
+    handled = ~np.isnan(log.answered_s)
+    agents = log.agent[handled]
+    starts, ends = log.answered_s[handled], log.ended_s[handled]
+    if groups is not None and not groups.all():
+        keep = groups[log.roster.agent_group[agents]]
+        agents, starts, ends = agents[keep], starts[keep], ends[keep]
+    return StepCount.from_spans(starts, ends, 1.0 / log.roster.agent_concurrency[agents])
+
+
+def paid_seconds_by_group(log: EventLog, model: ModelConfig) -> np.ndarray:
+    roster = log.roster
+    overlap = (np.minimum(roster.shift_end_s, log.measure_to_s)
+               - np.maximum(roster.shift_start_s, log.measure_from_s)).clip(min=0)
+    group = roster.agent_group[roster.shift_agent]
+    return np.array([float(overlap[group == index].sum()) for index in range(len(model.groups))])

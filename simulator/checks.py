@@ -1,0 +1,115 @@
+"""Checks a model must pass before it runs: values no single field can validate, and cross-references.
+
+The scenario loader checks each key as it reads it (with file and line); these checks also guard
+models built in Python, and each error names the key path so the loader can find its line.
+"""
+from __future__ import annotations
+
+import math
+
+from .config import (CHANNELS, QUEUE_POLICIES, ROUTING_POLICIES, SLA_CLOCKS, AgentGroup, ConfigError,
+                     ContactType, ModelConfig, Resolution)
+
+
+def check_model(model: ModelConfig) -> None:
+    """Names unique, every contact type and escalation queue served, breaks in shifts, sane lifecycles."""
+    if not model.contacts:
+        raise ConfigError("the scenario has no contact types", "demand.contacts")
+    if not model.groups:
+        raise ConfigError("the scenario has no agent groups", "staffing.groups")
+    _check_unique([c.name for c in model.contacts], "demand.contacts")
+    _check_unique([g.name for g in model.groups], "staffing.groups")
+    _check_unique([q.name for q in model.queues], "staffing.queues")
+    if model.policies.queue not in QUEUE_POLICIES or model.policies.routing not in ROUTING_POLICIES:
+        raise ConfigError(f"unknown policy (queue: {', '.join(QUEUE_POLICIES)}; routing: "
+                          f"{', '.join(ROUTING_POLICIES)})", "policies")
+    for contact in model.contacts:
+        _check_contact(contact, f"demand.contacts.{contact.name}")
+    for queue in model.queues:
+        _check_channel(queue.channel, f"staffing.queues.{queue.name}.channel")
+        _check_resolution(queue.resolution, f"staffing.queues.{queue.name}.resolution")
+    for group in model.groups:
+        _check_group(group)
+    model.network  # builds (and so checks) the queue network: targets exist, no loops, all served
+
+
+def _check_unique(names: list[str], path: str) -> None:
+    seen = {name for name in names if names.count(name) > 1}
+    if seen:
+        raise ConfigError(f"names must be unique, {sorted(seen)} appear more than once", path)
+
+
+def _check_channel(channel: str, path: str) -> None:
+    if channel not in CHANNELS:
+        raise ConfigError(f"channel {channel!r} is not modelled (use one of {', '.join(CHANNELS)})", path)
+
+
+def _check_contact(contact: ContactType, path: str) -> None:
+    _check_channel(contact.channel, f"{path}.channel")
+    if contact.channel == "email" and (contact.patience is not None or contact.retrial is not None):
+        raise ConfigError("email contacts wait until answered: remove `patience` and `retrial`", f"{path}.patience")
+    if contact.retrial is not None:
+        _probability(contact.retrial.probability, f"{path}.retrial.probability")
+        if contact.patience is None:
+            raise ConfigError("retrial needs `patience`: only callers who abandon can call again", f"{path}.retrial")
+    _check_resolution(contact.resolution, f"{path}.resolution")
+    if contact.repeat is not None:
+        probability = _probability(contact.repeat.probability, f"{path}.repeat.probability")
+        if probability >= 1:
+            raise ConfigError("a repeat probability of 1 means every contact comes back for ever; use less than 1",
+                              f"{path}.repeat.probability")
+    _check_tiers(contact, path)
+
+
+def _check_resolution(resolution: Resolution | None, path: str) -> None:
+    if resolution is None:
+        return
+    _probability(resolution.first_contact, f"{path}.first_contact")
+    if resolution.escalate_to is None and resolution.first_contact < 1:
+        raise ConfigError("`first_contact` below 1 needs `escalate_to`: where does the rest go?", f"{path}.escalate_to")
+    if resolution.escalate_to is not None and resolution.escalated_handle_time is None:
+        raise ConfigError("escalated work needs `escalated_handle_time`", f"{path}.escalated_handle_time")
+
+
+def _check_tiers(contact: ContactType, path: str) -> None:
+    shares = [tier.share for tier in contact.priority_mix]
+    for tier in contact.priority_mix:
+        _probability(tier.share, f"{path}.priority_mix.{tier.name}.share")
+    if sum(shares) > 1 + 1e-9:
+        raise ConfigError(f"priority_mix shares add up to {sum(shares):g}, more than 1", f"{path}.priority_mix")
+    names = [tier.name for tier in contact.tiers]
+    priorities = [tier.priority for tier in contact.tiers]
+    _check_unique(names, f"{path}.priority_mix")
+    if len(set(priorities)) != len(priorities):
+        raise ConfigError("each priority tier needs its own priority (different from the type's `priority` too)",
+                          f"{path}.priority_mix")
+    for tier in contact.tiers:
+        sla = tier.sla
+        if sla is None:
+            continue
+        if sla.clock not in SLA_CLOCKS:
+            raise ConfigError(f"SLA clock must be one of {', '.join(SLA_CLOCKS)}", f"{path}.sla.clock")
+        if math.isinf(sla.answer_within_s) and math.isinf(sla.resolve_within_s):
+            raise ConfigError("an SLA needs `answer_within` or `resolve_within`", f"{path}.sla")
+
+
+def _check_group(group: AgentGroup) -> None:
+    path = f"staffing.groups.{group.name}"
+    if not group.shifts and group.agents_per_slot is None:
+        raise ConfigError(f"group {group.name!r} has neither shifts nor agents per interval", path)
+    if group.concurrency < 1:
+        raise ConfigError("concurrency must be at least 1", f"{path}.concurrency")
+    _check_resolution(group.resolution, f"{path}.resolution")
+    _check_unique([shift.name for shift in group.shifts if shift.name], f"{path}.shifts")
+    for index, shift in enumerate(group.shifts):
+        for pause in shift.breaks:
+            if pause.after_s + pause.length_s > shift.length_s:
+                raise ConfigError(f"a break {pause.after_s / 60:g} min after the start lasting "
+                                  f"{pause.length_s / 60:g} min does not fit in a {shift.length_s / 3600:g} h shift",
+                                  f"{path}.shifts.{index}.breaks")
+
+
+def _probability(value: float, path: str) -> float:
+    if not 0 <= value <= 1:
+        raise ConfigError(f"a probability must be between 0 and 1, got {value!r}", path)
+    return value

@@ -1,0 +1,103 @@
+"""The contact book: the visits written so far, and every contact's fate, as flat columns.
+
+Rows [0, contacts) are the first visits, filled in before the run from the drawn demand (row =
+contact id), so the common case of a contact seen once costs no appends. Retrials, escalations and
+repeats append rows as they begin. Columns are `array.array` (fast scalar access from Python) and
+become numpy columns of the event log at the end.
+"""
+from __future__ import annotations
+
+from array import array
+
+import numpy as np
+
+from .config import CHANNELS, ModelConfig
+from .eventlog import OPEN, EventLog, as_numpy
+from .fates import Demand
+from .roster import Roster
+
+NAN = float("nan")
+# What happens when a visit's handling ends, decided by the contact's fate when the visit begins.
+RESOLVE, ESCALATE, RESOLVE_THEN_REPEAT = 0, 1, 2
+
+
+def _column(values: np.ndarray, code: str, dtype) -> array:
+    return array(code, np.ascontiguousarray(values, dtype=dtype).tobytes())
+
+
+class ContactBook:
+    def __init__(self, demand: Demand, model: ModelConfig):
+        network = model.network
+        count = len(demand)
+        self.contacts = count
+        self.model = model
+        # visits (first visits pre-filled)
+        type_queue = np.array([path[0].queue for path in network.paths], dtype=np.int16)
+        ids = np.arange(count, dtype=np.int32)
+        self.contact = _column(ids, "i", np.int32)
+        self.episode = _column(ids, "i", np.int32)  # row of the episode's fate
+        self.stage = array("b", bytes(count))
+        self.attempt = array("b", bytes(count))
+        self.queue = _column(type_queue[demand.contact_type], "h", np.int16)
+        self.priority = _column(demand.priority, "h", np.int16)
+        self.arrival = _column(demand.arrival_s, "d", float)
+        self.handle = _column(demand.handle_s[:count], "d", float)
+        self.answered = array("d", [NAN]) * count
+        self.ended = array("d", [NAN]) * count
+        self.left = array("d", [NAN]) * count
+        self.agent = array("i", [-1]) * count
+        self.outcome = bytearray(count)  # OPEN
+        self.state = bytearray(count)  # engine states: waiting, answered, left
+        first = slice(0, count)
+        plan = np.where(demand.escalations[first] > 0, ESCALATE,
+                        np.where(np.isfinite(demand.repeat_delay_s[first]), RESOLVE_THEN_REPEAT, RESOLVE))
+        self.then = bytearray(plan.astype(np.uint8).tobytes())
+        # fates, per contact and per episode
+        self.contact_type = demand.contact_type.tolist()
+        self.serial = demand.serial.tolist()
+        self.tier = demand.tier
+        self.handle_of_episode = _column(demand.handle_s, "d", float)
+        self.patience_of_episode = _column(demand.patience_s, "d", float)
+        self.escalations = _column(demand.escalations, "b", np.int8)
+        self.stage_handle = [_column(demand.stage_handle_s[:, k], "d", float)
+                             for k in range(demand.stage_handle_s.shape[1])]
+        self.repeat_delay = _column(demand.repeat_delay_s, "d", float)
+        self.next_episode = _column(demand.next_episode, "i", np.int32)
+        self.episode_number = demand.episode_number
+
+    def plan(self, episode: int, stage: int) -> int:
+        """What the handling at this stage of this episode will lead to."""
+        if stage < self.escalations[episode]:
+            return ESCALATE
+        return RESOLVE_THEN_REPEAT if self.repeat_delay[episode] != float("inf") else RESOLVE
+
+    def add_visit(self, contact: int, episode: int, stage: int, attempt: int, queue: int, priority: int,
+                  arrival: float, handle: float, then: int) -> int:
+        """A new visit row (a retrial, escalation or repeat beginning now); returns its row."""
+        for column, value in ((self.contact, contact), (self.episode, episode), (self.stage, stage),
+                              (self.attempt, min(attempt, 127)), (self.queue, queue), (self.priority, priority),
+                              (self.arrival, arrival), (self.handle, handle), (self.answered, NAN),
+                              (self.ended, NAN), (self.left, NAN), (self.agent, -1)):
+            column.append(value)
+        self.outcome.append(OPEN)
+        self.state.append(0)
+        self.then.append(then)
+        return len(self.state) - 1
+
+    def event_log(self, pool, roster: Roster) -> EventLog:
+        """The numpy event log of what was written (visit, contact and availability columns)."""
+        calendar, network = self.model.calendar, self.model.network
+        contact_id = as_numpy(self.contact, "i4")
+        queue = as_numpy(self.queue, "i2")
+        channel_of_queue = np.array([CHANNELS.index(c) for c in network.queue_channels], dtype=np.int8)
+        contact_type = np.asarray(self.contact_type, dtype=np.int16)
+        return EventLog(
+            contact_id, as_numpy(self.stage, "i1"), as_numpy(self.attempt, "i1"),
+            self.episode_number[as_numpy(self.episode, "i4")].astype(np.int16),
+            contact_type[contact_id] if len(contact_id) else np.empty(0, np.int16), queue,
+            channel_of_queue[queue], as_numpy(self.priority, "i2"), as_numpy(self.arrival, "f8"),
+            as_numpy(self.answered, "f8"), as_numpy(self.ended, "f8"), as_numpy(self.left, "f8"),
+            as_numpy(self.agent, "i4"), np.frombuffer(bytes(self.outcome), dtype=np.int8).copy(),
+            self.contacts, np.asarray(self.tier, dtype=np.int8),
+            as_numpy(pool.avail_time, "f8"), as_numpy(pool.avail_group, "i2"), as_numpy(pool.avail_change, "i1"),
+            roster, calendar.warmup_s, calendar.end_s, calendar.run_end_s)

@@ -1,0 +1,173 @@
+"""Who contacts the desk, when, and everything each contact will need: drawn before the run.
+
+A contact's whole fate comes from its type's own named streams, independent of anything that happens
+in the run: its priority tier, and for its first episode and each repeat episode the handle time,
+patience, how many times the handling will be escalated and how long each escalated handling takes,
+and whether (and after how long) the fix fails and the customer comes back. Retrial draws are keyed
+by the contact itself (`retrial_generator`). So two scenarios that differ in staffing or policies
+see the same customers with the same needs, and their difference has a tight paired interval.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .arrivals import arrival_times
+from .config import ContactType, ModelConfig
+from .network import Stage
+from .streams import Stream, generator
+
+MAX_REPEATS = 30000  # episodes per contact are numbered in int16
+
+
+@dataclass(frozen=True)
+class Demand:
+    """Contacts in arrival order (contact id = position) and the fate of every episode.
+
+    Episode rows [0, contacts) are the contacts' first episodes (row = contact id); the rows after
+    them are repeat episodes, reached through `next_episode`.
+    """
+
+    arrival_s: np.ndarray
+    contact_type: np.ndarray  # int16, index into ModelConfig.contacts
+    serial: np.ndarray  # int32, position among the contacts of its type (keys its retrial draws)
+    tier: np.ndarray  # int8, index into ContactType.tiers (0: the default tier)
+    priority: np.ndarray  # int16
+    handle_s: np.ndarray  # per episode: the first handling
+    patience_s: np.ndarray  # per episode; inf: waits for ever
+    escalations: np.ndarray  # int8 per episode: how many handlings in a row escalate
+    stage_handle_s: np.ndarray  # (episodes, max stages - 1): handle time at stage 1, 2, …
+    repeat_delay_s: np.ndarray  # per episode: inf, or the delay after resolution before the repeat
+    next_episode: np.ndarray  # int32 per episode: the repeat episode's row, or -1
+    episode_number: np.ndarray  # int16 per episode: 0 first, n the n-th repeat
+
+    def __len__(self) -> int:
+        return len(self.arrival_s)
+
+
+def draw_demand(model: ModelConfig, seed: int, replication: int) -> Demand:
+    """Every contact of one replication with its fate, arrivals over the whole run (cool-down included)."""
+    width = model.network.max_stages - 1
+    parts = [_draw_type(model, k, contact, path, width, seed, replication)
+             for k, (contact, path) in enumerate(zip(model.contacts, model.network.paths))]
+    return _merge(parts, width)
+
+
+def _draw_type(model: ModelConfig, k: int, contact: ContactType, path, width: int, seed: int, replication: int):
+    calendar = model.calendar
+    times = arrival_times(contact.arrivals, calendar.run_end_s, calendar.week_offset_s,
+                          generator(seed, replication, Stream.ARRIVALS, contact.name),
+                          generator(seed, replication, Stream.DAILY_VOLUME, contact.name))
+    count = len(times)
+    tier = _tiers(contact, count, generator(seed, replication, Stream.PRIORITY, contact.name))
+    first = _episodes(contact, path, width, count, seed, replication, ())
+    repeats_per_contact = _repeat_counts(contact, count, seed, replication)
+    total = int(repeats_per_contact.sum())
+    repeats = _episodes(contact, path, width, total, seed, replication, (1,))
+    delay_before = (contact.repeat.delay.sample(generator(seed, replication, Stream.REPEAT, contact.name, 1), total)
+                    if total else np.zeros(0))
+    links = _repeat_links(repeats_per_contact, delay_before)
+    priorities = np.array([t.priority for t in contact.tiers], dtype=np.int16)[tier]
+    return {"arrival_s": times, "contact_type": np.full(count, k, np.int16),
+            "serial": np.arange(count, dtype=np.int32), "tier": tier, "priority": priorities,
+            "first": first, "repeats": repeats, **links}
+
+
+def _tiers(contact: ContactType, count: int, rng) -> np.ndarray:
+    """Tier per contact: u below the first mix share → tier 1, … ; beyond all shares → default (0)."""
+    if not contact.priority_mix:
+        return np.zeros(count, np.int8)
+    bounds = np.cumsum([tier.share for tier in contact.priority_mix])
+    chosen = np.searchsorted(bounds, rng.random(count), side="right") + 1
+    return np.where(chosen > len(bounds), 0, chosen).astype(np.int8)
+
+
+def _episodes(contact: ContactType, path: tuple[Stage, ...], width: int, count: int, seed: int, replication: int,
+              part: tuple) -> dict:
+    """Handle time, patience, escalations and escalated handle times for `count` episodes."""
+    handle = contact.handle_time.sample(generator(seed, replication, Stream.HANDLE_TIME, contact.name, *part), count)
+    if contact.patience is None:
+        patience = np.full(count, math.inf)
+    else:
+        patience = contact.patience.sample(generator(seed, replication, Stream.PATIENCE, contact.name, *part), count)
+    escalations = np.zeros(count, np.int8)
+    stage_handle = np.full((count, width), np.nan)
+    if len(path) > 1:
+        coins = generator(seed, replication, Stream.ESCALATION, contact.name, *part, 0).random((count, len(path) - 1))
+        escalate = coins >= np.array([stage.first_contact for stage in path[:-1]])
+        escalations = np.cumprod(escalate, axis=1).sum(axis=1).astype(np.int8)
+        for stage_number, stage in enumerate(path[1:], start=1):
+            rng = generator(seed, replication, Stream.ESCALATION, contact.name, *part, stage_number)
+            stage_handle[:, stage_number - 1] = stage.handle_time.sample(rng, count)
+    return {"handle_s": handle, "patience_s": patience, "escalations": escalations, "stage_handle_s": stage_handle}
+
+
+def _repeat_counts(contact: ContactType, count: int, seed: int, replication: int) -> np.ndarray:
+    """Repeats per contact: each resolution is followed by a repeat with probability r (geometric)."""
+    if contact.repeat is None or contact.repeat.probability <= 0 or count == 0:
+        return np.zeros(count, np.int64)
+    uniform = 1.0 - generator(seed, replication, Stream.REPEAT, contact.name, 0).random(count)  # in (0, 1]
+    counts = np.floor(np.log(uniform) / math.log(contact.repeat.probability))
+    return np.minimum(counts, MAX_REPEATS).astype(np.int64)
+
+
+def _repeat_links(per_contact: np.ndarray, delay_before: np.ndarray) -> dict:
+    """Type-local links: each episode's delay to its repeat and the repeat's row among the repeats."""
+    count, total = len(per_contact), len(delay_before)
+    offset = np.concatenate(([0], np.cumsum(per_contact)[:-1])).astype(np.int64) if count else np.zeros(0, np.int64)
+    has = per_contact > 0
+    first_next = np.where(has, offset, -1)
+    first_delay = np.where(has, delay_before[np.minimum(offset, max(total - 1, 0))] if total else np.inf, np.inf)
+    owner = np.repeat(np.arange(count), per_contact)
+    number = np.arange(total) - offset[owner] + 1 if total else np.zeros(0, np.int64)
+    last = number == per_contact[owner] if total else np.zeros(0, bool)
+    repeat_next = np.where(last, -1, np.arange(total) + 1)
+    repeat_delay = np.where(last, np.inf, np.append(delay_before[1:], np.inf)) if total else np.zeros(0)
+    return {"first_next": first_next, "first_delay": first_delay, "repeat_next": repeat_next,
+            "repeat_delay": repeat_delay, "repeat_number": number}
+
+
+def _merge(parts: list[dict], width: int) -> Demand:
+    """All types in arrival order; repeat episodes after all first episodes, type by type."""
+    arrival = np.concatenate([p["arrival_s"] for p in parts])
+    order = np.argsort(arrival, kind="stable")
+    contacts = len(arrival)
+    stacked = lambda values: np.concatenate(values, axis=0)
+    per_contact = lambda key: stacked([p[key] for p in parts])[order]
+    bases = np.cumsum([contacts] + [len(p["repeat_next"]) for p in parts])[:-1]
+    shifted = lambda links, base: np.where(links >= 0, links + base, -1)
+
+    first_episode = lambda key: stacked([p["first"][key] for p in parts])[order]
+    fate = lambda key: stacked([first_episode(key), stacked([p["repeats"][key] for p in parts])])
+    return Demand(
+        arrival[order], per_contact("contact_type"), per_contact("serial"), per_contact("tier"),
+        per_contact("priority"), fate("handle_s"), fate("patience_s"), fate("escalations"), fate("stage_handle_s"),
+        stacked([per_contact("first_delay"), stacked([p["repeat_delay"] for p in parts])]).astype(float),
+        stacked([stacked([shifted(p["first_next"], b) for p, b in zip(parts, bases)])[order],
+                 stacked([shifted(p["repeat_next"], b) for p, b in zip(parts, bases)])]).astype(np.int32),
+        stacked([np.zeros(contacts), stacked([p["repeat_number"] for p in parts])]).astype(np.int16))
+
+
+def plain_demand(model: ModelConfig, arrival_s, contact_type, handle_s, patience_s) -> Demand:
+    """Hand-made first contacts (tests, traces): default tier, no escalation, no repeats."""
+    arrival_s, contact_type = np.asarray(arrival_s, float), np.asarray(contact_type, np.int16)
+    count = len(arrival_s)
+    serial = np.zeros(count, np.int32)
+    for k in range(len(model.contacts)):
+        mine = contact_type == k
+        serial[mine] = np.arange(mine.sum())
+    priority = np.array([c.priority for c in model.contacts], np.int16)[contact_type]
+    width = model.network.max_stages - 1
+    return Demand(arrival_s, contact_type, serial, np.zeros(count, np.int8), priority,
+                  np.asarray(handle_s, float), np.asarray(patience_s, float), np.zeros(count, np.int8),
+                  np.full((count, width), np.nan), np.full(count, np.inf), np.full(count, -1, np.int32),
+                  np.zeros(count, np.int16))
+
+
+def retrial_generator(seed: int, replication: int, contact_name: str, serial: int, episode_number: int,
+                      attempt: int) -> np.random.Generator:
+    """The draws of one retrial decision (call again?, after how long, with what patience), keyed by
+    the contact, its episode and the attempt that was abandoned, so they never depend on the run."""
+    return generator(seed, replication, Stream.RETRIAL, contact_name, serial, episode_number, attempt)

@@ -1,0 +1,134 @@
+"""What happened to every visit and every contact, read off the event log, with conservation asserted.
+
+Visits are counted in the measured period by the time they joined their queue, and followed to the
+end of the run (through the cool-down, if any): answered, abandoned, or still waiting. Contacts are
+counted by their first arrival; a contact's final outcome is its last visit's: resolved, abandoned
+(lost), or open. The checks here guard the engine, never the input: each visit is in exactly one
+state, and each contact's visits form one consistent chain (an escalation continues at the next
+stage, a retrial at the next attempt, a repeat after a resolution) ending in one final outcome.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .eventlog import ABANDONED, ESCALATED, OPEN, RESOLVED, RETRIED, EventLog
+
+
+class ConservationError(AssertionError):
+    """A visit or contact in no terminal state, or in two: a bug in the engine, never in the input."""
+
+
+@dataclass(frozen=True)
+class VisitOutcomes:
+    """Per visit (all stages), followed to the end of the run."""
+
+    log: EventLog
+    arrived: np.ndarray  # joined its queue before the run ended
+    measured: np.ndarray  # joined it inside the measured period
+    answered: np.ndarray
+    abandoned: np.ndarray  # left the queue without an agent
+    waiting: np.ndarray  # still in line when the run ended
+    wait_s: np.ndarray  # until answer, abandonment, or the end of the run
+    handled: np.ndarray  # handling finished before the run ended
+    front_line: np.ndarray  # stage 0: first contacts, retrials and repeats (what customers see)
+
+
+def visit_outcomes(log: EventLog) -> VisitOutcomes:
+    end = log.run_end_s
+    arrived = log.arrival_s < end
+    answered = ~np.isnan(log.answered_s)
+    abandoned = ~np.isnan(log.left_s)
+    waiting = arrived & ~answered & ~abandoned
+    stop = np.where(answered, log.answered_s, np.where(abandoned, log.left_s, end))
+    measured = arrived & (log.arrival_s >= log.measure_from_s) & (log.arrival_s < log.measure_to_s)
+    result = VisitOutcomes(log, arrived, measured, answered, abandoned, waiting, stop - log.arrival_s,
+                           answered & (log.ended_s < end), log.stage == 0)
+    _check_visits(result)
+    return result
+
+
+def _check_visits(result: VisitOutcomes) -> None:
+    """Each visit that began is answered, abandoned or waiting, and its outcome code agrees."""
+    log = result.log
+    states = result.answered.astype(int) + result.abandoned + result.waiting
+    bad = result.arrived & (states != 1)
+    if bad.any():
+        raise ConservationError(f"{int(bad.sum())} visits are in {sorted(set(states[bad]))} states")
+    expected = np.where(result.handled, -1, np.where(result.abandoned, -2, OPEN))
+    concluded = np.isin(log.outcome, (RESOLVED, ESCALATED))
+    left = np.isin(log.outcome, (ABANDONED, RETRIED))
+    agrees = np.where(expected == -1, concluded, np.where(expected == -2, left, log.outcome == OPEN))
+    if not agrees[result.arrived].all():
+        raise ConservationError(f"{int((~agrees & result.arrived).sum())} visits have an outcome that contradicts "
+                                f"their times")
+
+
+@dataclass(frozen=True)
+class ContactOutcomes:
+    """Per contact (rows = contact ids), followed through all its visits."""
+
+    log: EventLog
+    arrival_s: np.ndarray  # first arrival
+    contact_type: np.ndarray
+    priority: np.ndarray  # at first arrival (its tier's)
+    channel: np.ndarray
+    measured: np.ndarray  # first arrival inside the measured period
+    final: np.ndarray  # RESOLVED, ABANDONED (lost) or OPEN
+    resolved_s: np.ndarray  # time of the final resolution; nan if not resolved
+    first_response_s: np.ndarray  # time of the first agent touch; nan if none
+    escalated: np.ndarray  # some handling was escalated
+    repeated: np.ndarray  # came back after a resolution
+    open_at_end: np.ndarray  # waiting or in handling at the end of the measured period
+
+    @property
+    def first_contact_resolved(self) -> np.ndarray:
+        return (self.final == RESOLVED) & ~self.escalated & ~self.repeated
+
+
+def contact_outcomes(log: EventLog, visits: VisitOutcomes) -> ContactOutcomes:
+    count = log.contacts
+    rows = slice(0, count)  # first visits: row = contact id
+    order = np.argsort(log.contact_id, kind="stable")  # each contact's visits, in time order
+    sizes = np.bincount(log.contact_id, minlength=count)
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
+    last = order[starts + sizes - 1]
+    final = np.where(log.outcome[last] == RETRIED, OPEN, log.outcome[last])
+    per_contact = lambda flags: np.bincount(log.contact_id, weights=flags, minlength=count) > 0
+    first_response = np.fmin.reduceat(log.answered_s[order], starts) if count else np.zeros(0)
+    measured = visits.arrived[rows] & (log.arrival_s[rows] >= log.measure_from_s) & \
+        (log.arrival_s[rows] < log.measure_to_s)
+    result = ContactOutcomes(
+        log, log.arrival_s[rows], log.contact_type[rows], log.priority[rows], log.channel[rows], measured, final,
+        np.where(final == RESOLVED, log.ended_s[last], np.nan), first_response,
+        per_contact(log.outcome == ESCALATED), per_contact(log.repeat > 0), per_contact(_open_at(log, visits)))
+    _check_chains(log, order, starts, sizes, final)
+    return result
+
+
+def _open_at(log: EventLog, visits: VisitOutcomes) -> np.ndarray:
+    """Visits waiting or in handling at the end of the measured period."""
+    moment = log.measure_to_s
+    until = np.where(visits.answered, log.ended_s, np.where(visits.abandoned, log.left_s, np.inf))
+    return (log.arrival_s < moment) & (until > moment)
+
+
+def _check_chains(log: EventLog, order: np.ndarray, starts: np.ndarray, sizes: np.ndarray, final) -> None:
+    """One final outcome per contact, and each visit follows from the one before it."""
+    if (sizes[:log.contacts] < 1).any() or np.isin(final, (ESCALATED,)).any():
+        raise ConservationError("a contact has no visit, or ends escalated with no next visit")
+    follows = np.ones(len(order), dtype=bool)
+    follows[starts] = False  # first visits follow nothing
+    after, before = order[follows], order[np.flatnonzero(follows) - 1]
+    outcome = log.outcome[before]
+    same_episode = log.repeat[after] == log.repeat[before]
+    escalation = (outcome == ESCALATED) & same_episode & (log.stage[after] == log.stage[before] + 1) & \
+        (log.arrival_s[after] == log.ended_s[before])
+    retrial = (outcome == RETRIED) & same_episode & (log.stage[after] == 0) & \
+        (log.attempt[after] == np.minimum(log.attempt[before] + 1, 127)) & (log.arrival_s[after] >= log.left_s[before])
+    repeat = (outcome == RESOLVED) & (log.repeat[after] == log.repeat[before] + 1) & (log.stage[after] == 0) & \
+        (log.attempt[after] == 0) & (log.arrival_s[after] >= log.ended_s[before])
+    broken = ~(escalation | retrial | repeat)
+    if broken.any():
+        raise ConservationError(f"{int(broken.sum())} visits do not follow from their contact's previous visit")

@@ -1,0 +1,54 @@
+"""Routing: which free agent takes an arriving visit, and which waiting visit a free agent takes next.
+
+Each queue is a heap ordered by the queue discipline's key; each group's free agents are a heap
+ordered by the agent-selection key (both chosen by name in `policies`, see `policies.py`). Visits
+that left a queue (abandoned) and agents that stopped taking work (break, shift end) are deleted
+lazily: skipped when they reach the head of their heap. The engine pushes onto these heaps itself
+(a visit that must wait, an agent that goes idle): that is its hottest path.
+"""
+from __future__ import annotations
+
+from heapq import heappop
+
+from .config import ModelConfig
+from .policies import AGENT_SELECTION, QUEUE_DISCIPLINES
+
+WAITING = 1
+
+
+class Routing:
+    def __init__(self, model: ModelConfig, state: bytearray, epoch: list[int]):
+        network = model.network
+        self.queues = [[] for _ in network.queue_names]  # (key before preference, key after, visit)
+        self.free = [[] for _ in model.groups]  # (selection key, agent, epoch when it became free)
+        self.served_by = [list(pairs) for pairs in network.served_by]
+        self.serves = [list(pairs) for pairs in network.serves]
+        self.discipline = QUEUE_DISCIPLINES[model.policies.queue]
+        self.selection = AGENT_SELECTION[model.policies.routing]
+        self.state, self.epoch = state, epoch
+
+    def free_agent_for(self, queue: int) -> int:
+        """A free agent of the group that prefers this queue most (by the selection key among equals)."""
+        epoch, best, best_key = self.epoch, None, None
+        for preference, group in self.served_by[queue]:
+            free = self.free[group]
+            while free and free[0][2] != epoch[free[0][1]]:
+                heappop(free)  # stale: that agent went off shift or on a break since
+            if free and (best is None or (preference, free[0][0]) < best_key):
+                best, best_key = free, (preference, free[0][0])
+        return heappop(best)[1] if best is not None else -1
+
+    def next_waiting_for(self, group: int) -> int:
+        """The head the discipline ranks first across the group's queues (its preference in between)."""
+        state, best, best_key = self.state, None, None
+        queues = self.queues
+        for queue_index, preference in self.serves[group]:
+            queue = queues[queue_index]
+            while queue and state[queue[0][2]] != WAITING:
+                heappop(queue)  # left the line (abandoned) while in it
+            if queue:
+                head = queue[0]
+                key = (head[0], preference, head[1])
+                if best is None or key < best_key:
+                    best, best_key = queue, key
+        return heappop(best)[2] if best is not None else -1

@@ -1,0 +1,74 @@
+"""SLA attainment: did a contact get its first response and its resolution within its targets, on its
+SLA's clock (wall, or business hours only)?
+
+A contact counts once it is decided: met, or missed (a target passed with no response or no
+resolution, a late one, or a contact lost for good). A contact still open whose deadlines have not
+passed when the run ends is undecided and left out, so a short run does not count it either way.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .business_hours import ALWAYS_OPEN, BusinessClock
+from .config import ModelConfig
+from .eventlog import ABANDONED, EventLog
+from .outcomes import ContactOutcomes
+
+
+def business_clock(model: ModelConfig, log: EventLog) -> BusinessClock | None:
+    """The business clock, if business hours or a business-clock SLA are used (None otherwise)."""
+    hours = model.calendar.business_hours
+    business_sla = any(tier.sla is not None and tier.sla.clock == "business"
+                       for contact in model.contacts for tier in contact.tiers)
+    if hours is None and not business_sla:
+        return None
+    return BusinessClock(hours or ALWAYS_OPEN, model.calendar.start, 0.0, log.run_end_s + 86400.0)
+
+
+def _targets(model: ModelConfig):
+    """(answer within, resolve within, business?) per (contact type, tier); NaN: no SLA."""
+    width = max(len(contact.tiers) for contact in model.contacts)
+    answer, resolve = np.full((len(model.contacts), width), np.nan), np.full((len(model.contacts), width), np.nan)
+    business = np.zeros((len(model.contacts), width), bool)
+    for k, contact in enumerate(model.contacts):
+        for t, tier in enumerate(contact.tiers):
+            if tier.sla is not None:
+                answer[k, t], resolve[k, t] = tier.sla.answer_within_s, tier.sla.resolve_within_s
+                business[k, t] = tier.sla.clock == "business"
+    return answer, resolve, business
+
+
+def sla_met(contacts: ContactOutcomes, mask: np.ndarray, model: ModelConfig, clock) -> float:
+    """Met / decided among the masked contacts that have an SLA; NaN if none has one."""
+    answer, resolve, business = _targets(model)
+    log = contacts.log
+    kind, tier = contacts.contact_type, log.tier
+    answer_within, resolve_within = answer[kind, tier], resolve[kind, tier]
+    chosen = mask & ~np.isnan(answer_within)
+    if not chosen.any():
+        return np.nan
+    arrival = contacts.arrival_s[chosen]
+    on_business = business[kind, tier][chosen]
+
+    def elapsed(until):
+        wall = until - arrival
+        return np.where(on_business, clock.between(arrival, until), wall) if on_business.any() else wall
+
+    lost = contacts.final[chosen] == ABANDONED
+    so_far = elapsed(np.full(len(arrival), log.run_end_s))
+    answered_ok, answered_missed = _against(elapsed(contacts.first_response_s[chosen]), answer_within[chosen],
+                                            so_far, lost)
+    resolved_ok, resolved_missed = _against(elapsed(contacts.resolved_s[chosen]), resolve_within[chosen],
+                                            so_far, lost)
+    met = answered_ok & resolved_ok
+    decided = met | answered_missed | resolved_missed
+    return float(met.sum() / decided.sum()) if decided.any() else np.nan
+
+
+def _against(taken: np.ndarray, target: np.ndarray, so_far: np.ndarray, lost: np.ndarray):
+    """(within target, missed) for one target; an infinite target is always met."""
+    none = np.isnan(taken)
+    unlimited = np.isinf(target)
+    ok = unlimited | (~none & (taken <= target))
+    missed = ~unlimited & ((~none & (taken > target)) | (none & ((so_far >= target) | lost)))
+    return ok, missed

@@ -1,0 +1,21 @@
+"""Small summary helpers shared by the KPI modules: empty input gives NaN, never an error or a 0."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def ratio(numerator, denominator) -> float:
+    return float(numerator) / float(denominator) if denominator > 0 else np.nan
+
+
+def mean(values: np.ndarray) -> float:
+    return float(values.mean()) if len(values) else np.nan
+
+
+def percentile(values: np.ndarray, q: float) -> float:
+    return float(np.percentile(values, q)) if len(values) else np.nan
+
+
+def defined(values: np.ndarray) -> np.ndarray:
+    """The values that are not NaN."""
+    return values[~np.isnan(values)]
