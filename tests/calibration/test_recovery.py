@@ -19,8 +19,8 @@ import yaml
 from scipy import special, stats
 
 from calibration.profile import calibrate
-from scenarios.runner import run_experiment
-from scenarios.scenario import load_scenario
+from scenarios.experiment.runner import run_experiment
+from scenarios.format.scenario import load_scenario
 from simulator.config import AgentGroup, Arrivals, Calendar, ContactType, ModelConfig, Shift
 from simulator.distributions import Exponential, Gamma, Lognormal, Weibull
 from simulator.engine import simulate

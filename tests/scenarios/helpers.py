@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from scenarios.cli import main
-from scenarios.scenario import load_scenario
-from scenarios.yamlfile import ScenarioError
+from scenarios.format.scenario import load_scenario
+from scenarios.format.yamlfile import ScenarioError
 
 MARK = "# <-"
 

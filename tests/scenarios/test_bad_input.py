@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from scenarios.runner import run_experiment
-from scenarios.scenario import load_scenario
+from scenarios.experiment.runner import run_experiment
+from scenarios.format.scenario import load_scenario
 
 from .helpers import (TINY, assert_points_at, edit, invoke, load_error, marked_line, no_traceback, same_file,
                       write)

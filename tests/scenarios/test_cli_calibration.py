@@ -17,7 +17,7 @@ import yaml
 from click.testing import CliRunner
 
 from calibration.loaders import load_history
-from scenarios.backtest import COMPARED
+from scenarios.experiment.backtest import COMPARED
 from scenarios.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,8 +10,8 @@ import pytest
 import yaml
 from scipy import special
 
-from scenarios.scenario import load_scenario
-from scenarios.yamlfile import read_yaml
+from scenarios.format.scenario import load_scenario
+from scenarios.format.yamlfile import read_yaml
 
 from .helpers import SMALL, TINY, assert_points_at, edit, invoke, load_error, marked_line, same_file, write
 
@@ -383,7 +383,7 @@ def test_resolved_config_reloads_and_reruns_to_identical_results(tmp_path):
 
 @pytest.mark.parametrize("spec, mean, cv", DISTRIBUTIONS, ids=[spec for spec, _, _ in DISTRIBUTIONS])
 def test_resolved_config_is_written_for_every_distribution(tmp_path, spec, mean, cv):
-    from scenarios.results import write_resolved_config
+    from scenarios.experiment.results import write_resolved_config
     text = edit(TINY, HANDLE, f"      handle_time: {spec}")
     scenario = load_scenario(write(tmp_path, text))
     path = write_resolved_config(scenario, tmp_path / "out", replications=2, seed=1)

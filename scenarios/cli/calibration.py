@@ -13,9 +13,9 @@ from calibration.profile import calibrate as calibrate_history
 from calibration.report import write_report
 from simulator import units
 
-from .backtest import run_backtest
-from .cli import friendly_errors, main
-from .yamlfile import read_yaml
+from scenarios.experiment.backtest import run_backtest
+from . import friendly_errors, main
+from scenarios.format.yamlfile import read_yaml
 
 
 @main.command()

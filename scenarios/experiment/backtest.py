@@ -17,7 +17,7 @@ from calibration.observed import observed_intervals, overall
 from simulator.units import duration, format_duration
 
 from .runner import Results, run_experiment
-from .scenario import Scenario, scenario_from_document
+from scenarios.format.scenario import Scenario, scenario_from_document
 
 COMPARED = ["offered", "abandon_rate", "asa_s", "service_level", "occupancy"]
 

@@ -13,7 +13,7 @@ from simulator.distributions import describe
 from simulator.units import format_duration
 
 from .runner import Results
-from .scenario import Scenario
+from scenarios.format.scenario import Scenario
 
 HEADLINE = ["offered", "answered", "abandon_rate", "service_level", "asa_s", "aht_s", "occupancy", "cost"]
 

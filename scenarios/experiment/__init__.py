@@ -1,0 +1,1 @@
+"""Running scenarios: replications on executors with t-intervals, results directories, back-tests."""
