@@ -56,7 +56,7 @@ def build_network(model: ModelConfig) -> Network:
 
 
 def _queues(model: ModelConfig):
-    """Names, channels and the resolution of the work in each queue, and where each was declared."""
+    """Names, channels and the resolution of the work in each queue, and where that resolution is written."""
     names = [c.name for c in model.contacts]
     channels = [c.channel for c in model.contacts]
     resolutions = [c.resolution for c in model.contacts]
@@ -67,8 +67,9 @@ def _queues(model: ModelConfig):
                               f"staffing.queues.{queue.name}")
         names.append(queue.name)
         channels.append(queue.channel)
-        resolutions.append(queue.resolution or _serving_groups_resolution(model, queue.name))
-        where.append(f"staffing.queues.{queue.name}")
+        inherited, group = _serving_groups_resolution(model, queue.name)
+        resolutions.append(queue.resolution or inherited)
+        where.append(f"staffing.queues.{queue.name}" if queue.resolution or not group else f"staffing.groups.{group}")
     for group in _escalation_target_groups(model, set(names)):
         names.append(group.name)
         channels.append("email")
@@ -77,13 +78,14 @@ def _queues(model: ModelConfig):
     return names, channels, resolutions, where
 
 
-def _serving_groups_resolution(model: ModelConfig, queue: str) -> Resolution | None:
-    """A named queue without its own `resolution` takes the one of the group(s) serving it."""
-    found = {g.resolution for g in model.groups if queue in g.skill_map and g.resolution is not None}
-    if len(found) > 1:
+def _serving_groups_resolution(model: ModelConfig, queue: str) -> tuple[Resolution | None, str | None]:
+    """A named queue without its own `resolution` takes the one of the group(s) serving it (and the
+    name of a group that declares it)."""
+    serving = [g for g in model.groups if queue in g.skill_map and g.resolution is not None]
+    if len({g.resolution for g in serving}) > 1:
         raise ConfigError(f"groups serving queue {queue!r} have different `resolution`s; give the queue "
                           f"its own `resolution`", f"staffing.queues.{queue}")
-    return found.pop() if found else None
+    return (serving[0].resolution, serving[0].name) if serving else (None, None)
 
 
 def _all_resolutions(model: ModelConfig):

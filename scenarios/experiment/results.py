@@ -45,15 +45,32 @@ def provenance(source: str) -> dict:
 
 
 def resolved_distributions(scenario: Scenario) -> dict:
-    """Each contact type's distributions with their mean and cv, as the format promises."""
-    resolved = {}
-    for contact in scenario.model.contacts:
+    """Every distribution of the model with its mean and cv, as the format promises."""
+    model = scenario.model
+    contacts = {}
+    for contact in model.contacts:
         entry = {"handle_time": describe(contact.handle_time),
                  "mean_arrivals_per_hour": round(contact.arrivals.mean_rate_per_s() * 3600, 6)}
         if contact.patience is not None:
             entry["patience"] = describe(contact.patience)
-        resolved[contact.name] = entry
-    return {"contacts": resolved, "horizon": format_duration(scenario.model.calendar.horizon_s)}
+        if contact.retrial is not None:
+            entry["retrial_delay"] = describe(contact.retrial.delay)
+        entry.update(_escalated(contact.resolution))
+        if contact.repeat is not None:
+            entry["repeat_delay"] = describe(contact.repeat.delay)
+        contacts[contact.name] = entry
+    resolved = {"contacts": contacts, "horizon": format_duration(model.calendar.horizon_s)}
+    for key, owners in (("queues", model.queues), ("groups", model.groups)):
+        described = {owner.name: _escalated(owner.resolution) for owner in owners if _escalated(owner.resolution)}
+        if described:
+            resolved[key] = described
+    return resolved
+
+
+def _escalated(resolution) -> dict:
+    if resolution is None or resolution.escalate_to is None:
+        return {}
+    return {"escalated_handle_time": {resolution.escalate_to: describe(resolution.escalated_handle_time)}}
 
 
 def headline_table(summary, columns=HEADLINE) -> str:

@@ -13,9 +13,6 @@ MISSING = object()
 
 # Keys of the scenario format that this version reads but cannot simulate yet: refused, never ignored.
 NOT_YET = {
-    "resolution": "escalation to another group is not modelled yet",
-    "repeat": "repeat contacts are not modelled yet",
-    "business_hours": "business-hours SLA clocks are not modelled yet",
     "overflow": "overflow to another group is not modelled yet",
     "callback": "callback (virtual hold) is not modelled yet",
     "self_service": "self-service deflection is not modelled yet",

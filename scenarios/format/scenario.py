@@ -6,9 +6,12 @@ from pathlib import Path
 
 from simulator.config import ConfigError, ModelConfig
 
-from .build import build_calendar, build_contacts, build_groups, build_kpi_settings, build_policies, whole_number
+from .contacts import build_contacts
 from .profiles import merge_profile
 from .reader import Section
+from .settings import build_calendar, build_kpi_settings, build_policies
+from .staffing import build_staffing
+from .values import whole_number
 from .yamlfile import ScenarioError, apply_override, load_with_extends
 
 # Written into resolved configs for the record; accepted and ignored on load so those files re-run.
@@ -52,12 +55,12 @@ def scenario_from_document(document: dict, source: str) -> Scenario:
         automation = Section(policies_section.data["automation"], "policies.automation")
         raise automation.error(f"handle_time_factor names unknown contact types {sorted(unknown)}; known: "
                                f"{', '.join(c.name for c in contacts)}", "handle_time_factor")
-    groups = build_groups(top.section("staffing"), calendar)
+    groups, queues = build_staffing(top.section("staffing"), calendar)
     kpis = build_kpi_settings(top.section("kpis", default={}))
     experiment = _experiment(top.section("experiment", default={}))
     top.done(known_elsewhere=RECORD_KEYS)
     try:
-        model = ModelConfig(contacts, groups, calendar, policies, kpis, name)
+        model = ModelConfig(contacts, groups, calendar, policies, kpis, name, queues)
     except ConfigError as problem:
         raise _locate(problem, document) from None
     return Scenario(name, description, model, experiment, source, document)

@@ -88,6 +88,10 @@ def read_yaml(path: Path):
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         raise ScenarioError(f"not valid YAML: {error.problem}", str(path), mark.line + 1 if mark else None) from None
+    except ScenarioError:
+        raise
+    except (ValueError, TypeError) as error:  # a value YAML recognised but cannot build, e.g. 2024-13-01
+        raise ScenarioError(f"not valid YAML: {error}", str(path)) from None
     finally:
         loader.dispose()
     if not isinstance(document, dict):

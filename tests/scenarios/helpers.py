@@ -143,3 +143,60 @@ def no_traceback(result) -> bool:
     """No Python traceback printed and no exception other than the intended exit escaped."""
     escaped = result.exception is not None and not isinstance(result.exception, SystemExit)
     return not escaped and "Traceback" not in result.output and "Traceback" not in (result.stderr or "")
+
+# The ticket lifecycle: L1 → named escalation queue (L2) → L3's own queue, repeats, VIP tier, an email
+# type, SLAs on business hours with a holiday, and a cool-down that follows the last day's tickets.
+TICKETS = """\
+name: tickets
+calendar:
+  start: 2024-01-01 00:00
+  horizon: 2d
+  warmup: 0s
+  interval: 1h
+  cooldown: 1d
+  business_hours: {mon-fri: "08:00-18:00", holidays: [2024-01-02]}
+demand:
+  contacts:
+    - name: incident
+      priority: 1
+      arrivals: {rate: 20/h}
+      handle_time: {dist: exponential, mean: 6min}
+      patience: {dist: exponential, mean: 5min}
+      retrial: {probability: 0.5, delay: {dist: exponential, mean: 10min}}
+      priority_mix: {vip: {share: 0.1, priority: 3}}
+      resolution: {first_contact: 0.75, escalate_to: escalation,
+                   escalated_handle_time: {dist: gamma, mean: 30min, cv: 0.8}}
+      repeat: {probability: 0.1, delay: {dist: exponential, mean: 1d}}
+      sla: {vip: {resolve_within: 4h}, default: {resolve_within: 8h}, clock: business}
+    - name: request
+      channel: email
+      arrivals: {rate: 5/h}
+      handle_time: {dist: exponential, mean: 10min}
+      sla: {answer_within: 4h, clock: business}
+staffing:
+  queues:
+    - {name: escalation, channel: email}
+  groups:
+    - name: l1
+      skills: {incident: 1, request: 2}
+      cost_per_hour: 30
+      shifts:
+        - {days: all, start: "00:00", end: "24:00", agents: 4}
+    - name: l2
+      skills: {escalation: 1}
+      resolution:
+        first_contact: 0.9
+        escalate_to: l3
+        escalated_handle_time: {dist: exponential, mean: 2h}
+      cost_per_hour: 45
+      shifts:
+        - {days: mon-fri, start: "09:00", end: "17:00", agents: 3}
+    - name: l3
+      skills: {incident: 3}
+      cost_per_hour: 60
+      shifts:
+        - {days: mon-fri, start: "09:00", end: "17:00", agents: 1}
+experiment:
+  replications: 2
+  seed: 3
+"""

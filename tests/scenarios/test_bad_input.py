@@ -171,20 +171,57 @@ CASES = [
          f"{CONTACT}.arrivals.weekly.fri", ("two keys",)),
     Case("weekly-unknown-weekday", RATE, '        weekly:\n          mon-fry: {"08:00-12:00": 10/h}  # <-',
          f"{CONTACT}.arrivals.weekly.mon-fry", ("mon-fry",)),
-    # --- contract keys this version refuses, with the reason (escalation target included) ------------
-    Case("resolution-escalate-to", *after_patience(
-        "      resolution: {first_contact: 0.8, escalate_to: nowhere}  # <-"),
-         f"{CONTACT}.resolution", ("`resolution`", "not modelled yet", "remove it")),
-    Case("repeat", *after_patience("      repeat: {probability: 0.2, delay: {dist: exponential, mean: 2d}}  # <-"),
-         f"{CONTACT}.repeat", ("`repeat`", "not modelled yet")),
+    # --- the ticket lifecycle: escalation, repeats, channels, tiers, SLAs, business hours -------------
+    Case("escalate-to-nowhere", *after_patience(
+        "      resolution: {first_contact: 0.8, escalate_to: nowhere,  # <-\n"
+        "                   escalated_handle_time: {dist: exponential, mean: 1h}}"),
+         f"{CONTACT}.resolution.escalate_to", ("nowhere", "no queue or agent group", "l1")),
+    Case("first-contact-above-one", *after_patience(
+        "      resolution: {first_contact: 1.2, escalate_to: l1,  # <-\n"
+        "                   escalated_handle_time: {dist: exponential, mean: 1h}}"),
+         f"{CONTACT}.resolution.first_contact", ("between 0 and 1", "1.2")),
+    Case("escalation-without-handle-time", *after_patience(
+        "      resolution: {first_contact: 0.8, escalate_to: l1}  # <-"),
+         f"{CONTACT}.resolution", ("escalated_handle_time",)),
+    Case("escalation-without-target", *after_patience("      resolution: {first_contact: 0.8}  # <-"),
+         f"{CONTACT}.resolution.first_contact", ("escalate_to",)),
+    Case("repeat-probability-above-one",
+         *after_patience("      repeat: {probability: 1.5, delay: {dist: exponential, mean: 2d}}  # <-"),
+         f"{CONTACT}.repeat.probability", ("between 0 and 1", "1.5")),
+    Case("repeat-probability-one",
+         *after_patience("      repeat: {probability: 1, delay: {dist: exponential, mean: 2d}}  # <-"),
+         f"{CONTACT}.repeat.probability", ("for ever", "less than 1")),
+    Case("email-with-patience", "      priority: 2\n", "      priority: 2\n      channel: email\n",
+         f"{CONTACT}.patience", ("email", "remove `patience`"), mark=PATIENCE.rstrip("\n")),
+    Case("chat-channel", "      priority: 2\n", "      priority: 2\n      channel: chat  # <-\n",
+         f"{CONTACT}.channel", ("chat", "not modelled yet", "phone or email")),
+    Case("priority-mix-shares-above-one", *after_patience(
+        "      priority_mix: {vip: {share: 0.7, priority: 3}, gold: {share: 0.5, priority: 4}}  # <-"),
+         f"{CONTACT}.priority_mix", ("more than 1",)),
+    Case("priority-mix-tier-same-priority", *after_patience(
+        "      priority_mix: {vip: {share: 0.1, priority: 2}}  # <-"),
+         f"{CONTACT}.priority_mix", ("own priority",)),
+    Case("sla-unknown-tier", *after_patience(
+        "      priority_mix: {vip: {share: 0.1, priority: 3}}\n"
+        "      sla: {vpi: {resolve_within: 4h}, default: {resolve_within: 8h}}  # <-"),
+         f"{CONTACT}.sla.vpi", ("unknown key `vpi`", "did you mean `vip`?")),
+    Case("sla-unknown-clock", *after_patience("      sla: {resolve_within: 8h, clock: office}  # <-"),
+         f"{CONTACT}.sla.clock", ("business", "wall")),
+    Case("business-hours-do-not-parse", "  interval: 1h\n",
+         '  interval: 1h\n  business_hours: {mon-fri: "8 to 6"}  # <-\n',
+         "calendar.business_hours.mon-fri", ("HH:MM-HH:MM",)),
+    Case("business-hours-unknown-day", "  interval: 1h\n",
+         '  interval: 1h\n  business_hours: {mon-fry: "08:00-18:00"}  # <-\n',
+         "calendar.business_hours.mon-fry", ("mon-fry",)),
+    Case("business-hours-bad-holiday", "  interval: 1h\n",
+         '  interval: 1h\n  business_hours: {mon-fri: "08:00-18:00", holidays: ["2024-13-01"]}  # <-\n',
+         "calendar.business_hours.holidays", ("date",)),
     Case("policies-callback", *with_policies("  callback: {offer_when_expected_wait_over: 2min}  # <-"),
          "policies.callback", ("`callback`", "not modelled yet")),
     Case("policies-overflow", *with_policies("  overflow: {after: 60s, to: l1}  # <-"),
          "policies.overflow", ("`overflow`", "not modelled yet")),
     Case("policies-self-service", *with_policies("  self_service: {applies_to: [billing]}  # <-"),
          "policies.self_service", ("`self_service`", "not modelled yet")),
-    Case("calendar-business-hours", "  interval: 1h\n", '  interval: 1h\n  business_hours: {mon-fri: "08:00-18:00"}  # <-\n',
-         "calendar.business_hours", ("`business_hours`", "not modelled yet")),
     Case("demand-profile-missing", "demand:\n", "demand:\n  profile: ../profiles/bank.yaml  # <-\n",
          "demand.profile", ("profile not found", "bank.yaml")),
 ]

@@ -1,0 +1,108 @@
+"""The scenario's settings sections: `calendar` (with business hours), `policies` and `kpis`."""
+from __future__ import annotations
+
+from datetime import date
+
+from simulator import units
+from simulator.business_hours import DAY_S, BusinessHours
+from simulator.config import (QUEUE_POLICIES, ROUTING_POLICIES, SHIFT_END_POLICIES, SL_ABANDON_VARIANTS, Calendar,
+                              KpiSettings, Policies)
+
+from .reader import Section
+from .values import one_of, positive, start_time
+
+
+def build_calendar(section: Section) -> Calendar:
+    calendar = Calendar(
+        start=section.take("start", start_time, Calendar.start),
+        horizon_s=section.take("horizon", units.duration, Calendar.horizon_s),
+        warmup_s=section.take("warmup", lambda v: units.duration(v, allow_zero=True), 0.0),
+        interval_s=section.take("interval", units.duration, Calendar.interval_s),
+        cooldown_s=section.take("cooldown", lambda v: units.duration(v, allow_zero=True), 0.0),
+        business_hours=_business_hours(section.optional_section("business_hours")),
+    )
+    section.done()
+    return calendar
+
+
+def _business_hours(section: Section | None) -> BusinessHours | None:
+    """`{mon-fri: "08:00-18:00", sat: ["09:00-12:00", "13:00-15:00"], holidays: [2024-01-06]}`;
+    weekdays not named are closed all day."""
+    if section is None:
+        return None
+    weekly: list[tuple] = [() for _ in range(7)]
+    given: set[int] = set()
+    for key in [k for k in section.data if k != "holidays"]:
+        try:
+            weekdays = units.days(key)
+        except ValueError as problem:
+            raise section.error(str(problem), key) from None
+        if given & set(weekdays):
+            raise section.error("a weekday appears under two keys", key)
+        given |= set(weekdays)
+        periods = section.take(key, _open_periods)
+        for day in weekdays:
+            weekly[day] = periods
+    holidays = section.take("holidays", _dates, ())
+    section.done()
+    if not given:
+        raise section.error('business hours need at least one weekday, e.g. {mon-fri: "08:00-18:00"}')
+    return BusinessHours(tuple(weekly), holidays)
+
+
+def _open_periods(value) -> tuple[tuple[float, float], ...]:
+    """"08:00-18:00" or a list of such periods; an end before the start runs past midnight."""
+    texts = value if isinstance(value, list) else [value]
+    periods = []
+    for text in texts:
+        start, separator, end = str(text).partition("-")
+        if not separator:
+            raise ValueError(f'expected opening hours as "HH:MM-HH:MM" (or a list of them), got {text!r}')
+        opens, closes = units.clock(start.strip()), units.clock(end.strip(), allow_24=True)
+        if opens == closes:
+            raise ValueError(f'opening hours {text!r} are empty; write "00:00-24:00" for the whole day')
+        periods.append((opens, closes if closes > opens else closes + DAY_S))
+    return tuple(sorted(periods))
+
+
+def _dates(value) -> tuple[date, ...]:
+    if not isinstance(value, list):
+        raise ValueError("expected a list of dates, e.g. [2024-01-06, 2024-12-25]")
+    found = []
+    for item in value:
+        try:
+            found.append(item if isinstance(item, date) else date.fromisoformat(str(item)))
+        except ValueError:
+            raise ValueError(f"expected a date like 2024-12-25, got {item!r}") from None
+    return tuple(found)
+
+
+def build_kpi_settings(section: Section) -> KpiSettings:
+    level = section.section("service_level", default={})
+    settings = KpiSettings(
+        service_level_threshold_s=level.take("threshold", lambda v: units.duration(v, allow_zero=True), 20.0),
+        service_level_abandoned=level.take("abandoned", one_of(SL_ABANDON_VARIANTS), "count_as_missed"),
+        short_abandon_s=section.take("short_abandon", lambda v: units.duration(v, allow_zero=True), 5.0),
+    )
+    level.done()
+    section.done()
+    return settings
+
+
+def build_policies(section: Section) -> tuple[Policies, dict]:
+    """The engine's policies, plus automation's handle-time factors per contact type."""
+    policies = Policies(queue=section.take("queue", one_of(QUEUE_POLICIES), "priority-fifo"),
+                        routing=section.take("routing", one_of(ROUTING_POLICIES), "longest-idle"),
+                        shift_end=section.take("shift_end", one_of(SHIFT_END_POLICIES), "finish_current"))
+    automation = section.section("automation", default={})
+    factors = automation.take("handle_time_factor", _factors, {})
+    automation.done()
+    section.done()
+    return policies, factors
+
+
+def _factors(value) -> dict:
+    if not isinstance(value, dict):
+        raise ValueError("expected contact type → factor, e.g. {billing: 0.85}")
+    return {str(name): positive(factor) for name, factor in value.items()}
+

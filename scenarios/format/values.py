@@ -1,0 +1,148 @@
+"""Parsers for scenario values: choices, numbers, distributions, start times, weekly and dated tables.
+
+Each raises ValueError (or a located ScenarioError) saying what was expected; `Section.take` adds the
+file, line and key path.
+"""
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from simulator import units
+from simulator.config import Calendar
+from simulator.distributions import from_spec
+
+from .reader import Section
+
+
+def one_of(choices):
+    def parse(value):
+        if value not in choices:
+            raise ValueError(f"expected one of {', '.join(choices)}, got {value!r}")
+        return value
+    return parse
+
+
+def distribution(spec):
+    """A distribution spec; `empirical{file}` is read here (one duration per line, relative to the scenario)."""
+    if isinstance(spec, dict) and spec.get("dist") == "empirical" and "file" in spec:
+        spec = {**spec, "values": _values_from_file(spec)}
+        del spec["file"]
+    return from_spec(dict(spec) if isinstance(spec, dict) else spec)
+
+
+def _values_from_file(spec) -> list:
+    scenario_file = getattr(spec, "where", ("", 0))[0]
+    path = Path(scenario_file).parent / str(spec["file"]) if scenario_file else Path(str(spec["file"]))
+    if not path.is_file():
+        raise ValueError(f"empirical values file not found: {path}")
+    lines = [line.split("#")[0].strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    values = [units.duration(line, allow_zero=True) for line in lines if line]
+    if not values:
+        raise ValueError(f"empirical values file {path} has no values")
+    return values
+
+
+def whole_number(minimum: int = 0):
+    def parse(value):
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise ValueError(f"expected a whole number ≥ {minimum}, got {value!r}")
+        return value
+    return parse
+
+
+def non_negative(value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or math.isnan(value):
+        raise ValueError(f"expected a number ≥ 0, got {value!r}")
+    return float(value)
+
+
+def start_time(value) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"expected a date and time like 2024-01-01 00:00, got {value!r}") from None
+
+def positive(value) -> float:
+    if non_negative(value) <= 0:
+        raise ValueError(f"expected a positive number, got {value!r}")
+    return float(value)
+
+def weekly_table(section: Section, default_interval_s: float, count_values: bool = False) -> np.ndarray:
+    """7 × slots from `days: [values…]` lists or `days: {"HH:MM-HH:MM": value}` maps. Rates (per second,
+    numbers in lists meaning `unit`, default per hour) unless `count_values` (agents: plain numbers)."""
+    interval = section.take("interval", units.duration, default_interval_s)
+    per = 1.0 if count_values else section.take("unit", units.rate, units.rate("1/h"))
+    period_value = non_negative if count_values else units.rate
+    rows = {key: value for key, value in section.data.items() if key not in ("interval", "unit")}
+    minute_slots = any(isinstance(value, dict) for value in rows.values())
+    slots = 1440 if minute_slots else _slots_per_day(interval, section)
+    table = np.zeros((7, slots))
+    given: set[int] = set()
+    for key in rows:
+        try:
+            weekdays = units.days(key)
+        except ValueError as problem:
+            raise section.error(str(problem), key) from None
+        if given & set(weekdays):
+            raise section.error("a weekday appears under two keys", key)
+        given |= set(weekdays)
+        table[list(weekdays)] = section.take(key, lambda v: _day_values(v, slots, interval, per, period_value))
+    section.done()
+    return table
+
+
+def _slots_per_day(interval: float, section: Section) -> int:
+    slots = 86400.0 / interval
+    if abs(slots - round(slots)) > 1e-9:
+        raise section.error(f"interval {units.format_duration(interval)} does not divide a day", "interval")
+    return int(round(slots))
+
+
+def _day_values(value, slots: int, interval: float, per: float, period_value) -> np.ndarray:
+    if isinstance(value, dict):
+        return _values_by_period(value, period_value)
+    if not isinstance(value, list) or len(value) * interval != 86400.0:
+        raise ValueError(f"expected {int(86400 / interval)} values (one per {units.format_duration(interval)}) "
+                         f"covering the day")
+    values = np.array([non_negative(v) for v in value]) * per
+    return np.repeat(values, slots // len(value))
+
+
+def _values_by_period(periods: dict, period_value) -> np.ndarray:
+    """Minute slots from {"08:00-12:00": 120/h}; times outside every period get zero."""
+    minutes = np.zeros(1440)
+    for span, value in periods.items():
+        start, _, end = str(span).partition("-")
+        first = int(units.clock(start) // 60)
+        last = int(units.clock(end, allow_24=True) // 60)
+        if last <= first:
+            raise ValueError(f"period {span!r} must end after it starts (split overnight periods at midnight)")
+        minutes[first:last] = period_value(value)
+    return minutes
+
+
+def per_interval_series(section: Section, calendar: Calendar, values_key: str, count_values: bool):
+    """Values per slot from time 0: a dated list (`values_key: [...]`, one per `interval` from the
+    calendar start) or a weekly table repeated over the run. Returns (values, slot seconds)."""
+    if section.has(values_key):
+        interval = section.take("interval", units.duration, calendar.interval_s)
+        per = 1.0 if count_values else section.take("unit", units.rate, units.rate("1/h"))
+        values = section.take(values_key, lambda v: np.array([non_negative(x) for x in as_list(v)]) * per)
+        section.done()
+        return values, interval
+    table = weekly_table(section, calendar.interval_s, count_values)
+    slot = 86400.0 / table.shape[1]
+    edges = np.arange(0.0, calendar.end_s, slot)
+    position = ((edges + calendar.week_offset_s) % (7 * 86400.0)) // slot
+    return table.reshape(-1)[position.astype(int)], slot
+
+def as_list(value):
+    if not isinstance(value, list):
+        raise ValueError("expected a list")
+    return value
