@@ -1,0 +1,167 @@
+"""Invariants of the ticket lifecycle on small random models (hypothesis).
+
+Models have phone and email contact types with priority tiers, escalation to a named queue or to a
+group (which may escalate once more), repeats, retrials, random shifts, an optional cool-down and
+business hours. Checks read the event log directly.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
+
+from simulator.agent_kpis import group_kpis
+from simulator.business_hours import BusinessHours
+from simulator.config import (AgentGroup, Arrivals, ContactType, ModelConfig, PriorityTier, Queue, Repeat,
+                              Resolution, Retrial, Sla)
+from simulator.engine import simulate
+from simulator.eventlog import ABANDONED, ESCALATED, RESOLVED, RETRIED
+from simulator.fates import draw_demand
+from simulator.kpis import ALL, replication_kpis
+from simulator.outcomes import contact_outcomes, visit_outcomes
+
+from .test_invariants import H, SETTINGS, calendars, durations, seeds, shifts, with_agents
+
+
+@st.composite
+def resolutions(draw, target: str):
+    return Resolution(draw(st.sampled_from([0.0, 0.3, 0.7, 0.95])), target, draw(durations(120.0, 3600.0)),
+                      draw(st.sampled_from([None, None, 5])))
+
+
+@st.composite
+def lifecycle_contacts(draw, count: int, targets: list[str], retrials: bool):
+    """`retrials`: every type is a phone line whose callers abandon and may call again."""
+    types = []
+    for index in range(count):
+        email = not retrials and draw(st.booleans())
+        patience = None if email or (not retrials and draw(st.booleans())) else draw(durations(30.0, 900.0))
+        retrial = Retrial(draw(st.floats(0.2, 0.8)), draw(durations(30.0, 1800.0))) if patience and \
+            (retrials or draw(st.booleans())) else None
+        priority = draw(st.integers(1, 2))
+        mix = (PriorityTier("vip", draw(st.floats(0.0, 0.5)), priority + 2),) if draw(st.booleans()) else ()
+        types.append(ContactType(
+            f"type{index}", Arrivals(rate_per_s=draw(st.floats(2.0, 30.0)) / H), draw(durations(30.0, 900.0)),
+            channel="email" if email else "phone", priority=priority, patience=patience, retrial=retrial,
+            resolution=draw(resolutions(draw(st.sampled_from(targets)))) if draw(st.booleans()) else None,
+            repeat=Repeat(draw(st.floats(0.0, 0.5)), draw(durations(60.0, 7200.0))) if draw(st.booleans()) else None,
+            sla=Sla(draw(st.sampled_from([60.0, 3600.0])), 4 * H, draw(st.sampled_from(["wall", "business"]))),
+            priority_mix=mix))
+    return tuple(types)
+
+
+@st.composite
+def lifecycle_models(draw, retrials: bool = False):
+    """Groups g0 (first line, serves every type), g1 (the named queue `tickets`), g2 (its own queue, as
+    the last tier): escalation goes to `tickets` or to g2; g1 may escalate on to g2."""
+    contacts = draw(lifecycle_contacts(draw(st.integers(1, 3)), ["tickets", "g2"], retrials))
+    names = [c.name for c in contacts]
+    group = lambda name, skills, resolution=None: AgentGroup(
+        name, skills, tuple(draw(st.lists(shifts(), min_size=1, max_size=2))),
+        concurrency=draw(st.integers(1, 2)), shrinkage=draw(st.sampled_from([0.0, 0.2])), resolution=resolution)
+    onwards = draw(resolutions("g2")) if draw(st.booleans()) else None
+    groups = (group("g0", {name: 1 for name in names}), group("g1", {"tickets": 1, names[0]: 2}, onwards),
+              group("g2", {"tickets": 2}))
+    calendar = draw(calendars())
+    hours = BusinessHours(tuple(((8 * H, 18 * H),) if day < 5 else () for day in range(7)))
+    calendar = dataclasses.replace(calendar, cooldown_s=draw(st.sampled_from([0.0, 6 * H])),
+                                   business_hours=draw(st.sampled_from([None, hours])))
+    return ModelConfig(contacts, groups, calendar, queues=(Queue("tickets"),))
+
+
+def by_contact(log) -> pd.DataFrame:
+    """The visit columns as a frame sorted by contact, then row (a contact's visits in time order)."""
+    frame = log.visits_frame()
+    frame["row"] = np.arange(len(frame))
+    return frame.sort_values(["contact_id", "row"], kind="stable")
+
+
+@SETTINGS
+@given(lifecycle_models(), seeds)
+def test_one_final_outcome_and_each_visit_follows_the_one_before(model, seed):
+    log = simulate(model, seed, 0)
+    contacts = contact_outcomes(log, visit_outcomes(log))  # asserts the chains
+    assert len(contacts.final) == log.contacts
+    frame = by_contact(log)
+    following = frame.contact_id.to_numpy()[1:] == frame.contact_id.to_numpy()[:-1]
+    arrival, stage, repeat = (frame[c].to_numpy() for c in ("arrival_s", "stage", "repeat"))
+    assert (np.diff(arrival)[following] >= 0).all(), "a contact's visits are in time order"
+    assert (np.diff(repeat)[following] >= 0).all()
+    same_episode = following & (np.diff(repeat) == 0)
+    assert (np.diff(stage)[same_episode] >= 0).all(), "stages only move onwards within an episode"
+
+
+@SETTINGS
+@given(lifecycle_models(), seeds)
+def test_tickets_and_emails_never_abandon_and_visits_wait_at_their_priority(model, seed):
+    log = simulate(model, seed, 0)
+    email = np.array([c.channel == "email" for c in model.contacts])[log.contact_type]
+    never = (log.stage > 0) | email
+    assert np.isnan(log.left_s[never]).all()
+    assert not np.isin(log.outcome[never], (ABANDONED, RETRIED)).any()
+    tier_priority = [[t.priority for t in c.tiers] for c in model.contacts]
+    first = log.stage == 0
+    expected = np.array([tier_priority[k][log.tier[i]] for k, i in zip(log.contact_type, log.contact_id)])
+    assert (log.priority[first] == expected[first]).all()
+
+
+@SETTINGS
+@given(lifecycle_models(), seeds)
+def test_fcr_escalated_and_repeated_shares_add_up(model, seed):
+    """Among resolved contacts: resolved at first contact + (escalated or came back) = 1, from the log."""
+    log = simulate(model, seed, 0)
+    table = replication_kpis(log, model).set_index("contact_type")
+    frame = by_contact(log)
+    per_contact = frame.groupby("contact_id").agg(
+        last=("outcome", "last"), escalated=("outcome", lambda o: (o == ESCALATED).any()),
+        repeated=("repeat", "max"), first_arrival=("arrival_s", "first"))
+    measured = (per_contact.first_arrival >= log.measure_from_s) & (per_contact.first_arrival < log.measure_to_s)
+    resolved = per_contact[measured & (per_contact["last"] == RESOLVED)]
+    fcr = table.loc[ALL, "fcr_rate"]
+    lifecycle = any(c.resolution is not None or c.repeat is not None for c in model.contacts)
+    if not lifecycle or resolved.empty:
+        assert np.isnan(fcr) or resolved.empty
+        return
+    other = (resolved.escalated | (resolved.repeated > 0)).mean()
+    assert abs(fcr + other - 1.0) < 1e-9
+    assert table.loc[ALL, "resolved"] == len(resolved)
+    for column in ("fcr_rate", "escalation_rate", "repeat_rate", "lost_rate", "sla_met_rate", "p_wait"):
+        values = table[column].dropna()
+        assert ((values >= 0) & (values <= 1)).all(), column
+    groups = group_kpis(log, visit_outcomes(log), model)
+    assert groups.handled.sum() == int((visit_outcomes(log).measured & visit_outcomes(log).handled).sum())
+
+
+@SETTINGS
+@given(lifecycle_models(retrials=True), seeds, st.integers(1, 4))
+def test_a_staffing_change_leaves_every_contacts_fate_identical(model, seed, extra):
+    """Common random numbers: the drawn fates are equal, and every visit both runs share has the same
+    handle time, the same patience if it abandoned in both, the same retrial decision and delay."""
+    bigger = with_agents(model, extra)
+    demand, demand_bigger = draw_demand(model, seed, 0), draw_demand(bigger, seed, 0)
+    for field in dataclasses.fields(demand):
+        a, b = getattr(demand, field.name), getattr(demand_bigger, field.name)
+        assert a.shape == b.shape and np.array_equal(a, b, equal_nan=True), field.name
+    key = ["contact_id", "repeat", "stage", "attempt"]
+    runs = []
+    for m in (model, bigger):
+        frame = simulate(m, seed, 0).visits_frame()
+        frame["handle"], frame["patience"] = frame.ended_s - frame.answered_s, frame.left_s - frame.arrival_s
+        retried = frame[key + ["arrival_s"]].rename(columns={"arrival_s": "next_attempt"})
+        retried["attempt"] -= 1  # the retrial's arrival, joined to the attempt it follows
+        frame = frame.merge(retried, on=key, how="left")
+        runs.append(frame.set_index(key))
+    both = runs[0].merge(runs[1], how="inner", left_index=True, right_index=True, suffixes=("_a", "_b"))
+    handled = both.answered_s_a.notna() & both.answered_s_b.notna()
+    assert np.allclose(both.handle_a[handled], both.handle_b[handled], rtol=1e-9, atol=1e-6)
+    left = both.left_s_a.notna() & both.left_s_b.notna()
+    assert np.allclose(both.patience_a[left], both.patience_b[left], rtol=1e-9, atol=1e-6)
+    assert (both.outcome_a[left].astype(str) == both.outcome_b[left].astype(str)).all(), "retrial decision"
+    again = left & both.next_attempt_a.notna() & both.next_attempt_b.notna()
+    assert np.allclose((both.next_attempt_a - both.left_s_a)[again], (both.next_attempt_b - both.left_s_b)[again],
+                       rtol=1e-9, atol=1e-6), "retrial delay"
+    concluded = both.outcome_a.isin(["resolved", "escalated"]) & both.outcome_b.isin(["resolved", "escalated"])
+    assert (both.outcome_a[concluded].astype(str) == both.outcome_b[concluded].astype(str)).all()
