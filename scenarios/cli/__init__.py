@@ -12,7 +12,7 @@ import click
 
 from simulator import units
 
-from scenarios.experiment.results import headline_table, write_resolved_config, write_results
+from scenarios.experiment.results import console_tables, write_resolved_config, write_results
 from scenarios.experiment.runner import run_experiment
 from scenarios.format.scenario import load_scenario
 from scenarios.format.yamlfile import ScenarioError
@@ -47,7 +47,8 @@ def main():
               help="Override a scenario value, e.g. staffing.groups.l1.shifts.0.agents=14 (repeatable).")
 @friendly_errors
 def run(scenario, replications, seed, workers, out, overrides):
-    """Simulate SCENARIO and write summary.csv, replications.csv, intervals.csv, config.resolved.yaml."""
+    """Simulate SCENARIO and write summary.csv, replications.csv, intervals.csv, groups.csv and
+    config.resolved.yaml."""
     loaded = load_scenario(scenario, tuple(overrides))
     replications = replications or loaded.experiment.replications
     seed = loaded.experiment.seed if seed is None else seed
@@ -58,7 +59,7 @@ def run(scenario, replications, seed, workers, out, overrides):
     with click.progressbar(length=replications, label="replications", file=sys.stderr) as bar:
         results = run_experiment(loaded.model, replications, seed, workers, progress=bar.update)
     write_results(results, out)
-    click.echo(headline_table(results.summary))
+    click.echo(console_tables(results))
     click.echo(f"(mean ±95 % CI half-width over {replications} replications) results in {out}/", err=True)
 
 

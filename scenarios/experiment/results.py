@@ -16,6 +16,10 @@ from .runner import Results
 from scenarios.format.scenario import Scenario
 
 HEADLINE = ["offered", "answered", "abandon_rate", "service_level", "asa_s", "aht_s", "occupancy", "cost"]
+TICKET_HEADLINE = ["contacts", "first_response_s", "resolution_time_h", "fcr_rate", "escalation_rate",
+                   "repeat_rate", "sla_met_rate", "backlog_end"]
+GROUP_HEADLINE = ["handled", "asa_s", "aht_s", "escalation_rate", "occupancy", "utilization",
+                  "agents_staffed_mean", "cost"]
 
 
 def write_resolved_config(scenario: Scenario, out: Path, replications: int, seed: int) -> Path:
@@ -73,10 +77,22 @@ def _escalated(resolution) -> dict:
     return {"escalated_handle_time": {resolution.escalate_to: describe(resolution.escalated_handle_time)}}
 
 
-def headline_table(summary, columns=HEADLINE) -> str:
+def console_tables(results: Results) -> str:
+    """What a run prints: the queue headline, the ticket lifecycle (when the scenario models one)
+    and the agent groups, each as mean ± 95 % half-width; columns with no value are left out."""
+    tables = [headline_table(results.summary)]
+    lifecycle = ["fcr_rate", "escalation_rate", "repeat_rate", "sla_met_rate"]
+    if results.summary[lifecycle].notna().any().any():
+        tables.append(headline_table(results.summary, TICKET_HEADLINE))
+    tables.append(headline_table(results.groups, GROUP_HEADLINE, key="group"))
+    return "\n\n".join(tables)
+
+
+def headline_table(summary, columns=HEADLINE, key: str = "contact_type") -> str:
     """The summary as a terminal table: mean ± 95 % half-width for the headline KPIs."""
-    header = ["contact_type"] + columns
-    rows = [[str(row["contact_type"])] + [_cell(row, kpi) for kpi in columns] for _, row in summary.iterrows()]
+    columns = [kpi for kpi in columns if summary[kpi].notna().any()]
+    header = [key] + columns
+    rows = [[str(row[key])] + [_cell(row, kpi) for kpi in columns] for _, row in summary.iterrows()]
     widths = [max(len(line[i]) for line in [header] + rows) for i in range(len(header))]
     lines = ["  ".join(text.rjust(width) for text, width in zip(line, widths)) for line in [header] + rows]
     return "\n".join(lines)

@@ -22,11 +22,11 @@ KPIS = [
     "aht_s", "resolution_time_h", "resolution_p90_h", "fcr_rate", "escalation_rate", "repeat_rate",
     "callbacks_offered", "callbacks_accepted", "callback_delay_s", "sla_met_rate", "occupancy", "utilization",
     "agents_on_shift_mean", "queue_len_mean", "queue_len_max", "backlog_end", "agent_hours", "cost",
-    "cost_per_resolved",
+    "cost_per_resolved", "p_wait", "lost_rate",
 ]
 RATES = ["abandon_rate", "abandon_rate_net", "service_level", "fcr_rate", "escalation_rate", "repeat_rate",
          "sla_met_rate", "occupancy", "utilization"]
-CSVS = ("summary.csv", "replications.csv", "intervals.csv")
+CSVS = ("summary.csv", "replications.csv", "intervals.csv", "groups.csv")
 TYPES = ["billing", "tech"]
 REPLICATIONS, SEED, HOURS = 3, 5, 24  # SMALL: 1d measured in 1h intervals, 3 replications, seed 5
 
@@ -61,7 +61,7 @@ def intervals(serial) -> pd.DataFrame:
 
 # --- the results directory ----------------------------------------------------------------------------------
 
-def test_run_writes_the_four_files(serial):
+def test_run_writes_the_result_files(serial):
     assert {path.name for path in serial.iterdir()} >= set(CSVS) | {"config.resolved.yaml"}
 
 
@@ -159,9 +159,13 @@ def test_default_results_directory_is_results_slash_scenario_name(tmp_path, monk
 def test_headline_table_on_stdout(tmp_path):
     result = invoke("run", write(tmp_path, SMALL), "--out", tmp_path / "out")
     assert result.exit_code == 0
-    lines = result.stdout.strip().splitlines()
-    assert lines[0].split()[0] == "contact_type" and "service_level" in lines[0]
-    assert [line.split()[0] for line in lines[1:]] == TYPES + ["all"]
+    tables = [table.splitlines() for table in result.stdout.strip().split("\n\n")]
+    queues, contacts, groups = tables  # SMALL has an SLA: the contact (lifecycle) table is shown
+    assert contacts[0].split()[:2] == ["contact_type", "contacts"] and "sla_met_rate" in contacts[0]
+    assert queues[0].split()[0] == "contact_type" and "service_level" in queues[0]
+    assert [line.split()[0] for line in queues[1:]] == TYPES + ["all"]
+    assert groups[0].split()[:3] == ["group", "handled", "asa_s"] and "occupancy" in groups[0]
+    assert [line.split()[0] for line in groups[1:]] == ["l1", "l2"]
 
 
 # --- reproducibility ----------------------------------------------------------------------------------------
