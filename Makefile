@@ -15,18 +15,20 @@ $(STAMP): pyproject.toml
 DEMO := results/demo
 SIM := $(BIN)/helpdesk-sim
 
-# The main job end to end: the bundled example, then a real history calibrated, back-tested, and a
-# scenario built on the fresh profile.
+# The main job end to end: the bundled examples (a call centre; an IT helpdesk with tickets), then a
+# real history calibrated, back-tested, and a scenario built on the fresh profile.
 demo: $(STAMP)
 	@echo "== 1. Bundled example: scenarios/library/baseline.yaml"
 	$(SIM) run scenarios/library/baseline.yaml --out results/baseline
-	@echo "== 2. Calibrate one week of the Anonymous Bank call log (calibration/data)"
+	@echo "== 2. IT helpdesk: L1 phone and email, escalation to L2 tickets, repeats, business-hour SLAs"
+	$(SIM) run scenarios/library/it-helpdesk.yaml --out results/it-helpdesk
+	@echo "== 3. Calibrate one week of the Anonymous Bank call log (calibration/data)"
 	$(SIM) calibrate calibration/data/bank_1999-01_week.txt --format anonymous-bank \
 		--out $(DEMO)/profile.yaml --report $(DEMO)/report
-	@echo "== 3. Back-test: replay that week with the fitted model; where model and history agree and differ"
+	@echo "== 4. Back-test: replay that week with the fitted model; where model and history agree and differ"
 	$(SIM) backtest $(DEMO)/profile.yaml --out $(DEMO)/backtest
 	$(SIM) backtest $(DEMO)/profile.yaml --availability 0.75 --out $(DEMO)/backtest-availability-0.75
-	@echo "== 4. The bank scenario built on the fresh profile: projected KPIs"
+	@echo "== 5. The bank scenario built on the fresh profile: projected KPIs"
 	$(SIM) run scenarios/library/bank.yaml --set demand.profile=$(CURDIR)/$(DEMO)/profile.yaml --out $(DEMO)/bank
 
 test: $(STAMP)

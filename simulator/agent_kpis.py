@@ -32,7 +32,7 @@ def agent_kpis(log: EventLog, visits: VisitOutcomes, model: ModelConfig) -> dict
 def group_kpis(log: EventLog, visits: VisitOutcomes, model: ModelConfig) -> pd.DataFrame:
     """One row per agent group: the work it handled (visits that joined a queue in the period) and its time."""
     group_of_visit = np.where(log.agent >= 0, log.roster.agent_group[np.maximum(log.agent, 0)], -1)
-    escalation = any(c.resolution is not None and c.resolution.escalate_to is not None for c in model.contacts)
+    escalating = _escalating_queues(model)
     rows = []
     for index, group in enumerate(model.groups):
         mine = visits.measured & (group_of_visit == index)
@@ -41,9 +41,14 @@ def group_kpis(log: EventLog, visits: VisitOutcomes, model: ModelConfig) -> pd.D
         rows.append({"group": group.name, "handled": int(handled.sum()), "asa_s": mean(visits.wait_s[mine]),
                      "aht_s": mean((log.ended_s - log.answered_s)[handled]),
                      "escalation_rate": ratio((log.outcome[handled] == ESCALATED).sum(), handled.sum())
-                     if escalation else np.nan,
+                     if any(queue in escalating for queue, _ in model.network.serves[index]) else np.nan,
                      **_time_kpis(log, model, only)})
     return pd.DataFrame(rows).reindex(columns=["group"] + GROUP_COLUMNS)
+
+
+def _escalating_queues(model: ModelConfig) -> set[int]:
+    """Queues whose work can be escalated onwards (a stage that is not the last of its path)."""
+    return {stage.queue for path in model.network.paths for stage in path[:-1]}
 
 
 def _time_kpis(log: EventLog, model: ModelConfig, groups: np.ndarray) -> dict:

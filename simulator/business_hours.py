@@ -50,6 +50,8 @@ class BusinessClock:
         self._zero = float(self._raw(np.array([0.0]))[0])
 
     def _raw(self, times: np.ndarray) -> np.ndarray:
+        if not len(self.opens):
+            return np.zeros(len(times))  # never open in the range: no business time passes
         index = np.searchsorted(self.opens, times, side="right") - 1
         inside = np.clip(times - self.opens[np.maximum(index, 0)], 0.0,
                          (self.closes - self.opens)[np.maximum(index, 0)])

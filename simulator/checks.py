@@ -58,6 +58,8 @@ def _check_contact(contact: ContactType, path: str) -> None:
         if probability >= 1:
             raise ConfigError("a repeat probability of 1 means every contact comes back for ever; use less than 1",
                               f"{path}.repeat.probability")
+        if contact.repeat.clock not in SLA_CLOCKS:
+            raise ConfigError(f"repeat clock must be one of {', '.join(SLA_CLOCKS)}", f"{path}.repeat.clock")
     _check_tiers(contact, path)
 
 

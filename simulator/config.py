@@ -136,10 +136,12 @@ class Resolution:
 
 @dataclass(frozen=True)
 class Repeat:
-    """A resolved contact comes back (the fix did not hold) with `probability`, after `delay`."""
+    """A resolved contact comes back (the fix did not hold) with `probability`, after `delay`, counted
+    on `clock` (`business`: only open hours count, so users come back while the desk is open)."""
 
     probability: float
     delay: Distribution
+    clock: str = "wall"
 
 
 @dataclass(frozen=True)

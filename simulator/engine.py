@@ -23,6 +23,7 @@ from heapq import heappop, heappush
 import simpy
 
 from .agent_pool import AgentPool
+from .business_hours import ALWAYS_OPEN, BusinessClock
 from .config import ModelConfig
 from .contact_book import ESCALATE, RESOLVE, ContactBook
 from .eventlog import ABANDONED, ESCALATED, RESOLVED, RETRIED, EventLog
@@ -53,6 +54,11 @@ class Engine:
         self.stage_queue = [[stage.queue for stage in path] for path in paths]
         self.stage_priority = [[stage.priority for stage in path] for path in paths]
         self.retrials = [contact.retrial for contact in model.contacts]
+        self.repeat_on_business = [c.repeat is not None and c.repeat.clock == "business" for c in model.contacts]
+        calendar = model.calendar
+        if any(self.repeat_on_business):
+            self.business = BusinessClock(calendar.business_hours or ALWAYS_OPEN, calendar.start, 0.0,
+                                          calendar.run_end_s)
         self._handled, self._patience_end = self._on_handled, self._on_patience_end  # bound once
         self.patience_of_type = [contact.patience for contact in model.contacts]
 
@@ -144,8 +150,7 @@ class Engine:
             self._escalate(visit)
         else:
             self.outcome[visit] = RESOLVED
-            episode = self.episode[visit]
-            self._after(self.repeat_delay[episode], self._on_repeat, (self.contact[visit], self.next_episode[episode]))
+            self._schedule_repeat(visit)
         if self.accepting[agent]:
             self._take_next_or_idle(agent)
         elif not self.busy[agent]:
@@ -161,6 +166,16 @@ class Engine:
                              self.priority[visit] if priority is None else priority, self.env._now,
                              book.stage_handle[stage - 1][episode], book.plan(episode, stage))
         self._enter(new, INF)
+
+    def _schedule_repeat(self, visit: int) -> None:
+        """The fix will not hold: the contact comes back after its drawn delay (in open hours only,
+        for a repeat on the business clock)."""
+        episode, contact = self.episode[visit], self.contact[visit]
+        delay = self.repeat_delay[episode]
+        if self.repeat_on_business[self.contact_type[contact]]:
+            now = self.env._now
+            delay = self.business.add(now, delay) - now
+        self._after(delay, self._on_repeat, (contact, self.next_episode[episode]))
 
     def _on_repeat(self, contact_and_episode: tuple[int, int]) -> None:
         """The fix did not hold: the same contact comes back as a new first-stage visit."""

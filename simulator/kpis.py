@@ -66,12 +66,13 @@ def replication_kpis(log: EventLog, model: ModelConfig, visits: VisitOutcomes | 
 
 
 def segments(log: EventLog, contacts: ContactOutcomes, model: ModelConfig) -> list[Segment]:
-    """Each contact type; each channel if there are several; each priority if the priority rows say
-    more than the type rows (tiers within a type, or types sharing a priority); then `all`."""
+    """Each contact type; each channel and each priority if those rows say more than the type rows
+    (several channels shared by several types; tiers within a type, or types sharing a priority);
+    then `all`."""
     types = model.contacts
     result = [Segment(c.name, log.contact_type == k, contacts.contact_type == k, (c,)) for k, c in enumerate(types)]
     channels = sorted({c.channel for c in types}, key=CHANNELS.index)
-    if len(channels) > 1:
+    if len(channels) > 1 and len(channels) < len(types):
         for channel in channels:
             code = CHANNELS.index(channel)
             result.append(Segment(f"channel:{channel}", log.channel == code, contacts.channel == code,

@@ -128,6 +128,9 @@ def _served_queues(model, g: int, group, index: dict) -> tuple[tuple[int, int], 
                               f"queue (known: {known})", f"staffing.groups.{group.name}.skills")
         if all(queue != index[name] for queue, _ in work):
             work.append((index[name], preference))
+    if not work:
+        raise ConfigError(f"group {group.name!r} serves no queue: give it `skills`, or escalate work to it",
+                          f"staffing.groups.{group.name}.skills")
     return tuple(work)
 
 

@@ -92,7 +92,8 @@ def _repeat(section: Section) -> Repeat | None:
     repeat = section.optional_section("repeat")
     if repeat is None:
         return None
-    result = Repeat(repeat.take("probability", _below_one), repeat.take("delay", distribution))
+    result = Repeat(repeat.take("probability", _below_one), repeat.take("delay", distribution),
+                    repeat.take("clock", one_of(SLA_CLOCKS), "wall"))
     repeat.done()
     return result
 

@@ -28,7 +28,7 @@ def _queue(name: str, section: Section) -> Queue:
 
 
 def _group(name: str, section: Section, calendar: Calendar) -> AgentGroup:
-    skills = section.take("skills", _skills)
+    skills = section.take("skills", _skills, {})  # a group escalated to by name may serve only its own queue
     if section.has("shifts") == section.has("agents_per_interval"):
         raise section.error("give exactly one of `shifts` or `agents_per_interval`")
     table, slot = None, calendar.interval_s
@@ -50,7 +50,7 @@ def _group(name: str, section: Section, calendar: Calendar) -> AgentGroup:
 
 
 def _skills(value) -> dict:
-    if not isinstance(value, dict) or not value:
+    if not isinstance(value, dict):
         raise ValueError("expected contact type or queue → preference (1 = first choice), e.g. {billing: 1, tech: 2}")
     return {str(name): whole_number(1)(preference) for name, preference in value.items()}
 

@@ -104,7 +104,7 @@ def groups(draw, names: tuple[str, ...], count: int):
     result = []
     for index in range(count):
         skills = {name: draw(st.integers(1, 2)) for name in names
-                  if owner[name] == index or draw(st.booleans())}
+                  if owner[name] == index or draw(st.booleans())} or {names[0]: 2}  # every group serves something
         result.append(AgentGroup(
             f"group{index}", skills, tuple(draw(st.lists(shifts(), min_size=1, max_size=2))),
             concurrency=draw(st.integers(1, 3)), shrinkage=draw(st.sampled_from([0.0, 0.0, 0.1, 0.3]))))

@@ -165,3 +165,44 @@ def test_a_staffing_change_leaves_every_contacts_fate_identical(model, seed, ext
                        rtol=1e-9, atol=1e-6), "retrial delay"
     concluded = both.outcome_a.isin(["resolved", "escalated"]) & both.outcome_b.isin(["resolved", "escalated"])
     assert (both.outcome_a[concluded].astype(str) == both.outcome_b[concluded].astype(str)).all()
+
+
+@st.composite
+def business_repeat_models(draw):
+    """One phone line around the clock whose repeats count their delay in random open hours."""
+    opens = draw(st.integers(0, 20)) * H
+    closes = opens + draw(st.integers(1, 10)) * H
+    days = draw(st.sets(st.integers(0, 6), min_size=1))
+    hours = BusinessHours(tuple(((opens, closes),) if day in days else () for day in range(7)))
+    calls = ContactType("calls", Arrivals(rate_per_s=draw(st.floats(5.0, 30.0)) / H), draw(durations(60.0, 600.0)),
+                        repeat=Repeat(draw(st.floats(0.2, 0.6)), draw(durations(600.0, 4 * H)), "business"))
+    desk = AgentGroup("desk", {"calls": 1}, tuple(draw(st.lists(shifts(max_agents=6), min_size=1, max_size=2))))
+    calendar = dataclasses.replace(draw(calendars()), business_hours=hours)
+    return ModelConfig((calls,), (desk,), calendar)
+
+
+@SETTINGS
+@given(business_repeat_models(), seeds)
+def test_repeats_on_the_business_clock_come_back_in_open_hours_after_their_business_delay(model, seed):
+    from simulator.business_hours import BusinessClock
+    log = simulate(model, seed, 0)
+    demand = draw_demand(model, seed, 0)
+    clock = BusinessClock(model.calendar.business_hours, model.calendar.start, 0.0, log.run_end_s)
+    frame = by_contact(log)
+    frame["episode_end"] = frame.groupby(["contact_id", "repeat"]).ended_s.transform("last")
+    previous_end = frame.groupby("contact_id").episode_end.shift()
+    repeats = frame[(frame.repeat > 0) & (frame.attempt == 0) & (frame.stage == 0)]
+    if repeats.empty:
+        return
+    elapsed = clock.between(previous_end[repeats.index].to_numpy(), repeats.arrival_s.to_numpy())
+    # the drawn delay of the episode before each repeat
+    episode = {}
+    for contact in repeats.contact_id.unique():
+        row, number = int(contact), 0
+        while demand.next_episode[row] >= 0:
+            episode[(int(contact), number + 1)] = demand.repeat_delay_s[row]
+            row, number = demand.next_episode[row], number + 1
+    drawn = np.array([episode[(c, r)] for c, r in zip(repeats.contact_id, repeats.repeat)])
+    assert np.allclose(elapsed, drawn, rtol=1e-9, atol=1e-6)
+    opened = clock.elapsed(repeats.arrival_s.to_numpy() + 1e-3) - clock.elapsed(repeats.arrival_s.to_numpy() - 1e-3)
+    assert (opened > 0).all(), "a repeat arrives while the desk's business hours are open"

@@ -148,6 +148,8 @@ CASES = [
     # --- cross-references --------------------------------------------------------------------------
     Case("skill-for-unknown-contact-type", "      skills: {billing: 1}", "      skills: {billing: 1, tehc: 2}  # <-",
          f"{GROUP}.skills", ("tehc", "billing")),
+    Case("group-serves-nothing", "      skills: {billing: 1}", "      skills: {}  # <-", f"{GROUP}.skills",
+         ("serves no queue",)),
     Case("automation-for-unknown-contact-type", "experiment:\n",
          "policies:\n  automation:\n    handle_time_factor: {tehc: 0.9}  # <-\nexperiment:\n",
          "policies.automation.handle_time_factor", ("tehc",)),

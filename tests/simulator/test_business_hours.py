@@ -73,3 +73,10 @@ def test_weekly_hours_are_validated():
         BusinessHours(((),) * 6)
     with pytest.raises(ValueError, match="within a day"):
         BusinessHours((((18 * H, 9 * H),),) + ((),) * 6)
+
+
+def test_a_range_with_no_open_hours_passes_no_business_time():
+    sunday_only = BusinessHours(tuple(((9 * H, 17 * H),) if day == 6 else () for day in range(7)))
+    c = clock(sunday_only, days=2)  # Monday and Tuesday
+    assert c.between(np.array([0.0]), np.array([1.5 * DAY]))[0] == 0
+    assert c.add(0.0, H) == float("inf")
