@@ -1,9 +1,14 @@
-"""Speed and memory of the engine on the reference model M/M/50+M, against idiomatic SimPy.
+"""Speed and memory of the engine against idiomatic SimPy, on two models measured in the same run.
 
-Reference: 9.6 contacts/min, handle time exponential mean 5 min, patience exponential mean 10 min,
-50 agents always on shift. Measures the project's whole path (config → demand → engine → event log →
-KPIs) and the idiomatic SimPy model of the same queue in the same run, best of a few repeats.
-Run with `make bench`; figures go into the README.
+1. Reference M/M/50+M: 9.6 contacts/min, handle time exponential mean 5 min, patience exponential
+   mean 10 min, 50 agents always on shift.
+2. Helpdesk: the same calls, 10 % VIP (served first), 20 % of handlings escalated to an L2 group
+   (exponential 20 min, tickets do not abandon), 10 % of resolved contacts come back after an
+   exponential day; 58 L1 and 48 L2 agents always on shift.
+
+Each measures the project's whole path (config → fates → engine → event log → KPIs, interval and
+group KPIs) and the idiomatic SimPy model of the same system, best of a few repeats. Run with
+`make bench`; figures go into the README.
 """
 from __future__ import annotations
 
@@ -11,7 +16,9 @@ import argparse
 import time
 import tracemalloc
 
-from simulator.config import AgentGroup, Arrivals, Calendar, ContactType, ModelConfig, Shift
+from simulator.agent_kpis import group_kpis
+from simulator.config import (AgentGroup, Arrivals, Calendar, ContactType, ModelConfig, PriorityTier, Repeat,
+                              Resolution, Shift)
 from simulator.distributions import Exponential
 from simulator.engine import simulate
 from simulator.interval_kpis import interval_kpis
@@ -19,11 +26,16 @@ from simulator.kpis import replication_kpis
 from simulator.outcomes import visit_outcomes
 
 try:
+    from idiomatic_helpdesk import simulate as simulate_idiomatic_helpdesk
     from idiomatic_simpy import simulate as simulate_idiomatic
 except ImportError:  # run as a module from the project root
+    from benchmarks.idiomatic_helpdesk import simulate as simulate_idiomatic_helpdesk
     from benchmarks.idiomatic_simpy import simulate as simulate_idiomatic
 
 RATE_PER_S, HANDLE_S, PATIENCE_S, AGENTS = 9.6 / 60, 300.0, 600.0, 50
+HELPDESK = {"rate": RATE_PER_S, "vip_share": 0.1, "l1_handle": HANDLE_S, "patience": PATIENCE_S, "escalate": 0.2,
+            "l2_handle": 1200.0, "repeat": 0.1, "repeat_delay": 86400.0, "l1_agents": 58, "l2_agents": 48}
+ALWAYS = tuple(range(7))
 
 
 def reference_model(days: float) -> ModelConfig:
@@ -32,11 +44,24 @@ def reference_model(days: float) -> ModelConfig:
     return ModelConfig((calls,), (desk,), Calendar(horizon_s=days * 86400.0, warmup_s=0.0))
 
 
+def helpdesk_model(days: float) -> ModelConfig:
+    p = HELPDESK
+    calls = ContactType("calls", Arrivals(rate_per_s=p["rate"]), Exponential(p["l1_handle"]),
+                        patience=Exponential(p["patience"]), priority_mix=(PriorityTier("vip", p["vip_share"], 3),),
+                        resolution=Resolution(1 - p["escalate"], "l2", Exponential(p["l2_handle"])),
+                        repeat=Repeat(p["repeat"], Exponential(p["repeat_delay"])))
+    groups = (AgentGroup("l1", {"calls": 1}, (Shift(ALWAYS, 0.0, 0.0, p["l1_agents"]),)),
+              AgentGroup("l2", {}, (Shift(ALWAYS, 0.0, 0.0, p["l2_agents"]),)))
+    return ModelConfig((calls,), groups, Calendar(horizon_s=days * 86400.0, warmup_s=0.0))
+
+
 def project_run(model: ModelConfig, seed: int) -> int:
+    """The whole path of one replication; returns the number of visits."""
     log = simulate(model, seed, 0)
     result = visit_outcomes(log)
     replication_kpis(log, model, result)
     interval_kpis(log, model, result)
+    group_kpis(log, result, model)
     return len(log)
 
 
@@ -58,23 +83,29 @@ def memory_per_contact(model: ModelConfig) -> tuple[float, float]:
     return log.nbytes / len(log), peak / len(log)
 
 
+def compare(name: str, model: ModelConfig, theirs, repeats: int) -> None:
+    ours, visits = best_rate(lambda attempt: project_run(model, attempt + 1), repeats)
+    reference, _ = best_rate(theirs, repeats)
+    log_bytes, peak_bytes = memory_per_contact(model)
+    print(f"{name}: {visits} visits per run, best of {repeats}")
+    print(f"  helpdesk-sim (config → event log → KPIs): {ours:12,.0f} visits/s")
+    print(f"  idiomatic SimPy (process per visit):      {reference:12,.0f} visits/s")
+    print(f"  speed-up:                                 {ours / reference:12.2f} x")
+    print(f"  event log:                                {log_bytes:12.1f} bytes/visit")
+    print(f"  peak traced memory of a run:              {peak_bytes:12.1f} bytes/visit")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=float, default=14.0, help="simulated days (14 ≈ 194 000 contacts)")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    model = reference_model(args.days)
-    ours, contacts = best_rate(lambda attempt: project_run(model, attempt + 1), args.repeats)
     horizon = args.days * 86400.0
-    theirs, _ = best_rate(lambda attempt: simulate_idiomatic(RATE_PER_S, HANDLE_S, PATIENCE_S, AGENTS, horizon,
-                                                             attempt + 1)["contacts"], args.repeats)
-    log_bytes, peak_bytes = memory_per_contact(model)
-    print(f"reference model M/M/{AGENTS}+M, {args.days:g} days, {contacts} contacts per run, best of {args.repeats}")
-    print(f"helpdesk-sim (config → event log → KPIs): {ours:12,.0f} contacts/s")
-    print(f"idiomatic SimPy (process per caller):     {theirs:12,.0f} contacts/s")
-    print(f"speed-up:                                 {ours / theirs:12.2f} x")
-    print(f"event log:                                {log_bytes:12.1f} bytes/contact")
-    print(f"peak traced memory of a run:              {peak_bytes:12.1f} bytes/contact")
+    compare(f"reference model M/M/{AGENTS}+M, {args.days:g} days", reference_model(args.days),
+            lambda attempt: simulate_idiomatic(RATE_PER_S, HANDLE_S, PATIENCE_S, AGENTS, horizon,
+                                               attempt + 1)["contacts"], args.repeats)
+    compare(f"helpdesk with escalation, repeats and priorities, {args.days:g} days", helpdesk_model(args.days),
+            lambda attempt: simulate_idiomatic_helpdesk(HELPDESK, horizon, attempt + 1)["visits"], args.repeats)
 
 
 if __name__ == "__main__":
