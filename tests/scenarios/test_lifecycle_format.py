@@ -59,8 +59,8 @@ def test_tiers_slas_repeat_and_business_hours(tickets):
 def test_ticket_scenario_runs_and_reports_the_lifecycle(tickets):
     results = run_experiment(tickets.model, replications=2, seed=3)
     summary = results.summary.set_index("contact_type")
-    assert list(summary.index) == ["incident", "request", "channel:phone", "channel:email", "priority:3",
-                                   "priority:1", "all"]
+    # channel rows would repeat the type rows (one type per channel): left out; tiers give priority rows
+    assert list(summary.index) == ["incident", "request", "priority:3", "priority:1", "all"]
     incident = summary.loc["incident"]
     for kpi in ("fcr_rate", "escalation_rate", "repeat_rate", "resolution_time_h", "sla_met_rate",
                 "first_response_business_s", "resolution_time_business_h", "lost_rate"):
@@ -129,3 +129,18 @@ def test_overnight_business_hours_run_past_midnight(tmp_path):
                 'business_hours: {all: ["22:00-06:00"]}')
     hours = load_scenario(write(tmp_path, text)).model.calendar.business_hours
     assert hours.weekly[3] == ((22 * H, 30 * H),)
+
+
+def test_channel_rows_when_a_channel_has_several_types(tmp_path):
+    text = edit(TICKETS, "staffing:\n", """    - name: access
+      channel: email
+      arrivals: {rate: 2/h}
+      handle_time: {dist: exponential, mean: 5min}
+staffing:
+""")
+    text = edit(text, "      skills: {incident: 1, request: 2}", "      skills: {incident: 1, request: 2, access: 2}")
+    scenario = load_scenario(write(tmp_path, text))
+    summary = run_experiment(scenario.model, replications=1, seed=1).summary.set_index("contact_type")
+    assert ["channel:phone", "channel:email"] == [name for name in summary.index if name.startswith("channel:")]
+    for column in ("offered", "contacts", "resolved", "backlog_end"):
+        assert summary.loc["channel:email", column] == summary.loc["request", column] + summary.loc["access", column]
