@@ -66,24 +66,35 @@ def replication_kpis(log: EventLog, model: ModelConfig, visits: VisitOutcomes | 
 
 
 def segments(log: EventLog, contacts: ContactOutcomes, model: ModelConfig) -> list[Segment]:
-    """Each contact type; each channel and each priority if those rows say more than the type rows
-    (several channels shared by several types; tiers within a type, or types sharing a priority);
-    then `all`."""
+    """Each contact type; each channel if there are several; each priority if there are several
+    (tiers included); then `all`. Channel and priority rows are always there when they can differ,
+    so scripts find them whatever the mix of types (`repeats_a_type_row` tells which say nothing new)."""
     types = model.contacts
     result = [Segment(c.name, log.contact_type == k, contacts.contact_type == k, (c,)) for k, c in enumerate(types)]
     channels = sorted({c.channel for c in types}, key=CHANNELS.index)
-    if len(channels) > 1 and len(channels) < len(types):
+    if len(channels) > 1:
         for channel in channels:
             code = CHANNELS.index(channel)
             result.append(Segment(f"channel:{channel}", log.channel == code, contacts.channel == code,
                                   tuple(c for c in types if c.channel == channel)))
     priorities = sorted({tier.priority for c in types for tier in c.tiers}, reverse=True)
-    if len(priorities) > 1 and (any(c.priority_mix for c in types) or len(priorities) < len(types)):
+    if len(priorities) > 1:
         for priority in priorities:
             result.append(Segment(f"priority:{priority}", log.priority == priority, contacts.priority == priority,
                                   tuple(c for c in types if any(t.priority == priority for t in c.tiers))))
     result.append(Segment(ALL, np.ones(len(log), bool), np.ones(log.contacts, bool), tuple(types)))
     return result
+
+
+def repeats_a_type_row(name: str, model: ModelConfig) -> bool:
+    """A channel or priority row that holds exactly one contact type, all of it (a copy of its row)."""
+    kind, _, value = name.partition(":")
+    if kind == "channel":
+        return sum(c.channel == value for c in model.contacts) == 1
+    if kind == "priority":
+        holders = [c for c in model.contacts if any(str(t.priority) == value for t in c.tiers)]
+        return len(holders) == 1 and len(holders[0].tiers) == 1
+    return False
 
 
 def _uses(segment: Segment, mechanism) -> bool:

@@ -59,7 +59,7 @@ def run(scenario, replications, seed, workers, out, overrides):
     with click.progressbar(length=replications, label="replications", file=sys.stderr) as bar:
         results = run_experiment(loaded.model, replications, seed, workers, progress=bar.update)
     write_results(results, out)
-    click.echo(console_tables(results))
+    click.echo(console_tables(results, loaded.model))
     click.echo(f"(mean ±95 % CI half-width over {replications} replications) results in {out}/", err=True)
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import yaml
 
 from simulator.distributions import describe
+from simulator.kpis import repeats_a_type_row
 from simulator.units import format_duration
 
 from .runner import Results
@@ -77,13 +78,15 @@ def _escalated(resolution) -> dict:
     return {"escalated_handle_time": {resolution.escalate_to: describe(resolution.escalated_handle_time)}}
 
 
-def console_tables(results: Results) -> str:
+def console_tables(results: Results, model) -> str:
     """What a run prints: the queue headline, the ticket lifecycle (when the scenario models one)
-    and the agent groups, each as mean ± 95 % half-width; columns with no value are left out."""
-    tables = [headline_table(results.summary)]
+    and the agent groups, each as mean ± 95 % half-width. Columns with no value and channel or
+    priority rows that only repeat a contact type's row are left out (they stay in the CSVs)."""
+    summary = results.summary[~results.summary.contact_type.map(lambda name: repeats_a_type_row(name, model))]
+    tables = [headline_table(summary)]
     lifecycle = ["fcr_rate", "escalation_rate", "repeat_rate", "sla_met_rate"]
-    if results.summary[lifecycle].notna().any().any():
-        tables.append(headline_table(results.summary, TICKET_HEADLINE))
+    if summary[lifecycle].notna().any().any():
+        tables.append(headline_table(summary, TICKET_HEADLINE))
     tables.append(headline_table(results.groups, GROUP_HEADLINE, key="group"))
     return "\n\n".join(tables)
 

@@ -28,6 +28,7 @@ RATES = ["abandon_rate", "abandon_rate_net", "service_level", "fcr_rate", "escal
          "sla_met_rate", "occupancy", "utilization"]
 CSVS = ("summary.csv", "replications.csv", "intervals.csv", "groups.csv")
 TYPES = ["billing", "tech"]
+ROWS = TYPES + ["priority:2", "priority:1", "all"]
 REPLICATIONS, SEED, HOURS = 3, 5, 24  # SMALL: 1d measured in 1h intervals, 3 replications, seed 5
 
 
@@ -65,8 +66,8 @@ def test_run_writes_the_result_files(serial):
     assert {path.name for path in serial.iterdir()} >= set(CSVS) | {"config.resolved.yaml"}
 
 
-def test_summary_has_one_row_per_contact_type_plus_all(summary):
-    assert list(summary.contact_type) == TYPES + ["all"]
+def test_summary_has_one_row_per_contact_type_priority_and_all(summary):
+    assert list(summary.contact_type) == ROWS  # billing and tech have priorities 2 and 1: priority rows
 
 
 @pytest.mark.parametrize("kpi", KPIS)
@@ -90,7 +91,7 @@ def test_summary_means_and_intervals_match_the_replications(summary, replication
 
 
 def test_replications_csv_one_row_per_replication_and_contact_type(replications):
-    assert len(replications) == REPLICATIONS * (len(TYPES) + 1)
+    assert len(replications) == REPLICATIONS * len(ROWS)
     assert sorted(replications.replication.unique()) == list(range(REPLICATIONS))
     assert not replications.duplicated(["replication", "contact_type"]).any()
     assert set(KPIS) <= set(replications.columns)

@@ -59,8 +59,8 @@ def test_tiers_slas_repeat_and_business_hours(tickets):
 def test_ticket_scenario_runs_and_reports_the_lifecycle(tickets):
     results = run_experiment(tickets.model, replications=2, seed=3)
     summary = results.summary.set_index("contact_type")
-    # channel rows would repeat the type rows (one type per channel): left out; tiers give priority rows
-    assert list(summary.index) == ["incident", "request", "priority:3", "priority:1", "all"]
+    assert list(summary.index) == ["incident", "request", "channel:phone", "channel:email", "priority:3",
+                                   "priority:1", "all"]
     incident = summary.loc["incident"]
     for kpi in ("fcr_rate", "escalation_rate", "repeat_rate", "resolution_time_h", "sla_met_rate",
                 "first_response_business_s", "resolution_time_business_h", "lost_rate"):
