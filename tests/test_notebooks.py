@@ -1,6 +1,5 @@
 """Every notebook's code cells run top to bottom against the public API (headless, from notebooks/)."""
 import json
-import os
 from pathlib import Path
 
 import pytest

@@ -9,7 +9,7 @@ from simulator.config import (QUEUE_POLICIES, ROUTING_POLICIES, SHIFT_END_POLICI
                               KpiSettings, Policies)
 
 from .reader import Section
-from .values import one_of, positive, start_time
+from .values import one_of, positive, start_time, weekday_keys
 
 
 def build_calendar(section: Section) -> Calendar:
@@ -31,21 +31,14 @@ def _business_hours(section: Section | None) -> BusinessHours | None:
     if section is None:
         return None
     weekly: list[tuple] = [() for _ in range(7)]
-    given: set[int] = set()
-    for key in [k for k in section.data if k != "holidays"]:
-        try:
-            weekdays = units.days(key)
-        except ValueError as problem:
-            raise section.error(str(problem), key) from None
-        if given & set(weekdays):
-            raise section.error("a weekday appears under two keys", key)
-        given |= set(weekdays)
+    named = weekday_keys(section, [key for key in section.data if key != "holidays"])
+    for key, weekdays in named:
         periods = section.take(key, _open_periods)
         for day in weekdays:
             weekly[day] = periods
     holidays = section.take("holidays", _dates, ())
     section.done()
-    if not given:
+    if not named:
         raise section.error('business hours need at least one weekday, e.g. {mon-fri: "08:00-18:00"}')
     return BusinessHours(tuple(weekly), holidays)
 

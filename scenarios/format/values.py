@@ -83,8 +83,17 @@ def weekly_table(section: Section, default_interval_s: float, count_values: bool
     minute_slots = any(isinstance(value, dict) for value in rows.values())
     slots = 1440 if minute_slots else _slots_per_day(interval, section)
     table = np.zeros((7, slots))
-    given: set[int] = set()
-    for key in rows:
+    for key, weekdays in weekday_keys(section, rows):
+        table[list(weekdays)] = section.take(key, lambda v: _day_values(v, slots, interval, per, period_value))
+    section.done()
+    return table
+
+
+def weekday_keys(section: Section, keys) -> list[tuple[str, tuple[int, ...]]]:
+    """Keys that name weekdays (`mon-fri`, `sat`, `all`) with their weekday indices; a weekday may
+    appear under one key only."""
+    found, given = [], set()
+    for key in keys:
         try:
             weekdays = units.days(key)
         except ValueError as problem:
@@ -92,9 +101,8 @@ def weekly_table(section: Section, default_interval_s: float, count_values: bool
         if given & set(weekdays):
             raise section.error("a weekday appears under two keys", key)
         given |= set(weekdays)
-        table[list(weekdays)] = section.take(key, lambda v: _day_values(v, slots, interval, per, period_value))
-    section.done()
-    return table
+        found.append((key, weekdays))
+    return found
 
 
 def _slots_per_day(interval: float, section: Section) -> int:

@@ -13,7 +13,7 @@ from scipy import special
 from scenarios.format.scenario import load_scenario
 from scenarios.format.yamlfile import read_yaml
 
-from .helpers import SMALL, TINY, assert_points_at, edit, invoke, load_error, marked_line, same_file, write
+from .helpers import SMALL, TINY, assert_points_at, edit, invoke, load_error, marked_line, write
 
 LIBRARY = Path(__file__).resolve().parents[2] / "scenarios" / "library"
 HANDLE = "      handle_time: {dist: exponential, mean: 4min}"

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from scenarios.format.scenario import load_scenario
-from simulator.config import AgentGroup, Arrivals, ContactType, ModelConfig, Shift
+from simulator.config import AgentGroup, Arrivals, ContactType, ModelConfig
 from simulator.distributions import Exponential
 from simulator.roster import build_roster
 

@@ -1,5 +1,4 @@
 """Two-class non-preemptive priority (Cobham) and M/G/1 (Pollaczek–Khinchine)."""
-import numpy as np
 import pytest
 
 from simulator import erlang
