@@ -13,7 +13,7 @@ import pandas as pd
 from .config import ModelConfig
 from .eventlog import EventLog
 from .agent_kpis import busy_agents
-from .kpis import ALL, INTERVAL_COLUMNS, can_abandon
+from .kpis import ALL, INTERVAL_COLUMNS, can_abandon, impatient_visits
 from .outcomes import VisitOutcomes, visit_outcomes
 from .timeweighted import StepCount
 
@@ -62,6 +62,7 @@ def _type_frame(result: VisitOutcomes, selected: np.ndarray, edges: np.ndarray, 
     handle = (log.ended_s - log.answered_s)[mask]
     offered = np.bincount(bins, minlength=size)
     n_answered, n_abandoned = count(answered), count(abandoned)
+    could = count(impatient_visits(log, model)[mask])  # offered visits of types that can abandon
     within = count(answered & (wait <= settings.service_level_threshold_s))
     short = count(abandoned & (wait < settings.short_abandon_s))
     excluded = {"exclude": n_abandoned, "exclude_short": short}.get(settings.service_level_abandoned, 0)
@@ -69,7 +70,7 @@ def _type_frame(result: VisitOutcomes, selected: np.ndarray, edges: np.ndarray, 
     return pd.DataFrame({
         "_start_s": edges[:-1], "contact_type": name, "offered": offered, "answered": n_answered,
         "abandoned": n_abandoned,
-        "abandon_rate": _divide(n_abandoned, offered) if abandonment else np.full(size, np.nan),
+        "abandon_rate": _divide(n_abandoned, could) if abandonment else np.full(size, np.nan),
         "service_level": _divide(within, offered - excluded),
         "asa_s": _divide(count(answered, wait), n_answered), "mean_wait_s": _divide(count(None, wait), offered),
         "aht_s": _divide(count(resolved, handle), count(resolved)), "occupancy": np.nan,

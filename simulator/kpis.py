@@ -105,6 +105,12 @@ def can_abandon(contact) -> bool:
     return contact.patience is not None
 
 
+def impatient_visits(log: EventLog, model: ModelConfig) -> np.ndarray:
+    """Visits of contact types that can abandon: abandonment rates are shares of these only, so
+    email tickets in the same row do not dilute them."""
+    return np.array([can_abandon(c) for c in model.contacts])[log.contact_type]
+
+
 def can_escalate(contact) -> bool:
     return contact.resolution is not None and contact.resolution.escalate_to is not None
 
@@ -122,12 +128,13 @@ def queue_kpis(visits: VisitOutcomes, segment: Segment, model: ModelConfig) -> d
     short = abandoned & (wait < settings.short_abandon_s)
     within = answered & (wait <= settings.service_level_threshold_s)
     handled = visits.handled[mask]
+    could = int((mask & impatient_visits(log, model)).sum())  # offered visits of types that can abandon
     abandonment = _uses(segment, can_abandon)
     return {
         "offered": offered, "deflected": np.nan, "answered": int(answered.sum()), "abandoned": int(abandoned.sum()),
         "short_abandoned": int(short.sum()), "still_waiting": int(visits.waiting[mask].sum()),
-        "abandon_rate": ratio(abandoned.sum(), offered) if abandonment else np.nan,
-        "abandon_rate_net": ratio(abandoned.sum() - short.sum(), offered - short.sum()) if abandonment else np.nan,
+        "abandon_rate": ratio(abandoned.sum(), could) if abandonment else np.nan,
+        "abandon_rate_net": ratio(abandoned.sum() - short.sum(), could - short.sum()) if abandonment else np.nan,
         "service_level": ratio(within.sum(), offered - _excluded(settings, abandoned, short)),
         "asa_s": mean(wait[answered]), "p_wait": ratio((wait > 0).sum(), offered), **wait_percentiles(wait),
         "aht_s": mean((log.ended_s - log.answered_s)[mask][handled]),
@@ -157,7 +164,8 @@ def contact_kpis(contacts: ContactOutcomes, segment: Segment, model: ModelConfig
         "resolution_time_business_h": mean(_business(clock, arrival[done], resolved[done]) / 3600.0)
         if business else np.nan,
         "fcr_rate": ratio(contacts.first_contact_resolved[mask].sum(), done.sum()) if lifecycle else np.nan,
-        "lost_rate": ratio((contacts.final[mask] == ABANDONED).sum(), mask.sum())
+        "lost_rate": ratio((contacts.final[mask] == ABANDONED).sum(),
+                           (mask & impatient_visits(contacts.log, model)[:contacts.log.contacts]).sum())
         if _uses(segment, can_abandon) else np.nan,
         "sla_met_rate": sla_met(contacts, mask, model, clock),
         "backlog_end": int((contacts.open_at_end & segment.contacts).sum()),

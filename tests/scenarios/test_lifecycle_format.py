@@ -68,6 +68,10 @@ def test_ticket_scenario_runs_and_reports_the_lifecycle(tickets):
     request = summary.loc["request"]
     assert np.isnan(request["abandon_rate"]) and np.isnan(request["fcr_rate"])  # email: no abandonment
     assert request["abandoned"] == 0
+    for _, reps in results.replications.groupby("replication"):  # email requests cannot abandon: they
+        rows = reps.set_index("contact_type")                      # do not dilute the `all` abandon rate
+        assert rows.loc["all", "abandon_rate"] == pytest.approx(rows.loc["all", "abandoned"] /
+                                                                rows.loc["incident", "offered"])
     groups = results.groups.set_index("group")
     assert list(groups.index) == ["l1", "l2", "l3"]
     assert (groups["handled"] > 0).all()
