@@ -54,7 +54,7 @@ class ContactBook:
         self.then = bytearray(plan.astype(np.uint8).tobytes())
         # fates, per contact and per episode
         self.contact_type = demand.contact_type.tolist()
-        self.serial = demand.serial.tolist()
+        self.serial = _column(demand.serial, "i", np.int32)
         self.tier = demand.tier
         self.handle_of_episode = _column(demand.handle_s, "d", float)
         self.patience_of_episode = _column(demand.patience_s, "d", float)

@@ -227,6 +227,6 @@ class Engine:
 
 def simulate(model: ModelConfig, seed: int, replication: int = 0) -> EventLog:
     """Draw the demand and roster for (seed, replication) and run the model once."""
-    demand = draw_demand(model, seed, replication)
-    roster = build_roster(model, seed, replication)
-    return Engine(model, demand, roster, seed, replication).run()
+    engine = Engine(model, draw_demand(model, seed, replication), build_roster(model, seed, replication), seed,
+                    replication)
+    return engine.run()  # the drawn demand is already copied into the contact book and freed
