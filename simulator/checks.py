@@ -71,6 +71,8 @@ def _check_resolution(resolution: Resolution | None, path: str) -> None:
         raise ConfigError("`first_contact` below 1 needs `escalate_to`: where does the rest go?", f"{path}.escalate_to")
     if resolution.escalate_to is not None and resolution.escalated_handle_time is None:
         raise ConfigError("escalated work needs `escalated_handle_time`", f"{path}.escalated_handle_time")
+    if resolution.escalate_to is None and (resolution.escalated_handle_time or resolution.escalated_priority):
+        raise ConfigError("`escalated_handle_time` and `escalated_priority` need `escalate_to`", f"{path}")
 
 
 def _check_tiers(contact: ContactType, path: str) -> None:

@@ -12,7 +12,7 @@ from array import array
 import numpy as np
 
 from .config import CHANNELS, ModelConfig
-from .eventlog import OPEN, EventLog, as_numpy
+from .eventlog import MAX_ATTEMPT, OPEN, EventLog, as_numpy
 from .fates import Demand
 from .roster import Roster
 
@@ -37,7 +37,7 @@ class ContactBook:
         self.contact = _column(ids, "i", np.int32)
         self.episode = _column(ids, "i", np.int32)  # row of the episode's fate
         self.stage = array("b", bytes(count))
-        self.attempt = array("b", bytes(count))
+        self.attempt = array("i", bytes(4 * count))  # uncapped: it keys the retrial draws
         self.queue = _column(type_queue[demand.contact_type], "h", np.int16)
         self.priority = _column(demand.priority, "h", np.int16)
         self.arrival = _column(demand.arrival_s, "d", float)
@@ -75,7 +75,7 @@ class ContactBook:
                   arrival: float, handle: float, then: int) -> int:
         """A new visit row (a retrial, escalation or repeat beginning now); returns its row."""
         for column, value in ((self.contact, contact), (self.episode, episode), (self.stage, stage),
-                              (self.attempt, min(attempt, 127)), (self.queue, queue), (self.priority, priority),
+                              (self.attempt, attempt), (self.queue, queue), (self.priority, priority),
                               (self.arrival, arrival), (self.handle, handle), (self.answered, NAN),
                               (self.ended, NAN), (self.left, NAN), (self.agent, -1)):
             column.append(value)
@@ -92,7 +92,7 @@ class ContactBook:
         channel_of_queue = np.array([CHANNELS.index(c) for c in network.queue_channels], dtype=np.int8)
         contact_type = np.asarray(self.contact_type, dtype=np.int16)
         return EventLog(
-            contact_id, as_numpy(self.stage, "i1"), as_numpy(self.attempt, "i1"),
+            contact_id, as_numpy(self.stage, "i1"), np.minimum(as_numpy(self.attempt, "i4"), MAX_ATTEMPT).astype(np.int16),
             self.episode_number[as_numpy(self.episode, "i4")].astype(np.int16),
             contact_type[contact_id] if len(contact_id) else np.empty(0, np.int16), queue,
             channel_of_queue[queue], as_numpy(self.priority, "i2"), as_numpy(self.arrival, "f8"),

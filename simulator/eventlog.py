@@ -21,6 +21,7 @@ from .roster import Roster
 # (waiting, in handling, or going to call again after the run's end).
 OPEN, RESOLVED, ESCALATED, ABANDONED, RETRIED = 0, 1, 2, 3, 4
 OUTCOMES = ("open", "resolved", "escalated", "abandoned", "retried")
+MAX_ATTEMPT = 32767  # the log's attempt column is int16; the engine itself counts on
 
 VISIT_COLUMNS = ("contact_id", "stage", "attempt", "repeat", "contact_type", "queue", "channel", "priority",
                  "arrival_s", "answered_s", "ended_s", "left_s", "agent", "outcome")
@@ -30,7 +31,7 @@ VISIT_COLUMNS = ("contact_id", "stage", "attempt", "repeat", "contact_type", "qu
 class EventLog:
     contact_id: np.ndarray  # int32
     stage: np.ndarray  # int8: 0 first contact, 1 first escalation, …
-    attempt: np.ndarray  # int8: 0 first try, n the n-th retrial after abandoning
+    attempt: np.ndarray  # int16: 0 first try, n the n-th retrial after abandoning (capped at MAX_ATTEMPT)
     repeat: np.ndarray  # int16: 0 the original need, n the n-th time it came back
     contact_type: np.ndarray  # int16: index into the model's contact types
     queue: np.ndarray  # int16: index into the model's network queues

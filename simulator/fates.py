@@ -94,9 +94,10 @@ def _episodes(contact: ContactType, path: tuple[Stage, ...], width: int, count: 
         patience = contact.patience.sample(generator(seed, replication, Stream.PATIENCE, contact.name, *part), count)
     escalations = np.zeros(count, np.int8)
     stage_handle = np.full((count, width), np.nan)
-    if len(path) > 1:
-        coins = generator(seed, replication, Stream.ESCALATION, contact.name, *part, 0).random((count, len(path) - 1))
-        escalate = coins >= np.array([stage.first_contact for stage in path[:-1]])
+    if len(path) > 1:  # one coin stream per stage: a longer or shorter path never re-draws earlier stages
+        escalate = np.column_stack([
+            generator(seed, replication, Stream.ESCALATION, contact.name, *part, 0, number).random(count)
+            >= stage.first_contact for number, stage in enumerate(path[:-1])])
         escalations = np.cumprod(escalate, axis=1).sum(axis=1).astype(np.int8)
         for stage_number, stage in enumerate(path[1:], start=1):
             rng = generator(seed, replication, Stream.ESCALATION, contact.name, *part, stage_number)

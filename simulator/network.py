@@ -52,6 +52,7 @@ def build_network(model: ModelConfig) -> Network:
     paths = tuple(_path(contact, k, index, resolutions, where) for k, contact in enumerate(model.contacts))
     network = Network(tuple(names), tuple(channels), paths, tuple(tuple(sorted(s)) for s in served_by), serves)
     _check_every_stage_served(model, network)
+    _check_group_resolutions_apply(model, set(names[len(model.contacts) + len(model.queues):]))
     return network
 
 
@@ -76,6 +77,19 @@ def _queues(model: ModelConfig):
         resolutions.append(group.resolution)
         where.append(f"staffing.groups.{group.name}")
     return names, channels, resolutions, where
+
+
+def _check_group_resolutions_apply(model: ModelConfig, targets: set[str]) -> None:
+    """A group's `resolution` is for the escalated work in its own queue (or in a named queue it
+    serves that has none); written where no such work exists it would be silently ignored."""
+    inheriting = {queue.name for queue in model.queues if queue.resolution is None}
+    for group in model.groups:
+        if group.resolution is None or group.name in targets or inheriting & set(group.skill_map):
+            continue
+        raise ConfigError(f"`resolution` on group {group.name!r} decides what happens to work escalated to it, but "
+                          f"nothing is escalated to {group.name!r} (or to a named queue it serves); for the "
+                          f"contacts it answers first, put `resolution` on their contact types",
+                          f"staffing.groups.{group.name}.resolution")
 
 
 def _serving_groups_resolution(model: ModelConfig, queue: str) -> tuple[Resolution | None, str | None]:

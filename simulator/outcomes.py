@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .eventlog import ABANDONED, ESCALATED, OPEN, RESOLVED, RETRIED, EventLog
+from .eventlog import ABANDONED, ESCALATED, MAX_ATTEMPT, OPEN, RESOLVED, RETRIED, EventLog
 
 
 class ConservationError(AssertionError):
@@ -126,7 +126,7 @@ def _check_chains(log: EventLog, order: np.ndarray, starts: np.ndarray, sizes: n
     escalation = (outcome == ESCALATED) & same_episode & (log.stage[after] == log.stage[before] + 1) & \
         (log.arrival_s[after] == log.ended_s[before])
     retrial = (outcome == RETRIED) & same_episode & (log.stage[after] == 0) & \
-        (log.attempt[after] == np.minimum(log.attempt[before] + 1, 127)) & (log.arrival_s[after] >= log.left_s[before])
+        (log.attempt[after] == np.minimum(log.attempt[before] + 1, MAX_ATTEMPT)) & (log.arrival_s[after] >= log.left_s[before])
     repeat = (outcome == RESOLVED) & (log.repeat[after] == log.repeat[before] + 1) & (log.stage[after] == 0) & \
         (log.attempt[after] == 0) & (log.arrival_s[after] >= log.ended_s[before])
     broken = ~(escalation | retrial | repeat)

@@ -87,20 +87,20 @@ def _add_group(columns, model: ModelConfig, group_index: int, group: AgentGroup,
 def _add_table_group(columns, model: ModelConfig, group_index: int, group: AgentGroup, first_agent: int,
                      absence) -> int:
     """Agent j is on duty in every slot with more than j agents; consecutive slots make one stint.
-    Seat j's absences are drawn stint by stint from its own generator."""
+    A stint's absence is keyed by its seat and first slot (other stints keep theirs when it changes)."""
     table = np.asarray(group.agents_per_slot, dtype=int)
     headcount = int(table.max(initial=0))
     columns["group"] += [group_index] * headcount
     columns["concurrency"] += [group.concurrency] * headcount
     end_s = model.calendar.run_end_s
     for j in range(headcount):
-        rng = absence("seat", j) if group.shrinkage > 0 else None
         on = np.concatenate(([False], table > j, [False]))
         changes = np.flatnonzero(on[1:] != on[:-1])
         for first, after_last in zip(changes[::2], changes[1::2]):
             start, end = first * group.slot_s, min(after_last * group.slot_s, end_s)
             if start < end_s:
-                _add_stint(columns, first_agent + j, start, end, rng is not None and rng.random() < group.shrinkage)
+                away = group.shrinkage > 0 and absence("seat", j, int(first)).random() < group.shrinkage
+                _add_stint(columns, first_agent + j, start, end, away)
     return first_agent + headcount
 
 

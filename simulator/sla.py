@@ -60,8 +60,8 @@ def sla_met(contacts: ContactOutcomes, mask: np.ndarray, model: ModelConfig, clo
                                             so_far, lost)
     resolved_ok, resolved_missed = _against(elapsed(contacts.resolved_s[chosen]), resolve_within[chosen],
                                             so_far, lost)
-    met = answered_ok & resolved_ok
-    decided = met | answered_missed | resolved_missed
+    met = answered_ok & resolved_ok & ~lost  # a contact lost for good misses its SLA, whatever its targets
+    decided = met | answered_missed | resolved_missed | lost
     return float(met.sum() / decided.sum()) if decided.any() else np.nan
 
 

@@ -84,6 +84,9 @@ def build_resolution(section: Section | None) -> Resolution | None:
     if escalate_to is None and resolution.first_contact < 1:
         raise section.error("`first_contact` below 1 needs `escalate_to`: the queue or group the rest goes to",
                             "first_contact")
+    for key in ("escalated_handle_time", "escalated_priority"):
+        if escalate_to is None and section.has(key):
+            raise section.error(f"`{key}` needs `escalate_to`: the queue or group escalated work goes to", key)
     section.done()
     return resolution
 
@@ -134,6 +137,8 @@ def _slas(section: Section, tiers: list[str]) -> dict[str, Sla]:
     if per_tier and any(sla.has(target) for target in SLA_TARGETS):
         raise sla.error("give either targets (answer_within, resolve_within) or one SLA per priority tier, not both")
     if not per_tier:
+        if not any(sla.has(target) for target in SLA_TARGETS):
+            sla.done(known_elsewhere=tuple(tiers) + (DEFAULT_TIER,) + SLA_TARGETS)  # a misspelt tier or target
         single = _sla_targets(sla, clock)
         sla.done(known_elsewhere=tuple(tiers) + (DEFAULT_TIER,))
         return {tier: single for tier in [DEFAULT_TIER] + tiers}

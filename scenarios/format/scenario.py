@@ -61,9 +61,23 @@ def scenario_from_document(document: dict, source: str) -> Scenario:
     top.done(known_elsewhere=RECORD_KEYS)
     try:
         model = ModelConfig(contacts, groups, calendar, policies, kpis, name, queues)
+        _check_business_clock(model)
     except ConfigError as problem:
         raise _locate(problem, document) from None
     return Scenario(name, description, model, experiment, source, document)
+
+
+def _check_business_clock(model: ModelConfig) -> None:
+    """`clock: business` without business hours would silently be the wall clock (24x7): refused."""
+    if model.calendar.business_hours is not None:
+        return
+    for contact in model.contacts:
+        path = f"demand.contacts.{contact.name}"
+        if contact.repeat is not None and contact.repeat.clock == "business":
+            raise ConfigError("`clock: business` needs `calendar.business_hours`", f"{path}.repeat.clock")
+        if any(tier.sla is not None and tier.sla.clock == "business" for tier in contact.tiers):
+            raise ConfigError("`clock: business` needs `calendar.business_hours` (e.g. {mon-fri: \"08:00-18:00\"})",
+                              f"{path}.sla")
 
 
 def _experiment(section: Section) -> Experiment:

@@ -31,7 +31,7 @@ def _business_hours(section: Section | None) -> BusinessHours | None:
     if section is None:
         return None
     weekly: list[tuple] = [() for _ in range(7)]
-    named = weekday_keys(section, [key for key in section.data if key != "holidays"])
+    named = weekday_keys(section, [key for key in section.data if key != "holidays"], ("holidays",))
     for key, weekdays in named:
         periods = section.take(key, _open_periods)
         for day in weekdays:

@@ -5,6 +5,7 @@ file, line and key path.
 """
 from __future__ import annotations
 
+import difflib
 import math
 from datetime import datetime
 from pathlib import Path
@@ -61,12 +62,17 @@ def non_negative(value) -> float:
 
 
 def start_time(value) -> datetime:
+    """A local wall-clock date and time (no UTC offset: the engine's clock is the desk's own)."""
     if isinstance(value, datetime):
-        return value
-    try:
-        return datetime.fromisoformat(str(value))
-    except ValueError:
-        raise ValueError(f"expected a date and time like 2024-01-01 00:00, got {value!r}") from None
+        start = value
+    else:
+        try:
+            start = datetime.fromisoformat(str(value))
+        except ValueError:
+            raise ValueError(f"expected a date and time like 2024-01-01 00:00, got {value!r}") from None
+    if start.tzinfo is not None:
+        raise ValueError(f"give the desk's local time without a UTC offset, e.g. {start.replace(tzinfo=None)}")
+    return start
 
 def positive(value) -> float:
     if non_negative(value) <= 0:
@@ -89,15 +95,17 @@ def weekly_table(section: Section, default_interval_s: float, count_values: bool
     return table
 
 
-def weekday_keys(section: Section, keys) -> list[tuple[str, tuple[int, ...]]]:
+def weekday_keys(section: Section, keys, other_keys: tuple = ()) -> list[tuple[str, tuple[int, ...]]]:
     """Keys that name weekdays (`mon-fri`, `sat`, `all`) with their weekday indices; a weekday may
-    appear under one key only."""
+    appear under one key only. A key close to one of `other_keys` is taken for its misspelling."""
     found, given = [], set()
     for key in keys:
         try:
             weekdays = units.days(key)
         except ValueError as problem:
-            raise section.error(str(problem), key) from None
+            close = difflib.get_close_matches(str(key), other_keys, n=1, cutoff=0.7)
+            message = f"unknown key `{key}`; did you mean `{close[0]}`?" if close else str(problem)
+            raise section.error(message, key) from None
         if given & set(weekdays):
             raise section.error("a weekday appears under two keys", key)
         given |= set(weekdays)
@@ -146,7 +154,7 @@ def per_interval_series(section: Section, calendar: Calendar, values_key: str, c
         return values, interval
     table = weekly_table(section, calendar.interval_s, count_values)
     slot = 86400.0 / table.shape[1]
-    edges = np.arange(0.0, calendar.end_s, slot)
+    edges = np.arange(0.0, calendar.run_end_s, slot)  # through the cool-down: shifts and arrivals go on
     position = ((edges + calendar.week_offset_s) % (7 * 86400.0)) // slot
     return table.reshape(-1)[position.astype(int)], slot
 

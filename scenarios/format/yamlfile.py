@@ -59,17 +59,27 @@ class _Loader(yaml.SafeLoader):
         mapping = LocatedDict()
         mapping.where = (self.file_name, node.start_mark.line + 1)
         for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=True)
+            key = self._value(key_node)
             if key in mapping:
                 raise ScenarioError(f"key `{key}` is written twice", self.file_name, key_node.start_mark.line + 1)
-            mapping[key] = self.construct_object(value_node, deep=True)
+            mapping[key] = self._value(value_node)
             mapping.key_where[key] = (self.file_name, key_node.start_mark.line + 1)
         return mapping
 
     def construct_sequence(self, node, deep=False):
-        items = LocatedList(self.construct_object(child, deep=True) for child in node.value)
+        items = LocatedList(self._value(child) for child in node.value)
         items.where = (self.file_name, node.start_mark.line + 1)
         return items
+
+    def _value(self, node):
+        """A node's value; a value YAML recognises but cannot build (2024-02-30) is an error at its line."""
+        try:
+            return self.construct_object(node, deep=True)
+        except ScenarioError:
+            raise
+        except (ValueError, TypeError) as problem:
+            raise ScenarioError(f"not a valid value: {node.value!r} ({problem})", self.file_name,
+                                node.start_mark.line + 1) from None
 
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_mapping)

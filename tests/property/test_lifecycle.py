@@ -206,3 +206,26 @@ def test_repeats_on_the_business_clock_come_back_in_open_hours_after_their_busin
     assert np.allclose(elapsed, drawn, rtol=1e-9, atol=1e-6)
     opened = clock.elapsed(repeats.arrival_s.to_numpy() + 1e-3) - clock.elapsed(repeats.arrival_s.to_numpy() - 1e-3)
     assert (opened > 0).all(), "a repeat arrives while the desk's business hours are open"
+
+
+@SETTINGS
+@given(lifecycle_models(), seeds)
+def test_changing_routing_or_later_tiers_keeps_every_first_contact_fate(model, seed):
+    """Moving work between groups (skills), or adding or removing a later tier's escalation, must not
+    re-draw what customers bring: arrivals, tiers, handle times, patience and the first handling's
+    escalation decision."""
+    g0, g1, g2 = model.groups
+    rerouted = dataclasses.replace(model, groups=(g0, dataclasses.replace(g1, skills={"tickets": 1}),
+                                                  dataclasses.replace(g2, skills={"tickets": 1, **g0.skill_map})))
+    onwards = Resolution(0.5, "g2", model.contacts[0].handle_time)
+    retiered = dataclasses.replace(model, groups=(g0, dataclasses.replace(
+        g1, resolution=None if g1.resolution else onwards), g2))
+    base = draw_demand(model, seed, 0)
+    n = len(base)
+    for variant in (rerouted, retiered):
+        other = draw_demand(variant, seed, 0)
+        for name in ("arrival_s", "contact_type", "tier", "priority"):
+            assert np.array_equal(getattr(base, name), getattr(other, name)), name
+        for name in ("handle_s", "patience_s"):
+            assert np.array_equal(getattr(base, name)[:n], getattr(other, name)[:n]), name
+        assert np.array_equal(base.escalations[:n] >= 1, other.escalations[:n] >= 1)

@@ -209,6 +209,24 @@ CASES = [
          f"{CONTACT}.sla.vpi", ("unknown key `vpi`", "did you mean `vip`?")),
     Case("sla-unknown-clock", *after_patience("      sla: {resolve_within: 8h, clock: office}  # <-"),
          f"{CONTACT}.sla.clock", ("business", "wall")),
+    Case("escalated-handle-time-without-target", *after_patience(
+        "      resolution: {first_contact: 1.0, escalated_handle_time: {dist: exponential, mean: 1h}}  # <-"),
+         f"{CONTACT}.resolution.escalated_handle_time", ("needs `escalate_to`",)),
+    Case("sla-only-a-misspelt-tier", *after_patience(
+        "      priority_mix: {vip: {share: 0.1, priority: 3}}\n"
+        "      sla: {vpi: {resolve_within: 4h}}  # <-"),
+         f"{CONTACT}.sla.vpi", ("unknown key `vpi`", "did you mean `vip`?")),
+    Case("sla-business-clock-without-business-hours", *after_patience(
+        "      sla: {resolve_within: 8h, clock: business}  # <-"),
+         f"{CONTACT}.sla", ("business_hours",)),
+    Case("calendar-start-with-utc-offset", "  start: 2024-01-01 00:00", "  start: 2024-01-01T00:00:00+01:00  # <-",
+         "calendar.start", ("without a UTC offset",)),
+    Case("business-hours-holiday-typo", "  interval: 1h\n",
+         '  interval: 1h\n  business_hours: {mon-fri: "08:00-18:00", holiday: [2024-01-06]}  # <-\n',
+         "calendar.business_hours.holiday", ("did you mean `holidays`?",)),
+    Case("business-hours-impossible-date", "  interval: 1h\n",
+         '  interval: 1h\n  business_hours: {mon-fri: "08:00-18:00", holidays: [2024-02-30]}  # <-\n',
+         None, ("2024-02-30",)),
     Case("business-hours-do-not-parse", "  interval: 1h\n",
          '  interval: 1h\n  business_hours: {mon-fri: "8 to 6"}  # <-\n',
          "calendar.business_hours.mon-fri", ("HH:MM-HH:MM",)),

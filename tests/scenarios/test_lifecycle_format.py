@@ -148,3 +148,25 @@ staffing:
     assert ["channel:phone", "channel:email"] == [name for name in summary.index if name.startswith("channel:")]
     for column in ("offered", "contacts", "resolved", "backlog_end"):
         assert summary.loc["channel:email", column] == summary.loc["request", column] + summary.loc["access", column]
+
+
+def test_group_resolution_that_no_escalated_work_reaches_is_refused(tmp_path):
+    """A `resolution` on a first-line group would silently do nothing (it is for work escalated to it)."""
+    text = edit(TICKETS, "      skills: {incident: 1, request: 2}\n",
+                "      skills: {incident: 1, request: 2}\n"
+                "      resolution: {first_contact: 0.5, escalate_to: l3,  # <-\n"
+                "                   escalated_handle_time: {dist: exponential, mean: 1h}}\n")
+    path = write(tmp_path, text)
+    error = load_error(path)
+    assert_points_at(error, path, marked_line(text), "staffing.groups.l1.resolution")
+    assert "nothing is escalated to 'l1'" in str(error) and "contact types" in str(error)
+
+
+def test_weekly_staffing_and_arrival_tables_run_through_the_cool_down(tmp_path):
+    text = edit(TICKETS, "      arrivals: {rate: 5/h}", '      arrivals: {series: {all: {"00:00-24:00": 5/h}}}')
+    text = edit(text, '      shifts:\n        - {days: all, start: "00:00", end: "24:00", agents: 4}',
+                '      agents_per_interval: {all: {"00:00-24:00": 4}}')
+    model = load_scenario(write(tmp_path, text)).model
+    run_end = model.calendar.run_end_s
+    assert len(model.contacts[1].arrivals.series_per_s) * model.contacts[1].arrivals.series_slot_s == run_end
+    assert len(model.groups[0].agents_per_slot) * model.groups[0].slot_s == run_end

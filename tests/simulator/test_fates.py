@@ -101,3 +101,16 @@ def test_first_episode_fates_do_not_depend_on_the_repeat_probability():
 def test_no_or_negligible_repeats_draw_no_repeat_episodes(probability):
     demand = draw_demand(desk(dataclasses.replace(TICKETS, repeat=Repeat(probability, Exponential(DAY)))), 6, 0)
     assert len(demand.handle_s) == len(demand) and (demand.next_episode == -1).all()
+
+
+def test_a_longer_escalation_path_keeps_every_earlier_escalation_decision():
+    """Adding a third tier (a staffing-section change) must not re-draw who L1 escalates. (The coins of
+    all stages came from one matrix whose shape followed the path length: 279 of 923 flipped.)"""
+    two_tiers = desk(TICKETS, groups=(AgentGroup("l1", {"tickets": 1}, (Shift(tuple(range(7)), 0.0, 0.0, 5),)),
+                                      AgentGroup("l2", {}, (Shift(tuple(range(7)), 0.0, 0.0, 2),))))
+    three_tiers = desk(TICKETS)
+    assert len(two_tiers.network.paths[0]) == 2 and len(three_tiers.network.paths[0]) == 3
+    a, b = draw_demand(two_tiers, 7, 0), draw_demand(three_tiers, 7, 0)
+    n = len(a)
+    assert np.array_equal(a.escalations[:n] >= 1, b.escalations[:n] >= 1)
+    assert np.array_equal(a.stage_handle_s[:, 0], b.stage_handle_s[:, 0])
