@@ -132,13 +132,16 @@ def _day_values(value, slots: int, interval: float, per: float, period_value) ->
 
 def _values_by_period(periods: dict, period_value) -> np.ndarray:
     """Minute slots from {"08:00-12:00": 120/h}; times outside every period get zero."""
-    minutes = np.zeros(1440)
+    minutes, covered = np.zeros(1440), np.zeros(1440, bool)
     for span, value in periods.items():
         start, _, end = str(span).partition("-")
         first = int(units.clock(start) // 60)
         last = int(units.clock(end, allow_24=True) // 60)
         if last <= first:
             raise ValueError(f"period {span!r} must end after it starts (split overnight periods at midnight)")
+        if covered[first:last].any():
+            raise ValueError(f"period {span!r} overlaps another period of the same day")
+        covered[first:last] = True
         minutes[first:last] = period_value(value)
     return minutes
 

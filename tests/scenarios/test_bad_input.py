@@ -168,6 +168,8 @@ CASES = [
          f"{CONTACT}.arrivals.weekly.interval", ("does not divide a day",)),
     Case("weekly-period-ends-before-start", RATE, '        weekly:\n          all: {"12:00-08:00": 10/h}  # <-',
          f"{CONTACT}.arrivals.weekly.all", ("split overnight",)),
+    Case("weekly-periods-overlap", RATE, '        weekly:\n          all: {"08:00-12:00": 10/h, "11:00-14:00": 5/h}  # <-',
+         f"{CONTACT}.arrivals.weekly.all", ("overlaps",)),
     Case("weekly-weekday-twice", RATE,
          '        weekly:\n          mon-fri: {"08:00-12:00": 10/h}\n          fri: {"08:00-12:00": 5/h}  # <-',
          f"{CONTACT}.arrivals.weekly.fri", ("two keys",)),
