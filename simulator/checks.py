@@ -107,10 +107,21 @@ def _check_group(group: AgentGroup) -> None:
     _check_unique([shift.name for shift in group.shifts if shift.name], f"{path}.shifts")
     for index, shift in enumerate(group.shifts):
         for pause in shift.breaks:
-            if pause.after_s + pause.length_s > shift.length_s:
-                raise ConfigError(f"a break {pause.after_s / 60:g} min after the start lasting "
-                                  f"{pause.length_s / 60:g} min does not fit in a {shift.length_s / 3600:g} h shift",
-                                  f"{path}.shifts.{index}.breaks")
+            _check_break(pause, shift, f"{path}.shifts.{index}.breaks")
+
+
+def _check_break(pause, shift, path: str) -> None:
+    if pause.window_s is not None:
+        first, last = pause.window_s
+        if not 0 <= first < last <= shift.length_s:
+            raise ConfigError(f"the break window ({first / 3600:g} h to {last / 3600:g} h after the shift starts) "
+                              f"is not inside the {shift.length_s / 3600:g} h shift", path)
+        if pause.length_s > last - first:
+            raise ConfigError(f"a {pause.length_s / 60:g} min break does not fit in its "
+                              f"{(last - first) / 60:g} min window", path)
+    elif pause.after_s + pause.length_s > shift.length_s:
+        raise ConfigError(f"a break {pause.after_s / 60:g} min after the start lasting {pause.length_s / 60:g} min "
+                          f"does not fit in a {shift.length_s / 3600:g} h shift", path)
 
 
 def _probability(value: float, path: str) -> float:

@@ -186,8 +186,13 @@ class Queue:
 
 @dataclass(frozen=True)
 class Break:
+    """A break of `length_s`, `after_s` into the shift for every agent; or, with `window_s` (start and
+    end offsets from the shift start), staggered: the shift's agents are spread evenly over the window
+    (`after_s` is then the window's start)."""
+
     after_s: float
     length_s: float
+    window_s: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)

@@ -78,8 +78,8 @@ def _add_group(columns, model: ModelConfig, group_index: int, group: AgentGroup,
             absent = np.zeros(shift.agents, bool)
             if group.shrinkage > 0:
                 absent = absence(f"shift {shift.name or position}", day + 1).random(shift.agents) < group.shrinkage
-            for agent, away in zip(agents, absent):
-                _add_instance(columns, agent, start, shift, bool(away))
+            for seat, (agent, away) in enumerate(zip(agents, absent)):
+                _add_instance(columns, agent, start, shift, bool(away), seat)
         first_agent += shift.agents
     return first_agent
 
@@ -111,11 +111,23 @@ def _add_stint(columns, agent: int, start: float, end: float, absent: bool) -> N
     columns["absent"].append(absent)
 
 
-def _add_instance(columns, agent: int, start: float, shift, absent: bool) -> None:
+def _add_instance(columns, agent: int, start: float, shift, absent: bool, seat: int) -> None:
     _add_stint(columns, agent, start, start + shift.length_s, absent)
     if absent:
         return
     for pause in shift.breaks:
         columns["b_agent"].append(agent)
-        columns["b_start"].append(start + pause.after_s)
+        columns["b_start"].append(start + break_offset(pause, seat, shift.agents))
         columns["b_len"].append(pause.length_s)
+
+
+def break_offset(pause, seat: int, agents: int) -> float:
+    """When seat `seat` of a shift takes this break, from the shift start. A window is cut into the
+    most back-to-back breaks that fit, spread evenly over it, and seats take them in turn: at most
+    ceil(agents / breaks that fit) of the shift are on this break at once."""
+    if pause.window_s is None:
+        return pause.after_s
+    first, last = pause.window_s
+    fits = max(1, int((last - first) // pause.length_s))
+    gap = (last - first - pause.length_s) / (fits - 1) if fits > 1 else 0.0
+    return first + (seat % fits) * gap

@@ -14,10 +14,11 @@ _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _DURATION = re.compile(rf"^\s*({_NUMBER})\s*([a-z]*)\s*$")
 _RATE = re.compile(rf"^\s*({_NUMBER})\s*/\s*({_NUMBER})?\s*([a-z]+)\s*$")
 _CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
+_PART = re.compile(r"(\d+\.?\d*|\.\d+)\s*([a-z]+)\s*")
 
 
 def duration(value, *, allow_zero: bool = False, allow_inf: bool = False) -> float:
-    """Seconds from `20s`, `5min`, `8h`, `2d` or a plain number of seconds; must be positive."""
+    """Seconds from `20s`, `5min`, `8h`, `2d`, `3h30min` or a plain number of seconds; must be positive."""
     if isinstance(value, bool):
         raise ValueError(f"expected a duration such as 20s, 5min or 8h, got {value!r}")
     if isinstance(value, (int, float)):
@@ -26,14 +27,29 @@ def duration(value, *, allow_zero: bool = False, allow_inf: bool = False) -> flo
         seconds = math.inf
     else:
         match = _DURATION.match(str(value).lower())
-        if not match or match.group(2) not in ("",) + tuple(SECONDS):
-            raise ValueError(f"expected a duration such as 20s, 5min, 8h or 2d, got {value!r}")
-        seconds = float(match.group(1)) * SECONDS.get(match.group(2) or "s")
+        if match and match.group(2) in ("",) + tuple(SECONDS):
+            seconds = float(match.group(1)) * SECONDS.get(match.group(2) or "s")
+        else:
+            seconds = _compound(str(value).lower())
+            if seconds is None:
+                raise ValueError(f"expected a duration such as 20s, 5min, 8h, 2d or 3h30min, got {value!r}")
     if math.isnan(seconds) or seconds < 0 or (seconds == 0 and not allow_zero):
         raise ValueError(f"a duration must be {'zero or ' if allow_zero else ''}positive, got {value!r}")
     if math.isinf(seconds) and not allow_inf:
         raise ValueError(f"a duration must be finite, got {value!r}")
     return seconds
+
+
+def _compound(text: str) -> float | None:
+    """Seconds from `3h30min`, `1d 12h`, `2min30s`: unsigned parts, each unit once, largest first."""
+    parts = _PART.findall(text)
+    if len(parts) < 2 or _PART.sub("", text).strip():
+        return None
+    units_used = [unit for _, unit in parts]
+    sizes = [SECONDS.get(unit) for unit in units_used]
+    if None in sizes or sizes != sorted(sizes, reverse=True) or len(set(sizes)) != len(sizes):
+        return None
+    return sum(float(number) * size for (number, _), size in zip(parts, sizes))
 
 
 def rate(value) -> float:

@@ -61,17 +61,40 @@ def _shift(section: Section) -> Shift:
     if start == end:
         raise section.error("a shift must not end when it starts; write 00:00-24:00 for around the clock, "
                             "an end before the start for overnight", "end")
+    length = (end - start) % 86400.0 or 86400.0
     shift = Shift(days=section.take("days", units.days), start_s=start, end_s=end,
                   agents=section.take("agents", whole_number(0)),
-                  breaks=tuple(_break(b, section) for b in section.take("breaks", as_list, [])),
+                  breaks=tuple(_break(b, section, start, length) for b in section.take("breaks", as_list, [])),
                   name=section.take("name", str, ""))
     section.done()
     return shift
 
 
-def _break(value, shift: Section) -> Break:
+def _break(value, shift: Section, shift_start: float, shift_length: float) -> Break:
+    """`{after, length}` for everyone at once, or `{window: "11:00-13:00", length}` staggered."""
     section = Section(value, shift.child_path("breaks"), shift)
-    result = Break(section.take("after", lambda v: units.duration(v, allow_zero=True)),
-                   section.take("length", units.duration))
+    length = section.take("length", units.duration)
+    if section.has("after") == section.has("window"):
+        raise section.error('give `after` (e.g. 2h) or a `window` (e.g. "11:00-13:00"), not both or neither')
+    if section.has("after"):
+        result = Break(section.take("after", lambda v: units.duration(v, allow_zero=True)), length)
+    else:
+        window = section.take("window", lambda v: _window(v, shift_start, shift_length, length))
+        result = Break(window[0], length, window)
     section.done()
     return result
+
+
+def _window(value, shift_start: float, shift_length: float, length: float) -> tuple[float, float]:
+    """"HH:MM-HH:MM" as offsets from the shift start; it must lie inside the shift and hold the break."""
+    first_text, separator, last_text = str(value).partition("-")
+    if not separator:
+        raise ValueError(f'expected a break window as "HH:MM-HH:MM", got {value!r}')
+    opens, closes = units.clock(first_text.strip()), units.clock(last_text.strip(), allow_24=True)
+    first = (opens - shift_start) % 86400.0
+    last = first + ((closes - opens) % 86400.0 or 86400.0)
+    if last > shift_length + 1e-9:
+        raise ValueError(f"the break window {value} is not inside the shift; choose times between its start and end")
+    if length > last - first:
+        raise ValueError(f"a {units.format_duration(length)} break does not fit in the window {value}")
+    return (first, last)

@@ -71,6 +71,17 @@ CASES = [
          f"{CONTACT}.sla.answer_within", ("positive",)),
     Case("break-length-zero", SHIFT, BLOCK_SHIFT + "          breaks:\n            - {after: 2h, length: 0min}  # <-\n",
          f"{GROUP}.shifts.0.breaks.length", ("positive",)),
+    Case("break-window-outside-the-shift", SHIFT,
+         '        - days: all\n          start: "08:00"\n          end: "16:00"\n          agents: 3\n'
+         '          breaks:\n            - {window: "17:00-18:00", length: 15min}  # <-\n',
+         f"{GROUP}.shifts.0.breaks.window", ("not inside the shift",)),
+    Case("break-longer-than-its-window", SHIFT,
+         '        - days: all\n          start: "08:00"\n          end: "16:00"\n          agents: 3\n'
+         '          breaks:\n            - {window: "11:00-11:20", length: 30min}  # <-\n',
+         f"{GROUP}.shifts.0.breaks.window", ("does not fit",)),
+    Case("break-with-after-and-window", SHIFT,
+         BLOCK_SHIFT + '          breaks:\n            - {after: 2h, window: "11:00-13:00", length: 30min}  # <-\n',
+         f"{GROUP}.shifts.0.breaks", ("not both",)),
     Case("short-abandon-negative", "experiment:\n", "kpis:\n  short_abandon: -5s  # <-\nexperiment:\n",
          "kpis.short_abandon", ("positive",)),
     Case("uniform-high-below-low", HANDLE, "      handle_time: {dist: uniform, low: 5min, high: 2min}  # <-",

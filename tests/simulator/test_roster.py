@@ -215,3 +215,33 @@ def test_named_shift_keys_its_absences_by_name_not_position():
     swapped = build_roster(model_with(group(late, early, shrinkage=0.5), horizon_s=DAY), 3, 0)
     assert absences_by_shift(one, seats(4, 4)) == {
         ((1 - shift), seat, start): away for (shift, seat, start), away in absences_by_shift(swapped, seats(4, 4)).items()}
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, database=None)
+@given(st.integers(1, 30), st.integers(2, 16), st.integers(1, 8), st.integers(0, 8))
+def test_staggered_breaks_spread_the_shift_evenly_over_the_window(agents, window_quarters, length_quarters, start):
+    """At any moment at most ceil(agents / breaks that fit back to back) are on the window's break — the
+    fewest any arrangement of whole breaks inside the window allows — and, when the window holds a
+    whole number of breaks, no more than the even share agents × length / window, plus one."""
+    window, length = window_quarters * 15 * MIN, min(length_quarters, window_quarters) * 15 * MIN
+    first = start * 15 * MIN
+    pause = Break(first, length, (first, first + window))
+    shift = Shift((0,), 6 * H, 18 * H, agents, breaks=(pause,))
+    roster = build_roster(model_with(group(shift), horizon_s=DAY), 1, 0)
+    starts, ends = roster.break_start_s, roster.break_start_s + roster.break_length_s
+    assert (starts >= 6 * H + first - 1e-9).all() and (ends <= 6 * H + first + window + 1e-9).all()
+    moments = np.unique(np.concatenate([starts, ends]))
+    on_break = max(int(((starts <= t) & (ends > t)).sum()) for t in moments)
+    fits = int(window // length)
+    assert on_break <= math.ceil(agents / fits)
+    if window % length == 0:
+        assert on_break <= agents * length / window + 1
+
+
+def test_break_window_keeps_each_seat_on_its_slot_every_day():
+    pause = Break(H, 30 * MIN, (H, 3 * H))  # 4 slots of 30 min in a 2 h window
+    roster = build_roster(model_with(group(Shift((0, 1), 8 * H, 16 * H, 6, breaks=(pause,))), horizon_s=2 * DAY), 1, 0)
+    offsets = {}
+    for agent, begin in zip(roster.break_agent, roster.break_start_s):
+        offsets.setdefault(int(agent), set()).add(round(begin % DAY - 9 * H))
+    assert offsets == {0: {0}, 1: {1800}, 2: {3600}, 3: {5400}, 4: {0}, 5: {1800}}

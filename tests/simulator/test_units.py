@@ -120,3 +120,15 @@ def test_format_duration_round_trips_exactly(seconds):
 
 def test_format_duration_round_trips_a_non_round_value():
     assert units.duration(units.format_duration(123.4567)) == 123.4567
+
+
+@pytest.mark.parametrize("text, seconds", [("3h30min", 12600.0), ("1d 12h", 129600.0), ("2min30s", 150.0),
+                                           ("1h 0.5min", 3630.0), ("4.5h", 16200.0)])
+def test_compound_durations(text, seconds):
+    assert units.duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["3h30", "30min3h", "1h1h", "-3h30min", "3h-30min", "3h30x", "h30min"])
+def test_compound_durations_refused(text):
+    with pytest.raises(ValueError, match="3h30min"):
+        units.duration(text)
