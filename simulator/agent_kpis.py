@@ -39,7 +39,7 @@ def group_kpis(log: EventLog, visits: VisitOutcomes, model: ModelConfig) -> pd.D
         handled = mine & visits.handled
         only = np.arange(len(model.groups)) == index
         rows.append({"group": group.name, "handled": int(handled.sum()), "asa_s": mean(visits.wait_s[mine]),
-                     "aht_s": mean((log.ended_s - log.answered_s)[handled]),
+                     "aht_s": mean(log.handling_s[handled]),
                      "escalation_rate": ratio((log.outcome[handled] == ESCALATED).sum(), handled.sum())
                      if any(queue in escalating for queue, _ in model.network.serves[index]) else np.nan,
                      **_time_kpis(log, model, only)})
@@ -74,7 +74,7 @@ def busy_agents(log: EventLog, groups: np.ndarray | None = None) -> StepCount:
     """Agents' worth of work in hand: a handling counts 1/concurrency of its agent (1 of 2 chats = half)."""
     handled = ~np.isnan(log.answered_s)
     agents = log.agent[handled]
-    starts, ends = log.answered_s[handled], log.ended_s[handled]
+    starts, ends = log.answered_s[handled], log.agent_done_s[handled]
     if groups is not None and not groups.all():
         keep = groups[log.roster.agent_group[agents]]
         agents, starts, ends = agents[keep], starts[keep], ends[keep]

@@ -30,7 +30,33 @@ def check_model(model: ModelConfig) -> None:
         _check_resolution(queue.resolution, f"staffing.queues.{queue.name}.resolution")
     for group in model.groups:
         _check_group(group)
+    _check_levers(model)
     model.network  # builds (and so checks) the queue network: targets exist, no loops, all served
+
+
+def _check_levers(model: ModelConfig) -> None:
+    """Self-service and automation name contact types that exist, with values in range."""
+    known = set(model.contact_names)
+    portal, automation = model.policies.self_service, model.policies.automation
+    named = []
+    if portal is not None:
+        named.append(("policies.self_service.applies_to", portal.applies_to))
+        for key in ("attempt_share", "containment"):
+            _probability(getattr(portal, key), f"policies.self_service.{key}")
+        if not portal.leak_handle_time_factor > 0:
+            raise ConfigError("the leak factor must be positive", "policies.self_service.leak_handle_time_factor")
+    if automation is not None:
+        named.append(("policies.automation.handle_time_factor", [n for n, _ in automation.handle_time_factor]))
+        named.append(("policies.automation.auto_resolve", [n for n, _ in automation.auto_resolve]))
+        for name, share in automation.auto_resolve:
+            _probability(share, f"policies.automation.auto_resolve")
+        if any(not factor > 0 for _, factor in automation.handle_time_factor):
+            raise ConfigError("handle-time factors must be positive", "policies.automation.handle_time_factor")
+    for path, names in named:
+        unknown = sorted(set(names) - known)
+        if unknown:
+            raise ConfigError(f"{path.rsplit('.', 1)[1]} names unknown contact types {unknown}; known: "
+                              f"{', '.join(model.contact_names)}", path)
 
 
 def _check_unique(names: list[str], path: str) -> None:

@@ -167,6 +167,7 @@ class ContactType:
     resolution: Resolution | None = None  # None: every handling resolves the contact
     repeat: Repeat | None = None
     priority_mix: tuple[PriorityTier, ...] = ()
+    after_call_work: Distribution | None = None  # wrap-up: the agent stays busy after the customer leaves
 
     @property
     def tiers(self) -> tuple[PriorityTier, ...]:
@@ -241,10 +242,46 @@ class AgentGroup:
 
 
 @dataclass(frozen=True)
+class SelfService:
+    """A portal or bot in front of the desk: `attempt_share` of the arrivals of `applies_to` try it
+    first, `containment` of those are resolved there (deflected), the rest reach agents with their
+    handle time multiplied by `leak_handle_time_factor`. Each try costs `cost_per_session`."""
+
+    applies_to: tuple[str, ...]
+    attempt_share: float
+    containment: float
+    leak_handle_time_factor: float = 1.0
+    cost_per_session: float = 0.0
+
+
+@dataclass(frozen=True)
+class Automation:
+    """Agent assist multiplies handle times (`handle_time_factor`, per contact type); a bot resolves a
+    share of a type's contacts outright (`auto_resolve`); every contact of an automated type costs
+    `cost_per_contact`. Pairs are (contact type, value)."""
+
+    handle_time_factor: tuple[tuple[str, float], ...] = ()
+    auto_resolve: tuple[tuple[str, float], ...] = ()
+    cost_per_contact: float = 0.0
+
+    def __post_init__(self):
+        for name in ("handle_time_factor", "auto_resolve"):
+            value = getattr(self, name)
+            pairs = value.items() if isinstance(value, dict) else value
+            object.__setattr__(self, name, tuple((str(k), float(v)) for k, v in pairs))
+
+    @property
+    def types(self) -> set[str]:
+        return {name for name, _ in self.handle_time_factor + self.auto_resolve}
+
+
+@dataclass(frozen=True)
 class Policies:
     queue: str = "priority-fifo"
     routing: str = "longest-idle"
     shift_end: str = "finish_current"
+    self_service: SelfService | None = None
+    automation: Automation | None = None
 
 
 @dataclass(frozen=True)

@@ -42,11 +42,15 @@ class ContactBook:
         self.priority = _column(demand.priority, "h", np.int16)
         self.arrival = _column(demand.arrival_s, "d", float)
         self.handle = _column(demand.handle_s[:count], "d", float)
+        self.wrap = _column(demand.after_call_work_s[:count], "d", float)
         self.answered = array("d", [NAN]) * count
         self.ended = array("d", [NAN]) * count
         self.left = array("d", [NAN]) * count
         self.agent = array("i", [-1]) * count
-        self.outcome = bytearray(count)  # OPEN
+        self.outcome = bytearray(demand.deflection.astype(np.uint8).tobytes())  # OPEN, or resolved before an agent
+        arriving = np.flatnonzero(demand.deflection == 0)
+        self.arriving = _column(arriving, "i", np.int32)  # contacts that reach a queue, in arrival order
+        self.arriving_at = _column(demand.arrival_s[arriving], "d", float)
         self.state = bytearray(count)  # engine states: waiting, answered, left
         first = slice(0, count)
         plan = np.where(demand.escalations[first] > 0, ESCALATE,
@@ -55,8 +59,9 @@ class ContactBook:
         # fates, per contact and per episode
         self.contact_type = demand.contact_type.tolist()
         self.serial = _column(demand.serial, "i", np.int32)
-        self.tier = demand.tier
+        self.tier, self.tried_self_service = demand.tier, demand.tried_self_service
         self.handle_of_episode = _column(demand.handle_s, "d", float)
+        self.wrap_of_episode = _column(demand.after_call_work_s, "d", float)
         self.patience_of_episode = _column(demand.patience_s, "d", float)
         self.escalations = _column(demand.escalations, "b", np.int8)
         self.stage_handle = [_column(demand.stage_handle_s[:, k], "d", float)
@@ -72,11 +77,11 @@ class ContactBook:
         return RESOLVE_THEN_REPEAT if self.repeat_delay[episode] != float("inf") else RESOLVE
 
     def add_visit(self, contact: int, episode: int, stage: int, attempt: int, queue: int, priority: int,
-                  arrival: float, handle: float, then: int) -> int:
+                  arrival: float, handle: float, wrap: float, then: int) -> int:
         """A new visit row (a retrial, escalation or repeat beginning now); returns its row."""
         for column, value in ((self.contact, contact), (self.episode, episode), (self.stage, stage),
                               (self.attempt, attempt), (self.queue, queue), (self.priority, priority),
-                              (self.arrival, arrival), (self.handle, handle), (self.answered, NAN),
+                              (self.arrival, arrival), (self.handle, handle), (self.wrap, wrap), (self.answered, NAN),
                               (self.ended, NAN), (self.left, NAN), (self.agent, -1)):
             column.append(value)
         self.outcome.append(OPEN)
@@ -96,8 +101,9 @@ class ContactBook:
             self.episode_number[as_numpy(self.episode, "i4")].astype(np.int16),
             contact_type[contact_id] if len(contact_id) else np.empty(0, np.int16), queue,
             channel_of_queue[queue], as_numpy(self.priority, "i2"), as_numpy(self.arrival, "f8"),
-            as_numpy(self.answered, "f8"), as_numpy(self.ended, "f8"), as_numpy(self.left, "f8"),
+            as_numpy(self.answered, "f8"), as_numpy(self.ended, "f8"), as_numpy(self.wrap, "f8"),
+            as_numpy(self.left, "f8"),
             as_numpy(self.agent, "i4"), np.frombuffer(bytes(self.outcome), dtype=np.int8).copy(),
-            self.contacts, np.asarray(self.tier, dtype=np.int8),
+            self.contacts, np.asarray(self.tier, dtype=np.int8), np.asarray(self.tried_self_service, dtype=bool),
             as_numpy(pool.avail_time, "f8"), as_numpy(pool.avail_group, "i2"), as_numpy(pool.avail_change, "i1"),
             roster, calendar.warmup_s, calendar.end_s, calendar.run_end_s)

@@ -64,7 +64,7 @@ class Engine:
 
     def _bind_columns(self, book: ContactBook, pool: AgentPool) -> None:
         """Hot-path columns as direct attributes (one lookup instead of two per access)."""
-        for name in ("contact", "episode", "stage", "attempt", "queue", "priority", "arrival", "handle",
+        for name in ("contact", "episode", "stage", "attempt", "queue", "priority", "arrival", "handle", "wrap",
                      "answered", "ended", "left", "agent", "outcome", "state", "then", "contact_type",
                      "repeat_delay", "next_episode"):
             setattr(self, name, getattr(book, name))
@@ -78,8 +78,9 @@ class Engine:
 
     def _loop(self, end: float) -> None:
         """SimPy's event loop, with the sorted first arrivals merged in from their array."""
-        env, queue, arrivals, count = self.env, self.env._queue, self.arrival, self.book.contacts
-        arrive, patience, following = self._enter, self.book.patience_of_episode, 0
+        env, queue, book = self.env, self.env._queue, self.book
+        arrivals, contacts, count = book.arriving_at, book.arriving, len(book.arriving)
+        arrive, patience, following = self._enter, book.patience_of_episode, 0
         next_arrival = arrivals[0] if count else INF
         while True:
             head = queue[0][0] if queue else INF
@@ -87,7 +88,8 @@ class Engine:
                 if next_arrival >= end:
                     break
                 env._now = next_arrival
-                arrive(following, patience[following])  # a first visit: row = contact = episode
+                contact = contacts[following]
+                arrive(contact, patience[contact])  # a first visit: row = contact = episode
                 following += 1
                 next_arrival = arrivals[following] if following < count else INF
                 continue
@@ -135,11 +137,11 @@ class Engine:
         ended = now + self.handle[visit]
         self.ended[visit] = ended
         self.busy[agent] += 1
-        heappush(env._queue, (ended, NORMAL, next(env._eid), (self._handled, visit)))
+        heappush(env._queue, (ended + self.wrap[visit], NORMAL, next(env._eid), (self._handled, visit)))
 
     def _on_handled(self, visit: int) -> None:
-        """The handling is done: escalate to the next stage's queue, or resolve (and maybe repeat
-        later); then the agent takes the next visit, goes idle, or leaves for a break or home."""
+        """The handling and its wrap-up are done: escalate to the next stage's queue, or resolve (and
+        maybe repeat later); then the agent takes the next visit, goes idle, or leaves."""
         agent = self.agent[visit]
         self.busy[agent] -= 1
         then = self.then[visit]
@@ -164,7 +166,7 @@ class Engine:
         priority = self.stage_priority[kind][stage]
         new = book.add_visit(contact, episode, stage, 0, self.stage_queue[kind][stage],
                              self.priority[visit] if priority is None else priority, self.env._now,
-                             book.stage_handle[stage - 1][episode], book.plan(episode, stage))
+                             book.stage_handle[stage - 1][episode], 0.0, book.plan(episode, stage))
         self._enter(new, INF)
 
     def _schedule_repeat(self, visit: int) -> None:
@@ -183,7 +185,8 @@ class Engine:
         book = self.book
         kind = self.contact_type[contact]
         new = book.add_visit(contact, episode, 0, 0, self.stage_queue[kind][0], self.priority[contact],
-                             self.env._now, book.handle_of_episode[episode], book.plan(episode, 0))
+                             self.env._now, book.handle_of_episode[episode], book.wrap_of_episode[episode],
+                             book.plan(episode, 0))
         self._enter(new, book.patience_of_episode[episode])
 
     def _take_next_or_idle(self, agent: int) -> None:
@@ -221,7 +224,7 @@ class Engine:
         visit, patience = visit_and_patience
         new = self.book.add_visit(self.contact[visit], self.episode[visit], 0, self.attempt[visit] + 1,
                                   self.queue[visit], self.priority[visit], self.env._now, self.handle[visit],
-                                  self.then[visit])
+                                  self.wrap[visit], self.then[visit])
         self._enter(new, patience)
 
 

@@ -17,14 +17,15 @@ import pandas as pd
 
 from .roster import Roster
 
-# Visit outcomes. A contact's final outcome is its last visit's: resolved, abandoned (lost), or open
-# (waiting, in handling, or going to call again after the run's end).
-OPEN, RESOLVED, ESCALATED, ABANDONED, RETRIED = 0, 1, 2, 3, 4
-OUTCOMES = ("open", "resolved", "escalated", "abandoned", "retried")
+# Visit outcomes. A contact's final outcome is its last visit's: resolved, abandoned (lost), deflected
+# (resolved in self-service), auto-resolved (by a bot), or open (waiting, in handling, or going to call
+# again after the run's end). Deflected and auto-resolved visits never join a queue.
+OPEN, RESOLVED, ESCALATED, ABANDONED, RETRIED, DEFLECTED, AUTO_RESOLVED = 0, 1, 2, 3, 4, 5, 6
+OUTCOMES = ("open", "resolved", "escalated", "abandoned", "retried", "deflected", "auto_resolved")
 MAX_ATTEMPT = 32767  # the log's attempt column is int16; the engine itself counts on
 
 VISIT_COLUMNS = ("contact_id", "stage", "attempt", "repeat", "contact_type", "queue", "channel", "priority",
-                 "arrival_s", "answered_s", "ended_s", "left_s", "agent", "outcome")
+                 "arrival_s", "answered_s", "ended_s", "after_call_work_s", "left_s", "agent", "outcome")
 
 
 @dataclass(frozen=True)
@@ -39,12 +40,14 @@ class EventLog:
     priority: np.ndarray  # int16
     arrival_s: np.ndarray  # joined the queue
     answered_s: np.ndarray  # nan: never answered
-    ended_s: np.ndarray  # end of the handling (known when answered: agents finish what they start)
+    ended_s: np.ndarray  # the customer leaves (known when answered: agents finish what they start)
+    after_call_work_s: np.ndarray  # the agent's wrap-up after `ended_s` (0: none); the visit concludes after it
     left_s: np.ndarray  # left the queue without an agent (abandoned); nan otherwise
     agent: np.ndarray  # int32, -1: no agent
     outcome: np.ndarray  # int8: OUTCOMES
     contacts: int  # rows [0, contacts) are first visits, row = contact id
     tier: np.ndarray  # int8 per contact: index into its type's priority tiers
+    tried_self_service: np.ndarray  # bool per contact: used the self-service portal first
     # agents: +1/-1 steps of available agents per group (on shift, not on break, or finishing a contact)
     availability_time_s: np.ndarray
     availability_group: np.ndarray
@@ -56,6 +59,16 @@ class EventLog:
 
     def __len__(self) -> int:
         return len(self.arrival_s)
+
+    @property
+    def agent_done_s(self) -> np.ndarray:
+        """When the agent is done with each visit: the customer leaves, then wrap-up."""
+        return self.ended_s + self.after_call_work_s
+
+    @property
+    def handling_s(self) -> np.ndarray:
+        """The agent's time on each visit, wrap-up included (NaN if never answered)."""
+        return self.agent_done_s - self.answered_s
 
     @property
     def nbytes(self) -> int:

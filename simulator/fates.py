@@ -16,6 +16,7 @@ import numpy as np
 
 from .arrivals import arrival_times
 from .config import ContactType, ModelConfig
+from .eventlog import AUTO_RESOLVED, DEFLECTED
 from .network import Stage
 from .streams import Stream, generator
 
@@ -35,7 +36,10 @@ class Demand:
     serial: np.ndarray  # int32, position among the contacts of its type (keys its retrial draws)
     tier: np.ndarray  # int8, index into ContactType.tiers (0: the default tier)
     priority: np.ndarray  # int16
-    handle_s: np.ndarray  # per episode: the first handling
+    deflection: np.ndarray  # int8 per contact: 0 reaches the desk, else DEFLECTED or AUTO_RESOLVED
+    tried_self_service: np.ndarray  # bool per contact: used the portal (contained or not)
+    handle_s: np.ndarray  # per episode: the first handling (agent assist and self-service leaks applied)
+    after_call_work_s: np.ndarray  # per episode: wrap-up after the first handling (0: none)
     patience_s: np.ndarray  # per episode; inf: waits for ever
     escalations: np.ndarray  # int8 per episode: how many handlings in a row escalate
     stage_handle_s: np.ndarray  # (episodes, max stages - 1): handle time at stage 1, 2, …
@@ -62,16 +66,24 @@ def _draw_type(model: ModelConfig, k: int, contact: ContactType, path, width: in
                           generator(seed, replication, Stream.DAILY_VOLUME, contact.name))
     count = len(times)
     tier = _tiers(contact, count, generator(seed, replication, Stream.PRIORITY, contact.name))
-    first = _episodes(contact, path, width, count, seed, replication, ())
+    assist = dict(model.policies.automation.handle_time_factor) if model.policies.automation else {}
+    factor = assist.get(contact.name, 1.0)
+    first = _episodes(contact, path, width, count, seed, replication, (), factor)
+    deflection, leak, tried = front_door(model.policies, contact, count, seed, replication)
+    first["handle_s"] = first["handle_s"] * leak
     repeats_per_contact = _repeat_counts(contact, count, seed, replication)
     total = int(repeats_per_contact.sum())
-    repeats = _episodes(contact, path, width, total, seed, replication, (1,))
+    repeats = _episodes(contact, path, width, total, seed, replication, (1,), factor)
     delay_before = (contact.repeat.delay.sample(generator(seed, replication, Stream.REPEAT, contact.name, 1), total)
                     if total else np.zeros(0))
     links = _repeat_links(repeats_per_contact, delay_before)
+    never = deflection != 0  # resolved before an agent: it never comes back (its repeat rows stay
+    links["first_next"][never] = -1  # drawn but unreached, so no other contact's fates shift)
+    links["first_delay"][never] = np.inf
     priorities = np.array([t.priority for t in contact.tiers], dtype=np.int16)[tier]
     return {"arrival_s": times, "contact_type": np.full(count, k, np.int16),
-            "serial": np.arange(count, dtype=np.int32), "tier": tier, "priority": priorities,
+            "serial": np.arange(count, dtype=np.int32), "tier": tier, "priority": priorities, "deflection": deflection,
+            "tried_self_service": tried,
             "first": first, "repeats": repeats, **links}
 
 
@@ -84,10 +96,33 @@ def _tiers(contact: ContactType, count: int, rng) -> np.ndarray:
     return np.where(chosen > len(bounds), 0, chosen).astype(np.int8)
 
 
+def front_door(policies, contact: ContactType, count: int, seed: int, replication: int):
+    """Who never reaches an agent, and the handle-time factor of those who do: self-service tries (a
+    share contained, the rest leaking with longer handling), then a bot resolving a share outright.
+    Drawn for every contact of the type whether or not the lever is on, so toggling it changes no
+    other draw."""
+    deflection, leak, tried = np.zeros(count, np.int8), np.ones(count), np.zeros(count, bool)
+    portal, automation = policies.self_service, policies.automation
+    if portal is not None and contact.name in portal.applies_to:
+        tries, contained = generator(seed, replication, Stream.SELF_SERVICE, contact.name).random((2, count))
+        tried = tries < portal.attempt_share
+        deflection[tried & (contained < portal.containment)] = DEFLECTED
+        leak[tried & (contained >= portal.containment)] = portal.leak_handle_time_factor
+    bot = dict(automation.auto_resolve).get(contact.name, 0.0) if automation else 0.0
+    if bot > 0:
+        resolved = generator(seed, replication, Stream.AUTOMATION, contact.name).random(count) < bot
+        deflection[resolved & (deflection == 0)] = AUTO_RESOLVED
+    return deflection, leak, tried
+
+
 def _episodes(contact: ContactType, path: tuple[Stage, ...], width: int, count: int, seed: int, replication: int,
-              part: tuple) -> dict:
-    """Handle time, patience, escalations and escalated handle times for `count` episodes."""
+              part: tuple, factor: float = 1.0) -> dict:
+    """Handle time (times the agent-assist `factor`), wrap-up, patience, escalations and escalated
+    handle times for `count` episodes."""
     handle = contact.handle_time.sample(generator(seed, replication, Stream.HANDLE_TIME, contact.name, *part), count)
+    handle = handle * factor if factor != 1.0 else handle
+    wrap = np.zeros(count) if contact.after_call_work is None else contact.after_call_work.sample(
+        generator(seed, replication, Stream.AFTER_CALL_WORK, contact.name, *part), count)
     if contact.patience is None:
         patience = np.full(count, math.inf)
     else:
@@ -102,7 +137,8 @@ def _episodes(contact: ContactType, path: tuple[Stage, ...], width: int, count: 
         for stage_number, stage in enumerate(path[1:], start=1):
             rng = generator(seed, replication, Stream.ESCALATION, contact.name, *part, stage_number)
             stage_handle[:, stage_number - 1] = stage.handle_time.sample(rng, count)
-    return {"handle_s": handle, "patience_s": patience, "escalations": escalations, "stage_handle_s": stage_handle}
+    return {"handle_s": handle, "after_call_work_s": wrap, "patience_s": patience, "escalations": escalations,
+            "stage_handle_s": stage_handle}
 
 
 def _repeat_counts(contact: ContactType, count: int, seed: int, replication: int) -> np.ndarray:
@@ -144,7 +180,9 @@ def _merge(parts: list[dict], width: int) -> Demand:
     fate = lambda key: stacked([first_episode(key), stacked([p["repeats"][key] for p in parts])])
     return Demand(
         arrival[order], per_contact("contact_type"), per_contact("serial"), per_contact("tier"),
-        per_contact("priority"), fate("handle_s"), fate("patience_s"), fate("escalations"), fate("stage_handle_s"),
+        per_contact("priority"), per_contact("deflection"), per_contact("tried_self_service"), fate("handle_s"),
+        fate("after_call_work_s"),
+        fate("patience_s"), fate("escalations"), fate("stage_handle_s"),
         stacked([per_contact("first_delay"), stacked([p["repeat_delay"] for p in parts])]).astype(float),
         stacked([stacked([shifted(p["first_next"], b) for p, b in zip(parts, bases)])[order],
                  stacked([shifted(p["repeat_next"], b) for p, b in zip(parts, bases)])]).astype(np.int32),
@@ -161,8 +199,9 @@ def plain_demand(model: ModelConfig, arrival_s, contact_type, handle_s, patience
         serial[mine] = np.arange(mine.sum())
     priority = np.array([c.priority for c in model.contacts], np.int16)[contact_type]
     width = model.network.max_stages - 1
-    return Demand(arrival_s, contact_type, serial, np.zeros(count, np.int8), priority,
-                  np.asarray(handle_s, float), np.asarray(patience_s, float), np.zeros(count, np.int8),
+    return Demand(arrival_s, contact_type, serial, np.zeros(count, np.int8), priority, np.zeros(count, np.int8),
+                  np.zeros(count, bool),
+                  np.asarray(handle_s, float), np.zeros(count), np.asarray(patience_s, float), np.zeros(count, np.int8),
                   np.full((count, width), np.nan), np.full(count, np.inf), np.full(count, -1, np.int32),
                   np.zeros(count, np.int16))
 

@@ -59,7 +59,7 @@ def _type_frame(result: VisitOutcomes, selected: np.ndarray, edges: np.ndarray, 
 
     wait, answered, abandoned = result.wait_s[mask], result.answered[mask], result.abandoned[mask]
     resolved = result.handled[mask]
-    handle = (log.ended_s - log.answered_s)[mask]
+    handle = log.handling_s[mask]
     offered = np.bincount(bins, minlength=size)
     n_answered, n_abandoned = count(answered), count(abandoned)
     could = count(impatient_visits(log, model)[mask])  # offered visits of types that can abandon

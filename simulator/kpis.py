@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .config import CHANNELS, ModelConfig
-from .eventlog import ABANDONED, ESCALATED, EventLog
+from .eventlog import ABANDONED, AUTO_RESOLVED, DEFLECTED, ESCALATED, EventLog
 from .outcomes import ContactOutcomes, VisitOutcomes, contact_outcomes, visit_outcomes
 from .sla import business_clock, sla_met
 from .stats import defined, mean, percentile, ratio
@@ -23,13 +23,13 @@ from .agent_kpis import agent_kpis
 
 ALL = "all"
 KPI_COLUMNS = [
-    "offered", "deflected", "answered", "abandoned", "short_abandoned", "still_waiting", "abandon_rate",
+    "offered", "deflected", "auto_resolved", "answered", "abandoned", "short_abandoned", "still_waiting", "abandon_rate",
     "abandon_rate_net", "lost_rate", "service_level", "asa_s", "p_wait", "mean_wait_s", "wait_p50_s",
     "wait_p90_s", "wait_p95_s", "aht_s", "contacts", "first_response_s", "first_response_business_s", "resolved",
     "resolution_time_h", "resolution_p90_h", "resolution_time_business_h", "fcr_rate", "escalation_rate",
     "repeat_rate", "callbacks_offered", "callbacks_accepted", "callback_delay_s", "sla_met_rate", "occupancy",
     "utilization", "agents_on_shift_mean", "agents_staffed_mean", "queue_len_mean", "queue_len_max", "backlog_end",
-    "agent_hours", "cost", "cost_per_resolved",
+    "agent_hours", "self_service_cost", "automation_cost", "cost", "cost_per_resolved",
 ]
 INTERVAL_COLUMNS = ["offered", "answered", "abandoned", "abandon_rate", "service_level", "asa_s", "mean_wait_s",
                     "aht_s", "occupancy", "agents_on_shift_mean", "queue_len_mean"]
@@ -60,7 +60,10 @@ def replication_kpis(log: EventLog, model: ModelConfig, visits: VisitOutcomes | 
                    **contact_kpis(contacts, segment, model, clock)}
         if segment.name == ALL:
             row.update(agent_kpis(log, visits, model))
-            row["cost_per_resolved"] = ratio(row["cost"], row["resolved"])
+            row.update(lever_costs(contacts, model))
+            row["cost"] += np.nansum([row["self_service_cost"], row["automation_cost"]])
+            row["cost_per_resolved"] = ratio(row["cost"], row["resolved"] + np.nansum(
+                [row["deflected"], row["auto_resolved"]]))
         rows.append(row)
     return pd.DataFrame(rows).reindex(columns=["contact_type"] + KPI_COLUMNS)
 
@@ -131,13 +134,13 @@ def queue_kpis(visits: VisitOutcomes, segment: Segment, model: ModelConfig) -> d
     could = int((mask & impatient_visits(log, model)).sum())  # offered visits of types that can abandon
     abandonment = _uses(segment, can_abandon)
     return {
-        "offered": offered, "deflected": np.nan, "answered": int(answered.sum()), "abandoned": int(abandoned.sum()),
+        "offered": offered, "answered": int(answered.sum()), "abandoned": int(abandoned.sum()),
         "short_abandoned": int(short.sum()), "still_waiting": int(visits.waiting[mask].sum()),
         "abandon_rate": ratio(abandoned.sum(), could) if abandonment else np.nan,
         "abandon_rate_net": ratio(abandoned.sum() - short.sum(), could - short.sum()) if abandonment else np.nan,
         "service_level": ratio(within.sum(), offered - _excluded(settings, abandoned, short)),
         "asa_s": mean(wait[answered]), "p_wait": ratio((wait > 0).sum(), offered), **wait_percentiles(wait),
-        "aht_s": mean((log.ended_s - log.answered_s)[mask][handled]),
+        "aht_s": mean(log.handling_s[mask][handled]),
         "escalation_rate": ratio((log.outcome[mask] == ESCALATED).sum(), handled.sum())
         if _uses(segment, can_escalate) else np.nan,
         "repeat_rate": ratio(((log.repeat[mask] > 0) & (log.attempt[mask] == 0)).sum(), offered)
@@ -156,8 +159,11 @@ def contact_kpis(contacts: ContactOutcomes, segment: Segment, model: ModelConfig
     to_resolve_h = (resolved[done] - arrival[done]) / 3600.0
     business = clock is not None and model.calendar.business_hours is not None
     lifecycle = _uses(segment, can_escalate) or _uses(segment, can_repeat)
+    portal, bots = _front_door_types(model)
     return {
         "contacts": int(mask.sum()), "resolved": int(done.sum()),
+        "deflected": int((contacts.final[mask] == DEFLECTED).sum()) if _uses(segment, portal) else np.nan,
+        "auto_resolved": int((contacts.final[mask] == AUTO_RESOLVED).sum()) if _uses(segment, bots) else np.nan,
         "first_response_s": mean(defined(responded - arrival)),
         "first_response_business_s": mean(_business(clock, arrival, responded)) if business else np.nan,
         "resolution_time_h": mean(to_resolve_h), "resolution_p90_h": percentile(to_resolve_h, 90),
@@ -170,6 +176,24 @@ def contact_kpis(contacts: ContactOutcomes, segment: Segment, model: ModelConfig
         "sla_met_rate": sla_met(contacts, mask, model, clock),
         "backlog_end": int((contacts.open_at_end & segment.contacts).sum()),
     }
+
+
+def _front_door_types(model: ModelConfig):
+    """Tests: does a contact type go through the self-service portal; can a bot resolve it."""
+    portal, automation = model.policies.self_service, model.policies.automation
+    bot_types = {name for name, share in automation.auto_resolve if share > 0} if automation else set()
+    return (lambda c: portal is not None and c.name in portal.applies_to), (lambda c: c.name in bot_types)
+
+
+def lever_costs(contacts: ContactOutcomes, model: ModelConfig) -> dict:
+    """What the portal's sessions and the automation's contacts cost in the period (empty if unused)."""
+    portal, automation = model.policies.self_service, model.policies.automation
+    names = np.array([c.name for c in model.contacts])[contacts.contact_type]
+    measured = contacts.measured
+    sessions = (contacts.log.tried_self_service[:contacts.log.contacts] & measured).sum()
+    automated = (measured & np.isin(names, sorted(automation.types))).sum() if automation else 0
+    return {"self_service_cost": sessions * portal.cost_per_session if portal else np.nan,
+            "automation_cost": automated * automation.cost_per_contact if automation else np.nan}
 
 
 def _business(clock, start: np.ndarray, end: np.ndarray) -> np.ndarray:

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .eventlog import ABANDONED, ESCALATED, MAX_ATTEMPT, OPEN, RESOLVED, RETRIED, EventLog
+from .eventlog import (ABANDONED, AUTO_RESOLVED, DEFLECTED, ESCALATED, MAX_ATTEMPT, OPEN, RESOLVED, RETRIED,
+                       EventLog)
 
 
 class ConservationError(AssertionError):
@@ -31,8 +32,9 @@ class VisitOutcomes:
     abandoned: np.ndarray  # left the queue without an agent
     waiting: np.ndarray  # still in line when the run ended
     wait_s: np.ndarray  # until answer, abandonment, or the end of the run
-    handled: np.ndarray  # handling finished before the run ended
-    front_line: np.ndarray  # stage 0: first contacts, retrials and repeats (what customers see)
+    handled: np.ndarray  # handling and wrap-up finished before the run ended
+    deflected: np.ndarray  # resolved before an agent (self-service or a bot): never joined a queue
+    front_line: np.ndarray  # stage 0 visits that joined a queue: first contacts, retrials and repeats
 
 
 def visit_outcomes(log: EventLog) -> VisitOutcomes:
@@ -40,26 +42,29 @@ def visit_outcomes(log: EventLog) -> VisitOutcomes:
     arrived = log.arrival_s < end
     answered = ~np.isnan(log.answered_s)
     abandoned = ~np.isnan(log.left_s)
-    waiting = arrived & ~answered & ~abandoned
-    stop = np.where(answered, log.answered_s, np.where(abandoned, log.left_s, end))
+    deflected = np.isin(log.outcome, (DEFLECTED, AUTO_RESOLVED))
+    waiting = arrived & ~answered & ~abandoned & ~deflected
+    stop = np.where(answered, log.answered_s, np.where(abandoned, log.left_s, np.where(deflected, log.arrival_s, end)))
     measured = arrived & (log.arrival_s >= log.measure_from_s) & (log.arrival_s < log.measure_to_s)
     result = VisitOutcomes(log, arrived, measured, answered, abandoned, waiting, stop - log.arrival_s,
-                           answered & (log.ended_s < end), log.stage == 0)
+                           answered & (log.ended_s + log.after_call_work_s < end), deflected,
+                           (log.stage == 0) & ~deflected)
     _check_visits(result)
     return result
 
 
 def _check_visits(result: VisitOutcomes) -> None:
-    """Each visit that began is answered, abandoned or waiting, and its outcome code agrees."""
+    """Each visit that began is answered, abandoned, waiting or deflected, and its outcome code agrees."""
     log = result.log
-    states = result.answered.astype(int) + result.abandoned + result.waiting
+    states = result.answered.astype(int) + result.abandoned + result.waiting + result.deflected
     bad = result.arrived & (states != 1)
     if bad.any():
         raise ConservationError(f"{int(bad.sum())} visits are in {sorted(set(states[bad]))} states")
     expected = np.where(result.handled, -1, np.where(result.abandoned, -2, OPEN))
     concluded = np.isin(log.outcome, (RESOLVED, ESCALATED))
     left = np.isin(log.outcome, (ABANDONED, RETRIED))
-    agrees = np.where(expected == -1, concluded, np.where(expected == -2, left, log.outcome == OPEN))
+    agrees = result.deflected | np.where(expected == -1, concluded,
+                                         np.where(expected == -2, left, log.outcome == OPEN))
     if not agrees[result.arrived].all():
         raise ConservationError(f"{int((~agrees & result.arrived).sum())} visits have an outcome that contradicts "
                                 f"their times")
@@ -75,7 +80,7 @@ class ContactOutcomes:
     priority: np.ndarray  # at first arrival (its tier's)
     channel: np.ndarray
     measured: np.ndarray  # first arrival inside the measured period
-    final: np.ndarray  # RESOLVED, ABANDONED (lost) or OPEN
+    final: np.ndarray  # RESOLVED, ABANDONED (lost), DEFLECTED, AUTO_RESOLVED or OPEN
     resolved_s: np.ndarray  # time of the final resolution; nan if not resolved
     first_response_s: np.ndarray  # time of the first agent touch; nan if none
     escalated: np.ndarray  # some handling was escalated
@@ -110,7 +115,8 @@ def contact_outcomes(log: EventLog, visits: VisitOutcomes) -> ContactOutcomes:
 def _open_at(log: EventLog, visits: VisitOutcomes) -> np.ndarray:
     """Visits waiting or in handling at the end of the measured period."""
     moment = log.measure_to_s
-    until = np.where(visits.answered, log.ended_s, np.where(visits.abandoned, log.left_s, np.inf))
+    until = np.where(visits.answered, log.ended_s + log.after_call_work_s,
+                     np.where(visits.abandoned, log.left_s, np.where(visits.deflected, log.arrival_s, np.inf)))
     return (log.arrival_s < moment) & (until > moment)
 
 
@@ -123,12 +129,13 @@ def _check_chains(log: EventLog, order: np.ndarray, starts: np.ndarray, sizes: n
     after, before = order[follows], order[np.flatnonzero(follows) - 1]
     outcome = log.outcome[before]
     same_episode = log.repeat[after] == log.repeat[before]
+    concluded = log.ended_s[before] + log.after_call_work_s[before]
     escalation = (outcome == ESCALATED) & same_episode & (log.stage[after] == log.stage[before] + 1) & \
-        (log.arrival_s[after] == log.ended_s[before])
+        (log.arrival_s[after] == concluded)
     retrial = (outcome == RETRIED) & same_episode & (log.stage[after] == 0) & \
         (log.attempt[after] == np.minimum(log.attempt[before] + 1, MAX_ATTEMPT)) & (log.arrival_s[after] >= log.left_s[before])
     repeat = (outcome == RESOLVED) & (log.repeat[after] == log.repeat[before] + 1) & (log.stage[after] == 0) & \
-        (log.attempt[after] == 0) & (log.arrival_s[after] >= log.ended_s[before])
+        (log.attempt[after] == 0) & (log.arrival_s[after] >= concluded)
     broken = ~(escalation | retrial | repeat)
     if broken.any():
         raise ConservationError(f"{int(broken.sum())} visits do not follow from their contact's previous visit")

@@ -25,6 +25,8 @@ class Stream(IntEnum):
     SELF_SERVICE = 8
     REPEAT = 9
     PRIORITY = 10
+    AUTOMATION = 11
+    AFTER_CALL_WORK = 12
 
 
 def owner_key(name: str) -> int:

@@ -63,6 +63,12 @@ def resolved_distributions(scenario: Scenario) -> dict:
         entry.update(_escalated(contact.resolution))
         if contact.repeat is not None:
             entry["repeat_delay"] = describe(contact.repeat.delay)
+        if contact.after_call_work is not None:
+            entry["after_call_work"] = describe(contact.after_call_work)
+        factor = dict(model.policies.automation.handle_time_factor).get(contact.name) if model.policies.automation \
+            else None
+        if factor is not None:
+            entry["handle_time_with_agent_assist"] = describe(contact.handle_time.scaled(factor))
         contacts[contact.name] = entry
     resolved = {"contacts": contacts, "horizon": format_duration(model.calendar.horizon_s)}
     for key, owners in (("queues", model.queues), ("groups", model.groups)):

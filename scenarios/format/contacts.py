@@ -13,15 +13,14 @@ from .values import distribution, non_negative, one_of, per_interval_series, pos
 SLA_TARGETS = ("answer_within", "resolve_within")
 
 
-def build_contacts(demand: Section, calendar: Calendar, factors: dict) -> tuple[ContactType, ...]:
+def build_contacts(demand: Section, calendar: Calendar) -> tuple[ContactType, ...]:
     scale = demand.take("scale", positive, 1.0)
-    contacts = tuple(_contact(name, section, calendar, scale, factors.get(name, 1.0))
-                     for name, section in items_of(demand, "contacts"))
+    contacts = tuple(_contact(name, section, calendar, scale) for name, section in items_of(demand, "contacts"))
     demand.done()
     return contacts
 
 
-def _contact(name: str, section: Section, calendar: Calendar, scale: float, factor: float) -> ContactType:
+def _contact(name: str, section: Section, calendar: Calendar, scale: float) -> ContactType:
     channel = section.take("channel", channel_choice, "phone")
     tiers = _priority_mix(section)
     slas = _slas(section, [tier[0] for tier in tiers])
@@ -30,7 +29,8 @@ def _contact(name: str, section: Section, calendar: Calendar, scale: float, fact
         channel=channel,
         arrivals=_arrivals(section.section("arrivals"), calendar, scale),
         priority=section.take("priority", whole_number(0), 1),
-        handle_time=section.take("handle_time", distribution).scaled(factor),
+        handle_time=section.take("handle_time", distribution),
+        after_call_work=section.take("after_call_work", distribution, None),
         patience=_patience(section, channel),
         retrial=_retrial(section),
         sla=slas.get(DEFAULT_TIER),

@@ -15,7 +15,6 @@ MISSING = object()
 NOT_YET = {
     "overflow": "overflow to another group is not modelled yet",
     "callback": "callback (virtual hold) is not modelled yet",
-    "self_service": "self-service deflection is not modelled yet",
 }
 
 

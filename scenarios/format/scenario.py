@@ -47,14 +47,8 @@ def scenario_from_document(document: dict, source: str) -> Scenario:
     name = top.take("name", str, Path(source).stem)
     description = top.take("description", str, "")
     calendar = build_calendar(top.section("calendar", default={}))
-    policies_section = top.section("policies", default={})
-    policies, factors = build_policies(policies_section)
-    contacts = build_contacts(top.section("demand"), calendar, factors)
-    unknown = set(factors) - {contact.name for contact in contacts}
-    if unknown:
-        automation = Section(policies_section.data["automation"], "policies.automation")
-        raise automation.error(f"handle_time_factor names unknown contact types {sorted(unknown)}; known: "
-                               f"{', '.join(c.name for c in contacts)}", "handle_time_factor")
+    policies = build_policies(top.section("policies", default={}))
+    contacts = build_contacts(top.section("demand"), calendar)
     groups, queues = build_staffing(top.section("staffing"), calendar)
     kpis = build_kpi_settings(top.section("kpis", default={}))
     experiment = _experiment(top.section("experiment", default={}))

@@ -5,11 +5,11 @@ from datetime import date
 
 from simulator import units
 from simulator.business_hours import DAY_S, BusinessHours
-from simulator.config import (QUEUE_POLICIES, ROUTING_POLICIES, SHIFT_END_POLICIES, SL_ABANDON_VARIANTS, Calendar,
-                              KpiSettings, Policies)
+from simulator.config import (QUEUE_POLICIES, ROUTING_POLICIES, SHIFT_END_POLICIES, SL_ABANDON_VARIANTS, Automation,
+                              Calendar, KpiSettings, Policies, SelfService)
 
 from .reader import Section
-from .values import one_of, positive, start_time, weekday_keys
+from .values import non_negative, one_of, positive, start_time, weekday_keys
 
 
 def build_calendar(section: Section) -> Calendar:
@@ -82,20 +82,49 @@ def build_kpi_settings(section: Section) -> KpiSettings:
     return settings
 
 
-def build_policies(section: Section) -> tuple[Policies, dict]:
-    """The engine's policies, plus automation's handle-time factors per contact type."""
+def build_policies(section: Section) -> Policies:
+    """Queue discipline, agent selection, shift end, and the levers in front of the agents."""
     policies = Policies(queue=section.take("queue", one_of(QUEUE_POLICIES), "priority-fifo"),
                         routing=section.take("routing", one_of(ROUTING_POLICIES), "longest-idle"),
-                        shift_end=section.take("shift_end", one_of(SHIFT_END_POLICIES), "finish_current"))
-    automation = section.section("automation", default={})
-    factors = automation.take("handle_time_factor", _factors, {})
-    automation.done()
+                        shift_end=section.take("shift_end", one_of(SHIFT_END_POLICIES), "finish_current"),
+                        self_service=_self_service(section.optional_section("self_service")),
+                        automation=_automation(section.optional_section("automation")))
     section.done()
-    return policies, factors
+    return policies
 
 
-def _factors(value) -> dict:
-    if not isinstance(value, dict):
-        raise ValueError("expected contact type → factor, e.g. {billing: 0.85}")
-    return {str(name): positive(factor) for name, factor in value.items()}
+def _self_service(section: Section | None) -> SelfService | None:
+    if section is None:
+        return None
+    portal = SelfService(applies_to=section.take("applies_to", _names),
+                         attempt_share=section.take("attempt_share", units.probability),
+                         containment=section.take("containment", units.probability),
+                         leak_handle_time_factor=section.take("leak_handle_time_factor", positive, 1.0),
+                         cost_per_session=section.take("cost_per_session", non_negative, 0.0))
+    section.done()
+    return portal
 
+
+def _automation(section: Section | None) -> Automation | None:
+    if section is None:
+        return None
+    automation = Automation(handle_time_factor=section.take("handle_time_factor", _per_type(positive), {}),
+                            auto_resolve=section.take("auto_resolve", _per_type(units.probability), {}),
+                            cost_per_contact=section.take("cost_per_contact", non_negative, 0.0))
+    section.done()
+    return automation
+
+
+def _names(value) -> tuple[str, ...]:
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, list) or not names:
+        raise ValueError("expected contact types, e.g. [tech, billing]")
+    return tuple(str(name) for name in names)
+
+
+def _per_type(parse):
+    def read(value) -> dict:
+        if not isinstance(value, dict):
+            raise ValueError("expected contact type → value, e.g. {billing: 0.85}")
+        return {str(name): parse(number) for name, number in value.items()}
+    return read

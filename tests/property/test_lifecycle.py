@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 
 from simulator.agent_kpis import group_kpis
 from simulator.business_hours import BusinessHours
-from simulator.config import (AgentGroup, Arrivals, ContactType, ModelConfig, PriorityTier, Queue, Repeat,
-                              Resolution, Retrial, Sla)
+from simulator.config import (AgentGroup, Arrivals, Automation, ContactType, ModelConfig, Policies, PriorityTier,
+                              Queue, Repeat, Resolution, Retrial, SelfService, Sla)
 from simulator.engine import simulate
-from simulator.eventlog import ABANDONED, ESCALATED, RESOLVED, RETRIED
+from simulator.eventlog import ABANDONED, DEFLECTED, ESCALATED, RESOLVED, RETRIED
 from simulator.fates import draw_demand
 from simulator.kpis import ALL, replication_kpis
 from simulator.outcomes import contact_outcomes, visit_outcomes
@@ -49,7 +49,7 @@ def lifecycle_contacts(draw, count: int, targets: list[str], retrials: bool):
             resolution=draw(resolutions(draw(st.sampled_from(targets)))) if draw(st.booleans()) else None,
             repeat=Repeat(draw(st.floats(0.0, 0.5)), draw(durations(60.0, 7200.0))) if draw(st.booleans()) else None,
             sla=Sla(draw(st.sampled_from([60.0, 3600.0])), 4 * H, draw(st.sampled_from(["wall", "business"]))),
-            priority_mix=mix))
+            priority_mix=mix, after_call_work=draw(durations(10.0, 120.0)) if draw(st.booleans()) else None))
     return tuple(types)
 
 
@@ -69,7 +69,13 @@ def lifecycle_models(draw, retrials: bool = False):
     hours = BusinessHours(tuple(((8 * H, 18 * H),) if day < 5 else () for day in range(7)))
     calendar = dataclasses.replace(calendar, cooldown_s=draw(st.sampled_from([0.0, 6 * H])),
                                    business_hours=draw(st.sampled_from([None, hours])))
-    return ModelConfig(contacts, groups, calendar, queues=(Queue("tickets"),))
+    policies = Policies()
+    if draw(st.booleans()):  # the levers in front of the agents
+        policies = Policies(self_service=SelfService((names[0],), draw(st.floats(0, 1)), draw(st.floats(0, 1)),
+                                                     draw(st.floats(1.0, 1.5))),
+                            automation=Automation({names[-1]: draw(st.floats(0.5, 1.0))},
+                                                  {names[-1]: draw(st.floats(0.0, 0.5))}))
+    return ModelConfig(contacts, groups, calendar, policies=policies, queues=(Queue("tickets"),))
 
 
 def by_contact(log) -> pd.DataFrame:
@@ -229,3 +235,33 @@ def test_changing_routing_or_later_tiers_keeps_every_first_contact_fate(model, s
         for name in ("handle_s", "patience_s"):
             assert np.array_equal(getattr(base, name)[:n], getattr(other, name)[:n]), name
         assert np.array_equal(base.escalations[:n] >= 1, other.escalations[:n] >= 1)
+
+
+@SETTINGS
+@given(lifecycle_models(), seeds, st.floats(0.0, 1.0), st.floats(0.0, 1.0), st.floats(1.0, 1.5),
+       st.floats(0.5, 1.0), st.floats(0.0, 0.5))
+def test_toggling_self_service_or_automation_keeps_every_contacts_own_fate(model, seed, attempt, containment,
+                                                                          leak, assist, bot):
+    """The levers only decide who reaches an agent and scale handle times: every other draw of every
+    contact (arrival, tier, patience, escalation, repeats and their fates) stays the same."""
+    first = model.contacts[0].name
+    model = dataclasses.replace(model, policies=Policies())
+    levers = dataclasses.replace(model, policies=Policies(
+        self_service=SelfService((first,), attempt, containment, leak),
+        automation=Automation(handle_time_factor={first: assist}, auto_resolve={first: bot})))
+    plain, on = draw_demand(model, seed, 0), draw_demand(levers, seed, 0)
+    n = len(plain)
+    for field in dataclasses.fields(plain):
+        if field.name not in ("deflection", "tried_self_service", "handle_s", "next_episode", "repeat_delay_s"):
+            a, b = getattr(plain, field.name), getattr(on, field.name)
+            assert np.array_equal(a, b, equal_nan=True), field.name
+    reaching = on.deflection == 0
+    for name in ("next_episode", "repeat_delay_s"):  # a contact resolved before an agent never comes back
+        assert np.array_equal(getattr(plain, name)[:n][reaching], getattr(on, name)[:n][reaching])
+        assert np.array_equal(getattr(plain, name)[n:], getattr(on, name)[n:])
+    scale = on.handle_s / plain.handle_s
+    mine = np.concatenate([plain.contact_type == 0, np.zeros(len(scale) - n, bool)])
+    repeat_rows = np.arange(len(scale)) >= n
+    assert np.allclose(scale[~mine & ~repeat_rows], 1.0)
+    leaked = np.concatenate([on.tried_self_service & (on.deflection != DEFLECTED), np.zeros(len(scale) - n, bool)])
+    assert np.allclose(scale[mine & leaked], assist * leak) and np.allclose(scale[mine & ~leaked], assist)

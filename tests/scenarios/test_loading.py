@@ -6,6 +6,7 @@ import math
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 from scipy import special
@@ -273,13 +274,18 @@ def test_scale_with_set(tmp_path):
     assert rate_at(contact(scenario, "billing").arrivals, 0, "09:00") == pytest.approx(80)
 
 
-def test_automation_handle_time_factor_scales_the_mean_only_of_its_contact_type(tmp_path):
+def test_automation_handle_time_factor_is_a_lever_applied_to_each_drawn_handle_time(tmp_path):
+    """Agent assist is kept as a lever (not baked into the distribution while the YAML is read): the
+    same callers, each handling shorter by the factor, other types untouched."""
+    from simulator.fates import draw_demand
     text = SMALL.replace("kpis:\n", "policies:\n  automation:\n    handle_time_factor: {billing: 0.85}\nkpis:\n")
-    scenario = load_scenario(write(tmp_path, text))
-    billing, tech = contact(scenario, "billing"), contact(scenario, "tech")
-    assert billing.handle_time.mean == pytest.approx(0.85 * 240)
-    assert billing.handle_time.cv == pytest.approx(1.1)  # same shape, shorter
-    assert tech.handle_time.mean == pytest.approx(540)
+    assisted, plain = load_scenario(write(tmp_path, text)), load_scenario(write(tmp_path, SMALL, "plain.yaml"))
+    assert assisted.model.policies.automation.handle_time_factor == (("billing", 0.85),)
+    assert contact(assisted, "billing").handle_time == contact(plain, "billing").handle_time
+    with_assist, without = draw_demand(assisted.model, 3, 0), draw_demand(plain.model, 3, 0)
+    billing = with_assist.contact_type[:len(with_assist)] == 0
+    ratio = with_assist.handle_s[:len(with_assist)] / without.handle_s[:len(without)]
+    assert np.allclose(ratio[billing], 0.85) and np.allclose(ratio[~billing], 1.0)
 
 
 def test_automation_factor_shows_in_the_resolved_config(tmp_path):
@@ -289,7 +295,10 @@ def test_automation_factor_shows_in_the_resolved_config(tmp_path):
     result = invoke("run", write(tmp_path, text), "--out", out)
     assert result.exit_code == 0, result.output
     resolved = yaml.safe_load((out / "config.resolved.yaml").read_text())
-    assert resolved["resolved"]["contacts"]["billing"]["handle_time"]["reported_mean_s"] == pytest.approx(120)
+    billing = resolved["resolved"]["contacts"]["billing"]
+    assert billing["handle_time"]["reported_mean_s"] == pytest.approx(240)
+    assert billing["handle_time_with_agent_assist"]["reported_mean_s"] == pytest.approx(120)
+    assert resolved["policies"]["automation"]["handle_time_factor"] == {"billing": 0.5}
 
 
 # --- distributions --------------------------------------------------------------------------------------------

@@ -1,0 +1,83 @@
+"""The levers managers pull, against exact results (tolerance: 4 replication SEs, see replicate.py).
+
+- Self-service with leak factor 1 and a bot resolving a share outright thin the Poisson stream that
+  reaches agents: the desk is Erlang C at λ·(1 − attempt·containment)·(1 − bot share).
+- Agent assist multiplies exponential handle times by f: Erlang C at AHT·f.
+- After-call work keeps the agent busy after the caller leaves: one agent is M/G/1 with service
+  talk + wrap-up, so the wait is Pollaczek–Khinchine's, and the ASA excludes the wrap-up.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+from simulator import erlang
+from simulator.config import Automation, Policies, SelfService
+from simulator.distributions import Constant, Exponential
+from simulator.kpis import replication_kpis
+
+from .replicate import assert_matches, per_replication, single_queue
+
+MIN = 60.0
+
+
+def with_policies(model, **levers):
+    return dataclasses.replace(model, policies=Policies(**levers))
+
+
+def test_self_service_and_a_bot_thin_the_stream_to_erlang_c_at_the_thinned_rate():
+    rate, handle, agents = 3.0, 3.0, 8  # 3/min arrive; 0.6·0.5 = 30 % contained, then 1/7 of the rest by a bot
+    reaching = rate * (1 - 0.6 * 0.5) * (1 - 1 / 7)  # = 1.8/min: Erlang C at 5.4 erlangs on 8 agents
+    exact = erlang.erlang_c_metrics(reaching, handle, agents, 20.0 / MIN)
+    model = with_policies(single_queue(agents, rate, Exponential(handle * MIN), days=10),
+                          self_service=SelfService(("calls",), 0.6, 0.5, 1.0),
+                          automation=Automation(auto_resolve={"calls": 1 / 7}))
+    window_min = model.calendar.horizon_s / MIN
+
+    def measure(visits, log):
+        row = replication_kpis(log, model, visits).set_index("contact_type").loc["all"]
+        return [row.offered / window_min, row.deflected / row.contacts, row.auto_resolved / row.contacts,
+                visits.wait_s[visits.measured & visits.front_line].mean() / MIN, row.service_level]
+
+    values = per_replication(model, 16, 41, measure)  # shares of ~40 000 contacts: 16 runs for a steady SE
+    assert_matches(values[:, 0], reaching, "offered per minute (thinned)")
+    assert_matches(values[:, 1], 0.3, "deflected share")
+    assert_matches(values[:, 2], 0.7 / 7, "auto-resolved share")
+    assert_matches(values[:, 3], exact.asa, "mean wait min, Erlang C at the thinned rate")
+    assert_matches(values[:, 4], exact.service_level, "service level 20 s")
+
+
+def test_agent_assist_is_erlang_c_at_the_shorter_handle_time():
+    rate, handle, agents, factor = 2.0, 4.0, 8, 0.75  # 8 erlangs would overload 8 agents; assisted: 6
+    exact = erlang.erlang_c_metrics(rate, handle * factor, agents, 20.0 / MIN)
+    model = with_policies(single_queue(agents, rate, Exponential(handle * MIN), days=16),
+                          automation=Automation(handle_time_factor={"calls": factor}))
+
+    def measure(visits, log):
+        row = replication_kpis(log, model, visits).set_index("contact_type").loc["all"]
+        return [row.asa_s / MIN * row.answered / row.offered, row.aht_s / MIN, (visits.wait_s[
+            visits.measured] > 0).mean()]
+
+    values = per_replication(model, 8, 43, measure)
+    assert_matches(values[:, 0], exact.asa, "mean wait min at AHT·f")
+    assert_matches(values[:, 1], handle * factor, "aht min")
+    assert_matches(values[:, 2], exact.p_wait, "P(wait)")
+
+
+def test_after_call_work_makes_one_agent_mg1_with_talk_plus_wrap_up():
+    """Talk exponential 1 min, wrap-up constant 30 s: S has mean 1.5 min and E[S²] = 2 + 2·0.5 + 0.25 =
+    3.25 min²; at 0.5 calls/min P–K gives W = λE[S²] / (2(1 − ρ)) = 0.8125 / 0.5 = 3.25 min."""
+    rate, talk, wrap = 0.5, 1.0, 0.5
+    second_moment = 2 * talk ** 2 + 2 * talk * wrap + wrap ** 2
+    exact = rate * second_moment / (2 * (1 - rate * (talk + wrap)))
+    calls = single_queue(1, rate, Exponential(talk * MIN), days=40, warmup_h=12)
+    model = dataclasses.replace(calls, contacts=(dataclasses.replace(calls.contacts[0],
+                                                                     after_call_work=Constant(wrap * MIN)),))
+
+    def measure(visits, log):
+        row = replication_kpis(log, model, visits).set_index("contact_type").loc["all"]
+        return [visits.wait_s[visits.measured].mean() / MIN, row.aht_s / MIN, row.occupancy]
+
+    values = per_replication(model, 10, 45, measure)
+    assert_matches(values[:, 0], exact, "M/G/1 wait min with wrap-up")
+    assert_matches(values[:, 1], talk + wrap, "aht includes wrap-up")
+    assert_matches(values[:, 2], rate * (talk + wrap), "occupancy ρ = λ(talk + wrap)")
