@@ -13,7 +13,7 @@ from .roster import BREAK, SHIFT_END, SHIFT_START, Roster
 
 
 class AgentPool:
-    def __init__(self, env, roster: Roster, on_free):
+    def __init__(self, env, roster: Roster, on_free, groups: int):
         agents = roster.agents
         self.env, self.roster, self.on_free = env, roster, on_free
         self.group_of = roster.agent_group.tolist()
@@ -24,6 +24,7 @@ class AgentPool:
         self.on_shift = [False] * agents
         self.counted = [False] * agents  # currently counted as available
         self.break_due = [0.0] * agents
+        self.available = [0] * groups  # agents counted available, per group
         self.avail_time, self.avail_group, self.avail_change = array("d"), array("h"), array("b")
         self._after = None
 
@@ -102,3 +103,4 @@ class AgentPool:
             self.avail_time.append(self.env.now)
             self.avail_group.append(self.group_of[agent])
             self.avail_change.append(1 if available else -1)
+            self.available[self.group_of[agent]] += 1 if available else -1

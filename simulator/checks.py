@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from .config import (CHANNELS, QUEUE_POLICIES, ROUTING_POLICIES, SLA_CLOCKS, AgentGroup, ConfigError,
+from .config import (CALL_BACK_MODES, CHANNELS, QUEUE_POLICIES, ROUTING_POLICIES, SLA_CLOCKS, AgentGroup, ConfigError,
                      ContactType, ModelConfig, Resolution)
 
 
@@ -35,7 +35,7 @@ def check_model(model: ModelConfig) -> None:
 
 
 def _check_levers(model: ModelConfig) -> None:
-    """Self-service and automation name contact types that exist, with values in range."""
+    """Self-service, automation and callback name contact types that exist, with values in range."""
     known = set(model.contact_names)
     portal, automation = model.policies.self_service, model.policies.automation
     named = []
@@ -52,6 +52,13 @@ def _check_levers(model: ModelConfig) -> None:
             _probability(share, f"policies.automation.auto_resolve")
         if any(not factor > 0 for _, factor in automation.handle_time_factor):
             raise ConfigError("handle-time factors must be positive", "policies.automation.handle_time_factor")
+    callback = model.policies.callback
+    if callback is not None:
+        named.append(("policies.callback.applies_to", callback.applies_to))
+        for key in ("accept_probability", "reach_probability"):
+            _probability(getattr(callback, key), f"policies.callback.{key}")
+        if callback.call_back not in CALL_BACK_MODES:
+            raise ConfigError(f"call_back must be one of {', '.join(CALL_BACK_MODES)}", "policies.callback.call_back")
     for path, names in named:
         unknown = sorted(set(names) - known)
         if unknown:

@@ -25,6 +25,7 @@ ROUTING_POLICIES = tuple(AGENT_SELECTION)
 SHIFT_END_POLICIES = ("finish_current",)
 SL_ABANDON_VARIANTS = ("count_as_missed", "exclude", "exclude_short")
 SLA_CLOCKS = ("wall", "business")
+CALL_BACK_MODES = ("when_agent_free", "at_time")
 DEFAULT_TIER = "default"
 
 
@@ -276,12 +277,27 @@ class Automation:
 
 
 @dataclass(frozen=True)
+class Callback:
+    """Virtual hold (see `callback.py`): offered to callers of `applies_to` (default: every phone type)
+    whose expected wait is over `offer_when_expected_wait_over_s`; `accept_probability` accept;
+    `call_back` is `when_agent_free` (keep the place in line) or `at_time` (at the quoted time);
+    `reach_probability` of call backs reach the customer."""
+
+    offer_when_expected_wait_over_s: float
+    accept_probability: float
+    call_back: str = "when_agent_free"
+    reach_probability: float = 1.0
+    applies_to: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Policies:
     queue: str = "priority-fifo"
     routing: str = "longest-idle"
     shift_end: str = "finish_current"
     self_service: SelfService | None = None
     automation: Automation | None = None
+    callback: Callback | None = None
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,9 @@ class ContactBook:
         self.tier, self.tried_self_service = demand.tier, demand.tried_self_service
         self.handle_of_episode = _column(demand.handle_s, "d", float)
         self.wrap_of_episode = _column(demand.after_call_work_s, "d", float)
+        self.callback_accept = _column(demand.callback_accept, "d", float)
+        self.callback_reach = _column(demand.callback_reach, "d", float)
+        self.callback = bytearray(count)  # per visit: NOT_OFFERED, DECLINED, ACCEPTED
         self.patience_of_episode = _column(demand.patience_s, "d", float)
         self.escalations = _column(demand.escalations, "b", np.int8)
         self.stage_handle = [_column(demand.stage_handle_s[:, k], "d", float)
@@ -86,6 +89,7 @@ class ContactBook:
             column.append(value)
         self.outcome.append(OPEN)
         self.state.append(0)
+        self.callback.append(0)
         self.then.append(then)
         return len(self.state) - 1
 
@@ -104,6 +108,7 @@ class ContactBook:
             as_numpy(self.answered, "f8"), as_numpy(self.ended, "f8"), as_numpy(self.wrap, "f8"),
             as_numpy(self.left, "f8"),
             as_numpy(self.agent, "i4"), np.frombuffer(bytes(self.outcome), dtype=np.int8).copy(),
+            np.frombuffer(bytes(self.callback), dtype=np.int8).copy(),
             self.contacts, np.asarray(self.tier, dtype=np.int8), np.asarray(self.tried_self_service, dtype=bool),
             as_numpy(pool.avail_time, "f8"), as_numpy(pool.avail_group, "i2"), as_numpy(pool.avail_change, "i1"),
             roster, calendar.warmup_s, calendar.end_s, calendar.run_end_s)

@@ -24,9 +24,10 @@ import simpy
 
 from .agent_pool import AgentPool
 from .business_hours import ALWAYS_OPEN, BusinessClock
+from .callback import ACCEPTED, CallbackDesk
 from .config import ModelConfig
 from .contact_book import ESCALATE, RESOLVE, ContactBook
-from .eventlog import ABANDONED, ESCALATED, RESOLVED, RETRIED, EventLog
+from .eventlog import ABANDONED, CALLBACK_MISSED, ESCALATED, RESOLVED, RETRIED, EventLog
 from .fates import Demand, draw_demand, retrial_generator
 from .roster import Roster, build_roster
 from .routing import WAITING, Routing
@@ -43,13 +44,14 @@ class Engine:
         self.model, self.roster, self.env = model, roster, simpy.Environment()
         self.seed, self.replication = seed, replication
         self.book = book = ContactBook(demand, model)
-        self.pool = pool = AgentPool(self.env, roster, self._take_next_or_idle)
+        self.pool = pool = AgentPool(self.env, roster, self._take_next_or_idle, len(model.groups))
         self.routing = Routing(model, book.state, pool.epoch)
         routing = self.routing
         self.free_agent_for, self.next_waiting_for = routing.free_agent_for, routing.next_waiting_for
         self.queues, self.discipline = routing.queues, routing.discipline  # routing's heaps, pushed to here
         self.free, self.selection = routing.free, routing.selection
         self._bind_columns(book, pool)
+        self.desk = CallbackDesk(model, book, pool) if model.policies.callback is not None else None
         paths = model.network.paths
         self.stage_queue = [[stage.queue for stage in path] for path in paths]
         self.stage_priority = [[stage.priority for stage in path] for path in paths]
@@ -65,7 +67,7 @@ class Engine:
     def _bind_columns(self, book: ContactBook, pool: AgentPool) -> None:
         """Hot-path columns as direct attributes (one lookup instead of two per access)."""
         for name in ("contact", "episode", "stage", "attempt", "queue", "priority", "arrival", "handle", "wrap",
-                     "answered", "ended", "left", "agent", "outcome", "state", "then", "contact_type",
+                     "answered", "ended", "left", "agent", "outcome", "state", "then", "contact_type", "callback",
                      "repeat_delay", "next_episode"):
             setattr(self, name, getattr(book, name))
         self.busy, self.accepting, self.group_of, self.epoch = pool.busy, pool.accepting, pool.group_of, pool.epoch
@@ -124,6 +126,8 @@ class Engine:
             self._answer(visit, agent)
             return
         self.state[visit] = WAITING
+        if self.desk is not None and self._offer_callback(visit, queue):
+            return
         heappush(self.queues[queue], self.discipline(self.priority[visit], self.env._now, visit))
         if patience != INF:
             self._after(patience, self._patience_end, visit)
@@ -192,6 +196,8 @@ class Engine:
     def _take_next_or_idle(self, agent: int) -> None:
         group = self.group_of[agent]
         visit = self.next_waiting_for(group)
+        while visit >= 0 and self.desk is not None and not self._called(visit):
+            visit = self.next_waiting_for(group)  # a call back that did not reach the customer
         if visit >= 0:
             self._answer(visit, agent)
         else:
@@ -202,6 +208,8 @@ class Engine:
             return  # answered in time: the timer is simply ignored
         self.state[visit] = LEFT
         self.left[visit] = self.env._now
+        if self.desk is not None:
+            self.desk.in_line[self.queue[visit]] -= 1
         retrial = self.retrials[self.contact_type[self.contact[visit]]]
         self.outcome[visit] = ABANDONED if retrial is None else self._maybe_retry(visit, retrial)
 
@@ -226,6 +234,47 @@ class Engine:
                                   self.queue[visit], self.priority[visit], self.env._now, self.handle[visit],
                                   self.wrap[visit], self.then[visit])
         self._enter(new, patience)
+
+
+    # --- virtual hold (callback.py) ------------------------------------------------------------------
+    def _offer_callback(self, visit: int, queue: int) -> bool:
+        """A visit is about to wait: count it in line, and offer a first-contact caller a call back.
+        True if they accepted (then there is no patience timer)."""
+        desk = self.desk
+        if self.stage[visit]:  # escalated tickets are not on the phone
+            desk.in_line[queue] += 1
+            return False
+        choice, quote = desk.offer(queue, self.contact_type[self.contact[visit]], self.episode[visit])
+        desk.in_line[queue] += 1  # after the quote, which counts those ahead
+        self.callback[visit] = choice
+        if choice != ACCEPTED:
+            return False
+        if desk.at_time:
+            desk.in_line[queue] -= 1  # off the line until the quoted time
+            self._after(quote, self._on_callback_due, visit)
+        else:
+            heappush(self.queues[queue], self.discipline(self.priority[visit], self.env._now, visit))
+        return True
+
+    def _on_callback_due(self, visit: int) -> None:
+        """The quoted time: the caller rejoins the line at their original place (`at_time`)."""
+        queue = self.queue[visit]
+        self.desk.in_line[queue] += 1
+        heappush(self.queues[queue], self.discipline(self.priority[visit], self.arrival[visit], visit))
+        agent = self.free_agent_for(queue)
+        if agent >= 0:
+            self._take_next_or_idle(agent)
+
+    def _called(self, visit: int) -> bool:
+        """An agent takes a visit from its queue; an accepted call back may miss the customer (lost)."""
+        desk = self.desk
+        desk.in_line[self.queue[visit]] -= 1
+        if self.callback[visit] != ACCEPTED or desk.reaches(self.episode[visit]):
+            return True
+        self.state[visit] = LEFT
+        self.left[visit] = self.env._now
+        self.outcome[visit] = CALLBACK_MISSED
+        return False
 
 
 def simulate(model: ModelConfig, seed: int, replication: int = 0) -> EventLog:

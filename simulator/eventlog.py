@@ -17,15 +17,16 @@ import pandas as pd
 
 from .roster import Roster
 
-# Visit outcomes. A contact's final outcome is its last visit's: resolved, abandoned (lost), deflected
-# (resolved in self-service), auto-resolved (by a bot), or open (waiting, in handling, or going to call
-# again after the run's end). Deflected and auto-resolved visits never join a queue.
-OPEN, RESOLVED, ESCALATED, ABANDONED, RETRIED, DEFLECTED, AUTO_RESOLVED = 0, 1, 2, 3, 4, 5, 6
-OUTCOMES = ("open", "resolved", "escalated", "abandoned", "retried", "deflected", "auto_resolved")
+# Visit outcomes. A contact's final outcome is its last visit's: resolved, abandoned or callback missed
+# (lost), deflected (resolved in self-service), auto-resolved (by a bot), or open (waiting, in handling,
+# or going to call again after the run's end). Deflected and auto-resolved visits never join a queue.
+OPEN, RESOLVED, ESCALATED, ABANDONED, RETRIED, DEFLECTED, AUTO_RESOLVED, CALLBACK_MISSED = 0, 1, 2, 3, 4, 5, 6, 7
+OUTCOMES = ("open", "resolved", "escalated", "abandoned", "retried", "deflected", "auto_resolved", "callback_missed")
+LOST = (ABANDONED, CALLBACK_MISSED)  # final outcomes of a contact never served
 MAX_ATTEMPT = 32767  # the log's attempt column is int16; the engine itself counts on
 
 VISIT_COLUMNS = ("contact_id", "stage", "attempt", "repeat", "contact_type", "queue", "channel", "priority",
-                 "arrival_s", "answered_s", "ended_s", "after_call_work_s", "left_s", "agent", "outcome")
+                 "arrival_s", "answered_s", "ended_s", "after_call_work_s", "left_s", "agent", "outcome", "callback")
 
 
 @dataclass(frozen=True)
@@ -42,9 +43,10 @@ class EventLog:
     answered_s: np.ndarray  # nan: never answered
     ended_s: np.ndarray  # the customer leaves (known when answered: agents finish what they start)
     after_call_work_s: np.ndarray  # the agent's wrap-up after `ended_s` (0: none); the visit concludes after it
-    left_s: np.ndarray  # left the queue without an agent (abandoned); nan otherwise
+    left_s: np.ndarray  # left the queue without an agent (abandoned, or a call back that missed); nan otherwise
     agent: np.ndarray  # int32, -1: no agent
     outcome: np.ndarray  # int8: OUTCOMES
+    callback: np.ndarray  # int8: 0 not offered, 1 offered and declined, 2 accepted (callback.py)
     contacts: int  # rows [0, contacts) are first visits, row = contact id
     tier: np.ndarray  # int8 per contact: index into its type's priority tiers
     tried_self_service: np.ndarray  # bool per contact: used the self-service portal first

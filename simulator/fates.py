@@ -39,6 +39,9 @@ class Demand:
     deflection: np.ndarray  # int8 per contact: 0 reaches the desk, else DEFLECTED or AUTO_RESOLVED
     tried_self_service: np.ndarray  # bool per contact: used the portal (contained or not)
     handle_s: np.ndarray  # per episode: the first handling (agent assist and self-service leaks applied)
+    callback_accept: np.ndarray  # per episode: uniform coin, accepts a call back offer below accept_probability
+    callback_reach: np.ndarray  # per episode: uniform coin, the call back reaches them below reach_probability
+    # (both empty when the scenario has no callback policy)
     after_call_work_s: np.ndarray  # per episode: wrap-up after the first handling (0: none)
     patience_s: np.ndarray  # per episode; inf: waits for ever
     escalations: np.ndarray  # int8 per episode: how many handlings in a row escalate
@@ -68,12 +71,13 @@ def _draw_type(model: ModelConfig, k: int, contact: ContactType, path, width: in
     tier = _tiers(contact, count, generator(seed, replication, Stream.PRIORITY, contact.name))
     assist = dict(model.policies.automation.handle_time_factor) if model.policies.automation else {}
     factor = assist.get(contact.name, 1.0)
-    first = _episodes(contact, path, width, count, seed, replication, (), factor)
+    callback = model.policies.callback is not None
+    first = _episodes(contact, path, width, count, seed, replication, (), factor, callback)
     deflection, leak, tried = front_door(model.policies, contact, count, seed, replication)
     first["handle_s"] = first["handle_s"] * leak
     repeats_per_contact = _repeat_counts(contact, count, seed, replication)
     total = int(repeats_per_contact.sum())
-    repeats = _episodes(contact, path, width, total, seed, replication, (1,), factor)
+    repeats = _episodes(contact, path, width, total, seed, replication, (1,), factor, callback)
     delay_before = (contact.repeat.delay.sample(generator(seed, replication, Stream.REPEAT, contact.name, 1), total)
                     if total else np.zeros(0))
     links = _repeat_links(repeats_per_contact, delay_before)
@@ -116,9 +120,9 @@ def front_door(policies, contact: ContactType, count: int, seed: int, replicatio
 
 
 def _episodes(contact: ContactType, path: tuple[Stage, ...], width: int, count: int, seed: int, replication: int,
-              part: tuple, factor: float = 1.0) -> dict:
-    """Handle time (times the agent-assist `factor`), wrap-up, patience, escalations and escalated
-    handle times for `count` episodes."""
+              part: tuple, factor: float = 1.0, callback: bool = False) -> dict:
+    """Handle time (times the agent-assist `factor`), wrap-up, patience, escalations, escalated
+    handle times and (with a callback policy) the call back coins for `count` episodes."""
     handle = contact.handle_time.sample(generator(seed, replication, Stream.HANDLE_TIME, contact.name, *part), count)
     handle = handle * factor if factor != 1.0 else handle
     wrap = np.zeros(count) if contact.after_call_work is None else contact.after_call_work.sample(
@@ -137,8 +141,10 @@ def _episodes(contact: ContactType, path: tuple[Stage, ...], width: int, count: 
         for stage_number, stage in enumerate(path[1:], start=1):
             rng = generator(seed, replication, Stream.ESCALATION, contact.name, *part, stage_number)
             stage_handle[:, stage_number - 1] = stage.handle_time.sample(rng, count)
+    coins = (generator(seed, replication, Stream.CALLBACK, contact.name, *part).random((2, count)) if callback
+             else np.zeros((2, 0)))
     return {"handle_s": handle, "after_call_work_s": wrap, "patience_s": patience, "escalations": escalations,
-            "stage_handle_s": stage_handle}
+            "stage_handle_s": stage_handle, "callback_accept": coins[0], "callback_reach": coins[1]}
 
 
 def _repeat_counts(contact: ContactType, count: int, seed: int, replication: int) -> np.ndarray:
@@ -176,12 +182,15 @@ def _merge(parts: list[dict], width: int) -> Demand:
     bases = np.cumsum([contacts] + [len(p["repeat_next"]) for p in parts])[:-1]
     shifted = lambda links, base: np.where(links >= 0, links + base, -1)
 
-    first_episode = lambda key: stacked([p["first"][key] for p in parts])[order]
+    def first_episode(key: str) -> np.ndarray:
+        values = stacked([p["first"][key] for p in parts])
+        return values[order] if len(values) else values  # empty: a fate the scenario does not draw
+
     fate = lambda key: stacked([first_episode(key), stacked([p["repeats"][key] for p in parts])])
     return Demand(
         arrival[order], per_contact("contact_type"), per_contact("serial"), per_contact("tier"),
         per_contact("priority"), per_contact("deflection"), per_contact("tried_self_service"), fate("handle_s"),
-        fate("after_call_work_s"),
+        fate("callback_accept"), fate("callback_reach"), fate("after_call_work_s"),
         fate("patience_s"), fate("escalations"), fate("stage_handle_s"),
         stacked([per_contact("first_delay"), stacked([p["repeat_delay"] for p in parts])]).astype(float),
         stacked([stacked([shifted(p["first_next"], b) for p, b in zip(parts, bases)])[order],
@@ -201,7 +210,7 @@ def plain_demand(model: ModelConfig, arrival_s, contact_type, handle_s, patience
     width = model.network.max_stages - 1
     return Demand(arrival_s, contact_type, serial, np.zeros(count, np.int8), priority, np.zeros(count, np.int8),
                   np.zeros(count, bool),
-                  np.asarray(handle_s, float), np.zeros(count), np.asarray(patience_s, float), np.zeros(count, np.int8),
+                  np.asarray(handle_s, float), np.zeros(0), np.zeros(0), np.zeros(count), np.asarray(patience_s, float), np.zeros(count, np.int8),
                   np.full((count, width), np.nan), np.full(count, np.inf), np.full(count, -1, np.int32),
                   np.zeros(count, np.int16))
 

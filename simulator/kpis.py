@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .config import CHANNELS, ModelConfig
-from .eventlog import ABANDONED, AUTO_RESOLVED, DEFLECTED, ESCALATED, EventLog
+from .eventlog import AUTO_RESOLVED, CALLBACK_MISSED, DEFLECTED, ESCALATED, LOST, EventLog
 from .outcomes import ContactOutcomes, VisitOutcomes, contact_outcomes, visit_outcomes
 from .sla import business_clock, sla_met
 from .stats import defined, mean, percentile, ratio
@@ -27,7 +27,8 @@ KPI_COLUMNS = [
     "abandon_rate_net", "lost_rate", "service_level", "asa_s", "p_wait", "mean_wait_s", "wait_p50_s",
     "wait_p90_s", "wait_p95_s", "aht_s", "contacts", "first_response_s", "first_response_business_s", "resolved",
     "resolution_time_h", "resolution_p90_h", "resolution_time_business_h", "fcr_rate", "escalation_rate",
-    "repeat_rate", "callbacks_offered", "callbacks_accepted", "callback_delay_s", "sla_met_rate", "occupancy",
+    "repeat_rate", "callbacks_offered", "callbacks_accepted", "callbacks_missed", "callback_delay_s",
+    "sla_met_rate", "occupancy",
     "utilization", "agents_on_shift_mean", "agents_staffed_mean", "queue_len_mean", "queue_len_max", "backlog_end",
     "agent_hours", "self_service_cost", "automation_cost", "cost", "cost_per_resolved",
 ]
@@ -145,7 +146,7 @@ def queue_kpis(visits: VisitOutcomes, segment: Segment, model: ModelConfig) -> d
         if _uses(segment, can_escalate) else np.nan,
         "repeat_rate": ratio(((log.repeat[mask] > 0) & (log.attempt[mask] == 0)).sum(), offered)
         if _uses(segment, can_repeat) else np.nan,
-        "callbacks_offered": np.nan, "callbacks_accepted": np.nan, "callback_delay_s": np.nan,
+        **_callback_kpis(visits, mask, model, segment),
         "queue_len_mean": waiting_integral(visits, visits.front_line & segment.visits) / window(log),
     }
 
@@ -170,12 +171,26 @@ def contact_kpis(contacts: ContactOutcomes, segment: Segment, model: ModelConfig
         "resolution_time_business_h": mean(_business(clock, arrival[done], resolved[done]) / 3600.0)
         if business else np.nan,
         "fcr_rate": ratio(contacts.first_contact_resolved[mask].sum(), done.sum()) if lifecycle else np.nan,
-        "lost_rate": ratio((contacts.final[mask] == ABANDONED).sum(),
+        "lost_rate": ratio(np.isin(contacts.final[mask], LOST).sum(),
                            (mask & impatient_visits(contacts.log, model)[:contacts.log.contacts]).sum())
         if _uses(segment, can_abandon) else np.nan,
         "sla_met_rate": sla_met(contacts, mask, model, clock),
         "backlog_end": int((contacts.open_at_end & segment.contacts).sum()),
     }
+
+
+def _callback_kpis(visits: VisitOutcomes, mask: np.ndarray, model: ModelConfig, segment: Segment) -> dict:
+    """Offers, acceptances, call backs that missed the customer, and the delay to the call back."""
+    policy = model.policies.callback
+    if policy is None or not _uses(segment, lambda c: c.channel == "phone" and (
+            not policy.applies_to or c.name in policy.applies_to)):
+        return {"callbacks_offered": np.nan, "callbacks_accepted": np.nan, "callbacks_missed": np.nan,
+                "callback_delay_s": np.nan}
+    log = visits.log
+    offer, accepted = log.callback[mask], log.callback[mask] == 2
+    return {"callbacks_offered": int((offer >= 1).sum()), "callbacks_accepted": int(accepted.sum()),
+            "callbacks_missed": int(visits.missed[mask].sum()),
+            "callback_delay_s": mean(visits.wait_s[mask][accepted & visits.answered[mask]])}
 
 
 def _front_door_types(model: ModelConfig):

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .eventlog import (ABANDONED, AUTO_RESOLVED, DEFLECTED, ESCALATED, MAX_ATTEMPT, OPEN, RESOLVED, RETRIED,
-                       EventLog)
+from .eventlog import (ABANDONED, AUTO_RESOLVED, CALLBACK_MISSED, DEFLECTED, ESCALATED, MAX_ATTEMPT, OPEN,
+                       RESOLVED, RETRIED, EventLog)
 
 
 class ConservationError(AssertionError):
@@ -29,7 +29,8 @@ class VisitOutcomes:
     arrived: np.ndarray  # joined its queue before the run ended
     measured: np.ndarray  # joined it inside the measured period
     answered: np.ndarray
-    abandoned: np.ndarray  # left the queue without an agent
+    abandoned: np.ndarray  # hung up in the queue
+    missed: np.ndarray  # an accepted call back that did not reach the customer
     waiting: np.ndarray  # still in line when the run ended
     wait_s: np.ndarray  # until answer, abandonment, or the end of the run
     handled: np.ndarray  # handling and wrap-up finished before the run ended
@@ -41,12 +42,14 @@ def visit_outcomes(log: EventLog) -> VisitOutcomes:
     end = log.run_end_s
     arrived = log.arrival_s < end
     answered = ~np.isnan(log.answered_s)
-    abandoned = ~np.isnan(log.left_s)
+    missed = log.outcome == CALLBACK_MISSED
+    abandoned = ~np.isnan(log.left_s) & ~missed
     deflected = np.isin(log.outcome, (DEFLECTED, AUTO_RESOLVED))
-    waiting = arrived & ~answered & ~abandoned & ~deflected
-    stop = np.where(answered, log.answered_s, np.where(abandoned, log.left_s, np.where(deflected, log.arrival_s, end)))
+    waiting = arrived & ~answered & ~abandoned & ~missed & ~deflected
+    stop = np.where(answered, log.answered_s, np.where(abandoned | missed, log.left_s,
+                                                       np.where(deflected, log.arrival_s, end)))
     measured = arrived & (log.arrival_s >= log.measure_from_s) & (log.arrival_s < log.measure_to_s)
-    result = VisitOutcomes(log, arrived, measured, answered, abandoned, waiting, stop - log.arrival_s,
+    result = VisitOutcomes(log, arrived, measured, answered, abandoned, missed, waiting, stop - log.arrival_s,
                            answered & (log.ended_s + log.after_call_work_s < end), deflected,
                            (log.stage == 0) & ~deflected)
     _check_visits(result)
@@ -56,15 +59,15 @@ def visit_outcomes(log: EventLog) -> VisitOutcomes:
 def _check_visits(result: VisitOutcomes) -> None:
     """Each visit that began is answered, abandoned, waiting or deflected, and its outcome code agrees."""
     log = result.log
-    states = result.answered.astype(int) + result.abandoned + result.waiting + result.deflected
+    states = result.answered.astype(int) + result.abandoned + result.missed + result.waiting + result.deflected
     bad = result.arrived & (states != 1)
     if bad.any():
         raise ConservationError(f"{int(bad.sum())} visits are in {sorted(set(states[bad]))} states")
     expected = np.where(result.handled, -1, np.where(result.abandoned, -2, OPEN))
     concluded = np.isin(log.outcome, (RESOLVED, ESCALATED))
     left = np.isin(log.outcome, (ABANDONED, RETRIED))
-    agrees = result.deflected | np.where(expected == -1, concluded,
-                                         np.where(expected == -2, left, log.outcome == OPEN))
+    agrees = result.deflected | result.missed | np.where(expected == -1, concluded,
+                                                         np.where(expected == -2, left, log.outcome == OPEN))
     if not agrees[result.arrived].all():
         raise ConservationError(f"{int((~agrees & result.arrived).sum())} visits have an outcome that contradicts "
                                 f"their times")
@@ -80,7 +83,7 @@ class ContactOutcomes:
     priority: np.ndarray  # at first arrival (its tier's)
     channel: np.ndarray
     measured: np.ndarray  # first arrival inside the measured period
-    final: np.ndarray  # RESOLVED, ABANDONED (lost), DEFLECTED, AUTO_RESOLVED or OPEN
+    final: np.ndarray  # RESOLVED, ABANDONED or CALLBACK_MISSED (lost), DEFLECTED, AUTO_RESOLVED or OPEN
     resolved_s: np.ndarray  # time of the final resolution; nan if not resolved
     first_response_s: np.ndarray  # time of the first agent touch; nan if none
     escalated: np.ndarray  # some handling was escalated
@@ -116,7 +119,8 @@ def _open_at(log: EventLog, visits: VisitOutcomes) -> np.ndarray:
     """Visits waiting or in handling at the end of the measured period."""
     moment = log.measure_to_s
     until = np.where(visits.answered, log.ended_s + log.after_call_work_s,
-                     np.where(visits.abandoned, log.left_s, np.where(visits.deflected, log.arrival_s, np.inf)))
+                     np.where(visits.abandoned | visits.missed, log.left_s,
+                              np.where(visits.deflected, log.arrival_s, np.inf)))
     return (log.arrival_s < moment) & (until > moment)
 
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from .business_hours import ALWAYS_OPEN, BusinessClock
 from .config import ModelConfig
-from .eventlog import ABANDONED, EventLog
+from .eventlog import LOST, EventLog
 from .outcomes import ContactOutcomes
 
 
@@ -54,7 +54,7 @@ def sla_met(contacts: ContactOutcomes, mask: np.ndarray, model: ModelConfig, clo
         wall = until - arrival
         return np.where(on_business, clock.between(arrival, until), wall) if on_business.any() else wall
 
-    lost = contacts.final[chosen] == ABANDONED
+    lost = np.isin(contacts.final[chosen], LOST)
     so_far = elapsed(np.full(len(arrival), log.run_end_s))
     answered_ok, answered_missed = _against(elapsed(contacts.first_response_s[chosen]), answer_within[chosen],
                                             so_far, lost)

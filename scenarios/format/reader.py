@@ -14,7 +14,6 @@ MISSING = object()
 # Keys of the scenario format that this version reads but cannot simulate yet: refused, never ignored.
 NOT_YET = {
     "overflow": "overflow to another group is not modelled yet",
-    "callback": "callback (virtual hold) is not modelled yet",
 }
 
 

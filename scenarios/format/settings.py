@@ -5,8 +5,8 @@ from datetime import date
 
 from simulator import units
 from simulator.business_hours import DAY_S, BusinessHours
-from simulator.config import (QUEUE_POLICIES, ROUTING_POLICIES, SHIFT_END_POLICIES, SL_ABANDON_VARIANTS, Automation,
-                              Calendar, KpiSettings, Policies, SelfService)
+from simulator.config import (CALL_BACK_MODES, QUEUE_POLICIES, ROUTING_POLICIES, SHIFT_END_POLICIES,
+                              SL_ABANDON_VARIANTS, Automation, Callback, Calendar, KpiSettings, Policies, SelfService)
 
 from .reader import Section
 from .values import non_negative, one_of, positive, start_time, weekday_keys
@@ -88,9 +88,24 @@ def build_policies(section: Section) -> Policies:
                         routing=section.take("routing", one_of(ROUTING_POLICIES), "longest-idle"),
                         shift_end=section.take("shift_end", one_of(SHIFT_END_POLICIES), "finish_current"),
                         self_service=_self_service(section.optional_section("self_service")),
-                        automation=_automation(section.optional_section("automation")))
+                        automation=_automation(section.optional_section("automation")),
+                        callback=_callback(section.optional_section("callback")))
     section.done()
     return policies
+
+
+def _callback(section: Section | None) -> Callback | None:
+    if section is None:
+        return None
+    callback = Callback(
+        offer_when_expected_wait_over_s=section.take("offer_when_expected_wait_over",
+                                                     lambda v: units.duration(v, allow_zero=True)),
+        accept_probability=section.take("accept_probability", units.probability),
+        call_back=section.take("call_back", one_of(CALL_BACK_MODES), "when_agent_free"),
+        reach_probability=section.take("reach_probability", units.probability, 1.0),
+        applies_to=section.take("applies_to", _names, ()))
+    section.done()
+    return callback
 
 
 def _self_service(section: Section | None) -> SelfService | None:

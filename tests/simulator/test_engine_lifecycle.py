@@ -48,3 +48,42 @@ def test_a_contact_lost_on_its_repeat_misses_an_answer_only_sla():
     met = replication_kpis(log, model).set_index("contact_type").loc["all", "sla_met_rate"]
     first_contacts = contacts.measured.sum()
     assert met == (first_contacts - repeated.sum()) / first_contacts  # only those who never came back
+
+
+def callback_desk(mode: str, reach: float) -> ModelConfig:
+    """One agent; call A at 0 min takes 10 min; caller B at 1 min must wait: quoted (0 + 1) × 10 min / 1."""
+    from simulator.config import Callback, Policies
+    calls = ContactType("calls", Arrivals(rate_per_s=0.0), Constant(600.0), patience=Exponential(60.0))
+    desk = AgentGroup("desk", {"calls": 1}, (Shift(tuple(range(7)), 0.0, 0.0, 1),))
+    return ModelConfig((calls,), (desk,), Calendar(horizon_s=H),
+                       policies=Policies(callback=Callback(0.0, 1.0, mode, reach)))
+
+
+def run_two_calls(model):
+    from simulator.engine import Engine
+    from simulator.fates import plain_demand
+    from simulator.roster import build_roster
+    import dataclasses
+    demand = plain_demand(model, [0.0, 60.0], [0, 0], [600.0, 600.0], [60.0, 60.0])
+    demand = dataclasses.replace(demand, callback_accept=np.zeros(2), callback_reach=np.full(2, 0.5))
+    return Engine(model, demand, build_roster(model, 1, 0), 1, 0).run()
+
+
+def test_a_caller_who_accepts_keeps_their_place_and_is_called_back_when_an_agent_is_free():
+    log = run_two_calls(callback_desk("when_agent_free", 1.0))
+    assert log.callback.tolist() == [0, 2] and log.answered_s.tolist() == [0.0, 600.0]  # no abandonment at 2 min
+
+
+def test_at_time_calls_back_at_the_quoted_time_even_if_an_agent_is_free_earlier():
+    log = run_two_calls(callback_desk("at_time", 1.0))
+    assert log.answered_s.tolist() == [0.0, 660.0]  # quoted 10 min after 1 min; the agent idles 10–11 min
+
+
+def test_a_call_back_that_misses_the_customer_is_lost():
+    from simulator.eventlog import CALLBACK_MISSED
+    model = callback_desk("when_agent_free", 0.2)  # the drawn reach coin 0.5 is above 0.2
+    log = run_two_calls(model)
+    assert log.outcome[1] == CALLBACK_MISSED and log.left_s[1] == 600.0 and np.isnan(log.answered_s[1])
+    row = replication_kpis(log, model).set_index("contact_type").loc["all"]
+    assert (row.callbacks_offered, row.callbacks_accepted, row.callbacks_missed, row.lost_rate) == (1, 1, 1, 0.5)
+    assert row.abandoned == 0 and row.offered == row.answered + row.abandoned + row.still_waiting + 1

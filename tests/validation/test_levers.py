@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 
 from simulator import erlang
-from simulator.config import Automation, Policies, SelfService
+from simulator.config import Automation, Callback, Policies, SelfService
 from simulator.distributions import Constant, Exponential
 from simulator.kpis import replication_kpis
 
@@ -81,3 +81,25 @@ def test_after_call_work_makes_one_agent_mg1_with_talk_plus_wrap_up():
     assert_matches(values[:, 0], exact, "M/G/1 wait min with wrap-up")
     assert_matches(values[:, 1], talk + wrap, "aht includes wrap-up")
     assert_matches(values[:, 2], rate * (talk + wrap), "occupancy ρ = λ(talk + wrap)")
+
+
+def test_callback_always_offered_and_accepted_is_erlang_c_without_abandonment():
+    """Threshold 0, every caller accepts, every call back reaches: callers who would wait are offered,
+    none abandons (patience no longer applies), and the system is plain M/M/c: the share offered is
+    Erlang C's P(wait) and the mean delay to the call back is E[W | W > 0] = 1 / (cμ − λ)."""
+    rate, handle, agents = 100 / 30, 3.0, 12
+    exact = erlang.erlang_c_metrics(rate, handle, agents, 0.0)
+    delay = 1 / (agents / handle - rate)
+    model = with_policies(single_queue(agents, rate, Exponential(handle * MIN), Exponential(2 * MIN), days=12),
+                          callback=Callback(0.0, 1.0))
+
+    def measure(visits, log):
+        row = replication_kpis(log, model, visits).set_index("contact_type").loc["all"]
+        assert row.abandoned == 0 and row.callbacks_offered == row.callbacks_accepted
+        return [row.callbacks_offered / row.offered, row.callback_delay_s / MIN,
+                visits.wait_s[visits.measured].mean() / MIN]
+
+    values = per_replication(model, 8, 47, measure)
+    assert_matches(values[:, 0], exact.p_wait, "callbacks offered / offered = P(wait)")
+    assert_matches(values[:, 1], delay, "mean delay to the call back min")
+    assert_matches(values[:, 2], exact.asa, "mean wait of all min (Erlang C)")

@@ -1,0 +1,54 @@
+"""Virtual hold (callback): a caller facing a long wait is offered a call back instead of holding.
+
+The offer is made when a phone caller has to wait and the expected wait is over the policy's
+threshold. The expected wait is the estimate a desk's phone system can make: (callers in line ahead
++ 1) × the contact type's mean handle time ÷ the agents currently available in the groups serving
+the queue (infinite with none). Whether the caller accepts and whether the call back reaches them
+are drawn at arrival (common random numbers). An accepting caller hangs up and cannot abandon:
+
+- `when_agent_free`: they keep their place in line; when an agent would take them, the agent calls
+  back at once;
+- `at_time`: they are called back at the quoted time: then they rejoin the line at their original
+  place (their arrival time in the queue discipline) and the next free agent calls them.
+
+A call back that does not reach the customer is a lost contact (outcome `callback_missed`).
+"""
+from __future__ import annotations
+
+import math
+
+from .config import ModelConfig
+
+NOT_OFFERED, DECLINED, ACCEPTED = 0, 1, 2
+
+
+class CallbackDesk:
+    def __init__(self, model: ModelConfig, book, pool):
+        policy = model.policies.callback
+        network = model.network
+        self.policy, self.at_time = policy, policy.call_back == "at_time"
+        applies = set(policy.applies_to) if policy.applies_to else {c.name for c in model.contacts}
+        self.offered_to = [c.channel == "phone" and c.name in applies for c in model.contacts]
+        factors = dict(model.policies.automation.handle_time_factor) if model.policies.automation else {}
+        self.mean_handle = [c.handle_time.mean * factors.get(c.name, 1.0) for c in model.contacts]
+        self.served_by = [[group for _, group in pairs] for pairs in network.served_by]
+        self.in_line = [0] * len(network.queue_names)  # visits waiting, per queue
+        self.available = pool.available
+        self.accept_coin, self.reach_coin = book.callback_accept, book.callback_reach
+
+    def expected_wait(self, queue: int, kind: int) -> float:
+        agents = sum(self.available[group] for group in self.served_by[queue])
+        return (self.in_line[queue] + 1) * self.mean_handle[kind] / agents if agents > 0 else math.inf
+
+    def offer(self, queue: int, kind: int, episode: int) -> tuple[int, float]:
+        """(NOT_OFFERED | DECLINED | ACCEPTED, the quoted wait) for a caller about to wait."""
+        if not self.offered_to[kind]:
+            return NOT_OFFERED, math.nan
+        quote = self.expected_wait(queue, kind)
+        if quote <= self.policy.offer_when_expected_wait_over_s or (self.at_time and math.isinf(quote)):
+            return NOT_OFFERED, quote
+        accepted = self.accept_coin[episode] < self.policy.accept_probability
+        return (ACCEPTED if accepted else DECLINED), quote
+
+    def reaches(self, episode: int) -> bool:
+        return self.reach_coin[episode] < self.policy.reach_probability
