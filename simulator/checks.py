@@ -59,6 +59,15 @@ def _check_levers(model: ModelConfig) -> None:
             _probability(getattr(callback, key), f"policies.callback.{key}")
         if callback.call_back not in CALL_BACK_MODES:
             raise ConfigError(f"call_back must be one of {', '.join(CALL_BACK_MODES)}", "policies.callback.call_back")
+    groups = {group.name for group in model.groups}
+    for index, rule in enumerate(model.policies.overflow):
+        path = f"policies.overflow.{index}"  # the scenario loader finds item 0 of a single-rule mapping
+        named.append((f"{path}.applies_to", rule.applies_to))
+        if rule.to not in groups:
+            raise ConfigError(f"overflow to {rule.to!r}, which is not an agent group (groups: "
+                              f"{', '.join(sorted(groups))})", f"{path}.to")
+        if not rule.after_s >= 0:
+            raise ConfigError("overflow `after` must be zero or a positive duration", f"{path}.after")
     for path, names in named:
         unknown = sorted(set(names) - known)
         if unknown:

@@ -291,6 +291,16 @@ class Callback:
 
 
 @dataclass(frozen=True)
+class Overflow:
+    """After waiting `after_s`, a first-contact visit of `applies_to` (default: every type) can also be
+    taken by group `to`; it stays in its own queue too, and whichever answers first takes it."""
+
+    after_s: float
+    to: str
+    applies_to: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Policies:
     queue: str = "priority-fifo"
     routing: str = "longest-idle"
@@ -298,6 +308,7 @@ class Policies:
     self_service: SelfService | None = None
     automation: Automation | None = None
     callback: Callback | None = None
+    overflow: tuple[Overflow, ...] = ()
 
 
 @dataclass(frozen=True)

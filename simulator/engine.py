@@ -52,6 +52,7 @@ class Engine:
         self.free, self.selection = routing.free, routing.selection
         self._bind_columns(book, pool)
         self.desk = CallbackDesk(model, book, pool) if model.policies.callback is not None else None
+        self.overflow_after = self._overflow_rules(model)
         paths = model.network.paths
         self.stage_queue = [[stage.queue for stage in path] for path in paths]
         self.stage_priority = [[stage.priority for stage in path] for path in paths]
@@ -131,6 +132,8 @@ class Engine:
         heappush(self.queues[queue], self.discipline(self.priority[visit], self.env._now, visit))
         if patience != INF:
             self._after(patience, self._patience_end, visit)
+        if self.overflow_after[queue]:
+            self._schedule_overflow(visit, queue)
 
     def _answer(self, visit: int, agent: int) -> None:
         env = self.env
@@ -254,6 +257,8 @@ class Engine:
             self._after(quote, self._on_callback_due, visit)
         else:
             heappush(self.queues[queue], self.discipline(self.priority[visit], self.env._now, visit))
+            if self.overflow_after[queue]:
+                self._schedule_overflow(visit, queue)
         return True
 
     def _on_callback_due(self, visit: int) -> None:
@@ -275,6 +280,33 @@ class Engine:
         self.left[visit] = self.env._now
         self.outcome[visit] = CALLBACK_MISSED
         return False
+
+
+    # --- overflow ---------------------------------------------------------------------------------
+    def _overflow_rules(self, model: ModelConfig) -> list:
+        """Per queue: the overflow rules for its first-contact visits, as (after, target queue)."""
+        routing, groups = self.routing, {g.name: k for k, g in enumerate(model.groups)}
+        rules = [[] for _ in routing.queues]
+        for rule in model.policies.overflow:
+            for k, contact in enumerate(model.contacts):
+                if not rule.applies_to or contact.name in rule.applies_to:
+                    rules[model.network.type_queue(k)].append((rule.after_s, routing.overflow_queue[groups[rule.to]]))
+        return rules
+
+    def _schedule_overflow(self, visit: int, queue: int) -> None:
+        if self.stage[visit] == 0:
+            for after, target in self.overflow_after[queue]:
+                self._after(after, self._on_overflow, (visit, target))
+
+    def _on_overflow(self, visit_and_target: tuple[int, int]) -> None:
+        """Still waiting: the visit joins the target group's overflow queue too (at its original place)."""
+        visit, target = visit_and_target
+        if self.state[visit] != WAITING:
+            return
+        heappush(self.queues[target], self.discipline(self.priority[visit], self.arrival[visit], visit))
+        agent = self.free_agent_for(target)
+        if agent >= 0:
+            self._take_next_or_idle(agent)
 
 
 def simulate(model: ModelConfig, seed: int, replication: int = 0) -> EventLog:

@@ -4,7 +4,9 @@ Each queue is a heap ordered by the queue discipline's key; each group's free ag
 ordered by the agent-selection key (both chosen by name in `policies`, see `policies.py`). Visits
 that left a queue (abandoned) and agents that stopped taking work (break, shift end) are deleted
 lazily: skipped when they reach the head of their heap. The engine pushes onto these heaps itself
-(a visit that must wait, an agent that goes idle): that is its hottest path.
+(a visit that must wait, an agent that goes idle): that is its hottest path. Overflow adds one queue
+per target group, served after all the group's own work; an overflowing visit waits in both its
+own queue and that one, and the first to answer takes it (the other entry goes stale).
 """
 from __future__ import annotations
 
@@ -26,6 +28,21 @@ class Routing:
         self.discipline = QUEUE_DISCIPLINES[model.policies.queue]
         self.selection = AGENT_SELECTION[model.policies.routing]
         self.state, self.epoch = state, epoch
+        self.overflow_queue = self._add_overflow_queues(model)
+
+    def _add_overflow_queues(self, model: ModelConfig) -> dict[int, int]:
+        """One extra queue per overflow target group, served after all its own work: group → queue."""
+        groups = {group.name: index for index, group in enumerate(model.groups)}
+        added = {}
+        for rule in model.policies.overflow:
+            group = groups[rule.to]
+            if group not in added:
+                added[group] = len(self.queues)
+                self.queues.append([])
+                last = max((preference for _, preference in self.serves[group]), default=0)
+                self.serves[group].append((added[group], last + 1))
+                self.served_by.append([(last + 1, group)])
+        return added
 
     def free_agent_for(self, queue: int) -> int:
         """A free agent of the group that prefers this queue most (by the selection key among equals)."""

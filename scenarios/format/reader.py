@@ -13,7 +13,6 @@ MISSING = object()
 
 # Keys of the scenario format that this version reads but cannot simulate yet: refused, never ignored.
 NOT_YET = {
-    "overflow": "overflow to another group is not modelled yet",
 }
 
 

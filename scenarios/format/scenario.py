@@ -85,6 +85,8 @@ def _locate(problem: ConfigError, document: dict) -> ScenarioError:
     """Find the file and line of the key a cross-check names (e.g. staffing.groups.l1.skills)."""
     node, where = document, getattr(document, "where", ("", 0))
     for part in problem.path.split("."):
+        if isinstance(node, dict) and part not in node and part == "0":
+            continue  # the first (only) item of a list the file wrote as one mapping, e.g. overflow
         if isinstance(node, dict) and part in node:
             where = node.key_where.get(part, where) if hasattr(node, "key_where") else where
             node = node[part]

@@ -6,7 +6,8 @@ from datetime import date
 from simulator import units
 from simulator.business_hours import DAY_S, BusinessHours
 from simulator.config import (CALL_BACK_MODES, QUEUE_POLICIES, ROUTING_POLICIES, SHIFT_END_POLICIES,
-                              SL_ABANDON_VARIANTS, Automation, Callback, Calendar, KpiSettings, Policies, SelfService)
+                              SL_ABANDON_VARIANTS, Automation, Callback, Calendar, KpiSettings, Overflow, Policies,
+                              SelfService)
 
 from .reader import Section
 from .values import non_negative, one_of, positive, start_time, weekday_keys
@@ -89,9 +90,24 @@ def build_policies(section: Section) -> Policies:
                         shift_end=section.take("shift_end", one_of(SHIFT_END_POLICIES), "finish_current"),
                         self_service=_self_service(section.optional_section("self_service")),
                         automation=_automation(section.optional_section("automation")),
-                        callback=_callback(section.optional_section("callback")))
+                        callback=_callback(section.optional_section("callback")),
+                        overflow=_overflow(section))
     section.done()
     return policies
+
+
+def _overflow(policies: Section) -> tuple[Overflow, ...]:
+    """`overflow: {after, to, applies_to}` or a list of such rules."""
+    value = policies.take("overflow", default=[])
+    rules = value if isinstance(value, list) else [value]
+    found = []
+    for index, rule in enumerate(rules):
+        section = Section(rule, policies.child_path("overflow" if not isinstance(value, list) else f"overflow.{index}"),
+                          policies)
+        found.append(Overflow(section.take("after", lambda v: units.duration(v, allow_zero=True)),
+                              section.take("to", str), section.take("applies_to", _names, ())))
+        section.done()
+    return tuple(found)
 
 
 def _callback(section: Section | None) -> Callback | None:

@@ -290,3 +290,21 @@ def test_callback_line_counts_match_the_visits_waiting(model, seed, accept):
     assert engine.desk.in_line == waiting
     accepted = log.callback == 2
     assert np.isnan(log.left_s[accepted & (log.outcome != 7)]).all(), "an accepted caller never abandons"
+
+
+@SETTINGS
+@given(lifecycle_models(retrials=True), seeds, st.sampled_from([0.0, 30.0, 120.0, 600.0]))
+def test_overflow_only_after_its_wait_and_only_to_its_group(model, seed, after):
+    """A visit is answered by the overflow group (for a queue it does not serve itself) only after
+    waiting at least `after`, and the chains stay consistent."""
+    from simulator.config import Overflow
+    g0, g1, g2 = model.groups
+    helper = dataclasses.replace(g2, skills={"tickets": 2})  # serves no contact type's queue itself
+    model = dataclasses.replace(model, groups=(g0, g1, helper),
+                                policies=Policies(overflow=(Overflow(after, "g2"),)))
+    log = simulate(model, seed, 0)
+    contact_outcomes(log, visit_outcomes(log))
+    by_helper = (log.agent >= 0) & (log.roster.agent_group[np.maximum(log.agent, 0)] == 2) & (log.stage == 0)
+    own = {model.network.queue_names.index(name) for name in helper.skill_map}
+    overflowed = by_helper & ~np.isin(log.queue, sorted(own))
+    assert ((log.answered_s - log.arrival_s)[overflowed] >= after - 1e-9).all()

@@ -103,3 +103,64 @@ def test_callback_always_offered_and_accepted_is_erlang_c_without_abandonment():
     assert_matches(values[:, 0], exact.p_wait, "callbacks offered / offered = P(wait)")
     assert_matches(values[:, 1], delay, "mean delay to the call back min")
     assert_matches(values[:, 2], exact.asa, "mean wait of all min (Erlang C)")
+
+
+def n_model_waits(rate1, rate2, handle, agents_a, agents_b, longest=80):
+    """Exact mean waits of the two classes of an N-model, from its continuous-time Markov chain.
+
+    Class 1 is served by group A; when it must wait and B has a free agent, B takes it (overflow after
+    0 s). Class 2 is served by B only; a freeing B agent takes class 2 first, then class 1; a freeing A
+    agent takes class 1. Handle times are exponential with the same mean everywhere, so the state is
+    (busy A, busy B, class 1 waiting, class 2 waiting), with waiting lines cut at `longest` (their
+    tail mass is checked to be negligible).
+    """
+    import numpy as np
+    from scipy.sparse import lil_matrix
+    from scipy.sparse.linalg import spsolve
+    mu = 1 / handle
+    states = [(i, j, q1, q2) for i in range(agents_a + 1) for j in range(agents_b + 1)
+              for q1 in range(longest + 1) for q2 in range(longest + 1)
+              if (q1 == 0 or (i == agents_a and j == agents_b)) and (q2 == 0 or j == agents_b)]
+    index = {state: k for k, state in enumerate(states)}
+    generator = lil_matrix((len(states), len(states)))
+
+    def move(state, target, rate):
+        if target in index and rate > 0:
+            generator[index[state], index[target]] += rate
+            generator[index[state], index[state]] -= rate
+
+    for state in states:
+        i, j, q1, q2 = state
+        move(state, (i + 1, j, q1, q2) if i < agents_a else (i, j + 1, q1, q2) if j < agents_b
+             else (i, j, q1 + 1, q2), rate1)
+        move(state, (i, j + 1, q1, q2) if j < agents_b else (i, j, q1, q2 + 1), rate2)
+        move(state, (i, j, q1 - 1, q2) if q1 else (i - 1, j, q1, q2), i * mu)
+        move(state, (i, j, q1, q2 - 1) if q2 else (i, j, q1 - 1, q2) if q1 else (i, j - 1, q1, q2), j * mu)
+    system = generator.T.tocsr().tolil()
+    system[0, :] = 1.0  # replace one balance equation by Σπ = 1
+    right = np.zeros(len(states))
+    right[0] = 1.0
+    pi = spsolve(system.tocsr(), right)
+    waiting = np.array(states)[:, 2:]
+    assert pi[(waiting == longest).any(axis=1)].sum() < 1e-9
+    return float(pi @ waiting[:, 0]) / rate1, float(pi @ waiting[:, 1]) / rate2
+
+
+def test_overflow_after_zero_matches_the_n_model_markov_chain():
+    from simulator.config import AgentGroup, Arrivals, Calendar, ContactType, ModelConfig, Overflow, Shift
+    rate1, rate2, handle, agents_a, agents_b = 0.9, 0.4, 3.0, 3, 2  # A alone would run at 90 %, all at 78 %
+    exact1, exact2 = n_model_waits(rate1, rate2, handle, agents_a, agents_b)
+    always = tuple(range(7))
+    calls = (ContactType("first", Arrivals(rate_per_s=rate1 / MIN), Exponential(handle * MIN)),
+             ContactType("second", Arrivals(rate_per_s=rate2 / MIN), Exponential(handle * MIN)))
+    groups = (AgentGroup("a", {"first": 1}, (Shift(always, 0.0, 0.0, agents_a),)),
+              AgentGroup("b", {"second": 1}, (Shift(always, 0.0, 0.0, agents_b),)))
+    model = ModelConfig(calls, groups, Calendar(horizon_s=30 * 86400, warmup_s=12 * 3600),
+                        policies=Policies(overflow=(Overflow(0.0, "b", ("first",)),)))
+
+    def measure(visits, log):
+        return [visits.wait_s[visits.measured & (log.contact_type == k)].mean() / MIN for k in (0, 1)]
+
+    values = per_replication(model, 10, 49, measure)
+    assert_matches(values[:, 0], exact1, "class 1 mean wait min (overflows to B after 0 s)")
+    assert_matches(values[:, 1], exact2, "class 2 mean wait min")
