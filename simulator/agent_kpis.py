@@ -11,7 +11,7 @@ import pandas as pd
 
 from .config import ModelConfig
 from .eventlog import ESCALATED, EventLog
-from .outcomes import VisitOutcomes
+from .outcomes import VisitOutcomes, busy_agents
 from .stats import mean, ratio
 from .timeweighted import StepCount
 
@@ -22,7 +22,7 @@ GROUP_COLUMNS = ["handled", "asa_s", "aht_s", "escalation_rate", "occupancy", "u
 def agent_kpis(log: EventLog, visits: VisitOutcomes, model: ModelConfig) -> dict:
     """Occupancy, utilisation, staffing and cost over the window (all groups together)."""
     everyone = np.ones(len(model.groups), bool)
-    kpis = _time_kpis(log, model, everyone)
+    kpis = _time_kpis(log, visits, model, everyone)
     waited = visits.front_line & (visits.wait_s > 0)  # a contact answered on arrival never stands in line
     waiting = StepCount.from_spans(log.arrival_s[waited], (log.arrival_s + visits.wait_s)[waited])
     kpis["queue_len_max"] = waiting.maximum(log.measure_from_s, log.measure_to_s)
@@ -42,7 +42,7 @@ def group_kpis(log: EventLog, visits: VisitOutcomes, model: ModelConfig) -> pd.D
                      "aht_s": mean(log.handling_s[handled]),
                      "escalation_rate": ratio((log.outcome[handled] == ESCALATED).sum(), handled.sum())
                      if any(queue in escalating for queue, _ in model.network.serves[index]) else np.nan,
-                     **_time_kpis(log, model, only)})
+                     **_time_kpis(log, visits, model, only)})
     return pd.DataFrame(rows).reindex(columns=["group"] + GROUP_COLUMNS)
 
 
@@ -51,15 +51,15 @@ def _escalating_queues(model: ModelConfig) -> set[int]:
     return {stage.queue for path in model.network.paths for stage in path[:-1]}
 
 
-def _time_kpis(log: EventLog, model: ModelConfig, groups: np.ndarray) -> dict:
+def _time_kpis(log: EventLog, visits: VisitOutcomes, model: ModelConfig, groups: np.ndarray) -> dict:
     """Busy, available and paid agent time of the chosen groups, and what it costs."""
     start, end = log.measure_from_s, log.measure_to_s
-    busy = busy_agents(log, groups).integral(start, end)
-    on_duty = StepCount(log.availability_time_s, log.availability_change)
-    if not groups.all():
-        chosen = groups[log.availability_group]
+    if groups.all():
+        busy_count, on_duty = visits.busy, visits.on_duty
+    else:
+        busy_count, chosen = busy_agents(log, groups), groups[log.availability_group]
         on_duty = StepCount(log.availability_time_s[chosen], log.availability_change[chosen])
-    available = on_duty.integral(start, end)
+    busy, available = busy_count.integral(start, end), on_duty.integral(start, end)
     paid_by_group = paid_seconds_by_group(log, model)
     paid = float(paid_by_group[groups].sum())
     cost = float(sum(seconds / 3600.0 * g.cost_per_hour
@@ -68,17 +68,6 @@ def _time_kpis(log: EventLog, model: ModelConfig, groups: np.ndarray) -> dict:
             "agents_on_shift_mean": available / (end - start),
             "agents_staffed_mean": ratio(available, on_duty.time_positive(start, end)),
             "agent_hours": paid / 3600.0, "cost": cost}
-
-
-def busy_agents(log: EventLog, groups: np.ndarray | None = None) -> StepCount:
-    """Agents' worth of work in hand: a handling counts 1/concurrency of its agent (1 of 2 chats = half)."""
-    handled = ~np.isnan(log.answered_s)
-    agents = log.agent[handled]
-    starts, ends = log.answered_s[handled], log.agent_done_s[handled]
-    if groups is not None and not groups.all():
-        keep = groups[log.roster.agent_group[agents]]
-        agents, starts, ends = agents[keep], starts[keep], ends[keep]
-    return StepCount.from_spans(starts, ends, 1.0 / log.roster.agent_concurrency[agents])
 
 
 def paid_seconds_by_group(log: EventLog, model: ModelConfig) -> np.ndarray:

@@ -1,8 +1,8 @@
 """The agent pool: who is on shift, on a break, busy, and the log of agents available.
 
 Shifts and breaks are rare events, so they are a SimPy process walking the roster's sorted events.
-An agent who becomes able to take work calls `on_free(agent)` once per free place (the engine then
-gives it waiting work or puts it in its group's free line). Every change of an agent's availability
+An agent who becomes able to take work calls `on_free(agent)` (the engine then gives it the waiting
+work it has room for, or puts it in its group's free line). Every change of an agent's availability
 is logged as a +1/-1 step per group, so occupancy and agents on shift are exact integrals later.
 """
 from __future__ import annotations
@@ -90,8 +90,7 @@ class AgentPool:
         self.accepting[agent] = True
         self.epoch[agent] += 1
         self._set_counted(agent, True)
-        for _ in range(self.concurrency[agent] - self.busy[agent]):
-            self.on_free(agent)
+        self.on_free(agent)  # it takes what it has room for (one call or email; chats up to its concurrency)
 
     def _stop_accepting(self, agent: int) -> None:
         self.accepting[agent] = False

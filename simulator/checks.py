@@ -49,7 +49,7 @@ def _check_levers(model: ModelConfig) -> None:
         named.append(("policies.automation.handle_time_factor", [n for n, _ in automation.handle_time_factor]))
         named.append(("policies.automation.auto_resolve", [n for n, _ in automation.auto_resolve]))
         for name, share in automation.auto_resolve:
-            _probability(share, f"policies.automation.auto_resolve")
+            _probability(share, "policies.automation.auto_resolve")
         if any(not factor > 0 for _, factor in automation.handle_time_factor):
             raise ConfigError("handle-time factors must be positive", "policies.automation.handle_time_factor")
     callback = model.policies.callback
@@ -145,6 +145,8 @@ def _check_group(group: AgentGroup) -> None:
         raise ConfigError(f"group {group.name!r} has neither shifts nor agents per interval", path)
     if group.concurrency < 1:
         raise ConfigError("concurrency must be at least 1", f"{path}.concurrency")
+    if not group.chat_slowdown >= 0:
+        raise ConfigError("chat_slowdown must be zero or positive", f"{path}.chat_slowdown")
     _check_resolution(group.resolution, f"{path}.resolution")
     _check_unique([shift.name for shift in group.shifts if shift.name], f"{path}.shifts")
     for index, shift in enumerate(group.shifts):

@@ -19,7 +19,7 @@ from .distributions import Distribution
 from .policies import AGENT_SELECTION, QUEUE_DISCIPLINES
 
 WEEK_S = 7 * 86400.0
-CHANNELS = ("phone", "email")
+CHANNELS = ("phone", "email", "chat")
 QUEUE_POLICIES = tuple(QUEUE_DISCIPLINES)
 ROUTING_POLICIES = tuple(AGENT_SELECTION)
 SHIFT_END_POLICIES = ("finish_current",)
@@ -224,7 +224,8 @@ class AgentGroup:
     name: str
     skills: tuple  # ((queue name, preference), …)
     shifts: tuple[Shift, ...] = ()
-    concurrency: int = 1
+    concurrency: int = 1  # chats an agent holds at once; a phone call or an email takes the agent whole
+    chat_slowdown: float = 0.0  # a chat taken while holding m others lasts (1 + chat_slowdown·m) times longer
     shrinkage: float = 0.0
     cost_per_hour: float = 0.0
     agents_per_slot: tuple | None = None

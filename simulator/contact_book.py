@@ -82,11 +82,18 @@ class ContactBook:
     def add_visit(self, contact: int, episode: int, stage: int, attempt: int, queue: int, priority: int,
                   arrival: float, handle: float, wrap: float, then: int) -> int:
         """A new visit row (a retrial, escalation or repeat beginning now); returns its row."""
-        for column, value in ((self.contact, contact), (self.episode, episode), (self.stage, stage),
-                              (self.attempt, attempt), (self.queue, queue), (self.priority, priority),
-                              (self.arrival, arrival), (self.handle, handle), (self.wrap, wrap), (self.answered, NAN),
-                              (self.ended, NAN), (self.left, NAN), (self.agent, -1)):
-            column.append(value)
+        self.contact.append(contact)
+        self.episode.append(episode)
+        self.stage.append(stage)
+        self.attempt.append(attempt)
+        self.queue.append(queue)
+        self.priority.append(priority)
+        self.arrival.append(arrival)
+        self.handle.append(handle)
+        self.wrap.append(wrap)
+        for unknown_yet in (self.answered, self.ended, self.left):
+            unknown_yet.append(NAN)
+        self.agent.append(-1)
         self.outcome.append(OPEN)
         self.state.append(0)
         self.callback.append(0)

@@ -24,35 +24,33 @@ import simpy
 
 from .agent_pool import AgentPool
 from .business_hours import ALWAYS_OPEN, BusinessClock
-from .callback import ACCEPTED, CallbackDesk
 from .config import ModelConfig
 from .contact_book import ESCALATE, RESOLVE, ContactBook
-from .eventlog import ABANDONED, CALLBACK_MISSED, ESCALATED, RESOLVED, RETRIED, EventLog
+from .engine_levers import LeverSteps
+from .eventlog import ABANDONED, ESCALATED, RESOLVED, RETRIED, EventLog
 from .fates import Demand, draw_demand, retrial_generator
 from .roster import Roster, build_roster
-from .routing import WAITING, Routing
+from .routing import ANSWERED, LEFT, WAITING, Routing
 
-ANSWERED, LEFT = 2, 3
 INF = math.inf
 NORMAL = 1  # SimPy's priority for ordinary events
 
 
-class Engine:
+class Engine(LeverSteps):
     """One replication of one model. `run()` returns its EventLog."""
 
     def __init__(self, model: ModelConfig, demand: Demand, roster: Roster, seed: int, replication: int):
         self.model, self.roster, self.env = model, roster, simpy.Environment()
         self.seed, self.replication = seed, replication
         self.book = book = ContactBook(demand, model)
-        self.pool = pool = AgentPool(self.env, roster, self._take_next_or_idle, len(model.groups))
+        self.pool = pool = AgentPool(self.env, roster, self._back_to_work, len(model.groups))
         self.routing = Routing(model, book.state, pool.epoch)
         routing = self.routing
         self.free_agent_for, self.next_waiting_for = routing.free_agent_for, routing.next_waiting_for
         self.queues, self.discipline = routing.queues, routing.discipline  # routing's heaps, pushed to here
         self.free, self.selection = routing.free, routing.selection
         self._bind_columns(book, pool)
-        self.desk = CallbackDesk(model, book, pool) if model.policies.callback is not None else None
-        self.overflow_after = self._overflow_rules(model)
+        self._init_levers(model, book, pool)
         paths = model.network.paths
         self.stage_queue = [[stage.queue for stage in path] for path in paths]
         self.stage_priority = [[stage.priority for stage in path] for path in paths]
@@ -122,18 +120,17 @@ class Engine:
     def _enter(self, visit: int, patience: float) -> None:
         """A visit joins its queue: straight to a free agent, or wait (with a patience timer)."""
         queue = self.queue[visit]
+        if self.lever_queue[queue]:  # chat, callback or overflow: engine_levers.py
+            self._enter_lever_queue(visit, patience, queue)
+            return
         agent = self.free_agent_for(queue)
         if agent >= 0:
             self._answer(visit, agent)
             return
         self.state[visit] = WAITING
-        if self.desk is not None and self._offer_callback(visit, queue):
-            return
         heappush(self.queues[queue], self.discipline(self.priority[visit], self.env._now, visit))
         if patience != INF:
             self._after(patience, self._patience_end, visit)
-        if self.overflow_after[queue]:
-            self._schedule_overflow(visit, queue)
 
     def _answer(self, visit: int, agent: int) -> None:
         env = self.env
@@ -151,6 +148,8 @@ class Engine:
         maybe repeat later); then the agent takes the next visit, goes idle, or leaves."""
         agent = self.agent[visit]
         self.busy[agent] -= 1
+        if self.has_chat and self.is_chat[self.queue[visit]]:
+            self._chat_done(agent)
         then = self.then[visit]
         if then == RESOLVE:
             self.outcome[visit] = RESOLVED
@@ -160,10 +159,13 @@ class Engine:
         else:
             self.outcome[visit] = RESOLVED
             self._schedule_repeat(visit)
-        if self.accepting[agent]:
-            self._take_next_or_idle(agent)
+        if not self.accepting[agent]:
+            if not self.busy[agent]:
+                self.pool.now_idle_off_duty(agent)
         elif not self.busy[agent]:
-            self.pool.now_idle_off_duty(agent)
+            self._take_next_or_idle(agent)
+        else:
+            self._fill_chats(agent)  # still holding chats: room for one more chat
 
     def _escalate(self, visit: int) -> None:
         """Escalated work is a ticket: it waits in the next queue without abandoning."""
@@ -197,14 +199,24 @@ class Engine:
         self._enter(new, book.patience_of_episode[episode])
 
     def _take_next_or_idle(self, agent: int) -> None:
+        """The agent has nothing in hand: take the best waiting visit, or wait in its free line."""
+        if self.levers_on:  # chats, call backs that may miss: engine_levers.py
+            self._take_next_with_levers(agent)
+            return
         group = self.group_of[agent]
         visit = self.next_waiting_for(group)
-        while visit >= 0 and self.desk is not None and not self._called(visit):
-            visit = self.next_waiting_for(group)  # a call back that did not reach the customer
         if visit >= 0:
             self._answer(visit, agent)
         else:
             heappush(self.free[group], self.selection(self.env._now, agent, self.epoch[agent]))
+
+    def _back_to_work(self, agent: int) -> None:
+        """Shift start or break over: an agent still finishing a call or email has no room; one
+        holding chats has room for more chats only."""
+        if not self.busy[agent]:
+            self._take_next_or_idle(agent)
+        elif self.has_chat:
+            self._fill_chats(agent)
 
     def _on_patience_end(self, visit: int) -> None:
         if self.state[visit] != WAITING:
@@ -238,75 +250,6 @@ class Engine:
                                   self.wrap[visit], self.then[visit])
         self._enter(new, patience)
 
-
-    # --- virtual hold (callback.py) ------------------------------------------------------------------
-    def _offer_callback(self, visit: int, queue: int) -> bool:
-        """A visit is about to wait: count it in line, and offer a first-contact caller a call back.
-        True if they accepted (then there is no patience timer)."""
-        desk = self.desk
-        if self.stage[visit]:  # escalated tickets are not on the phone
-            desk.in_line[queue] += 1
-            return False
-        choice, quote = desk.offer(queue, self.contact_type[self.contact[visit]], self.episode[visit])
-        desk.in_line[queue] += 1  # after the quote, which counts those ahead
-        self.callback[visit] = choice
-        if choice != ACCEPTED:
-            return False
-        if desk.at_time:
-            desk.in_line[queue] -= 1  # off the line until the quoted time
-            self._after(quote, self._on_callback_due, visit)
-        else:
-            heappush(self.queues[queue], self.discipline(self.priority[visit], self.env._now, visit))
-            if self.overflow_after[queue]:
-                self._schedule_overflow(visit, queue)
-        return True
-
-    def _on_callback_due(self, visit: int) -> None:
-        """The quoted time: the caller rejoins the line at their original place (`at_time`)."""
-        queue = self.queue[visit]
-        self.desk.in_line[queue] += 1
-        heappush(self.queues[queue], self.discipline(self.priority[visit], self.arrival[visit], visit))
-        agent = self.free_agent_for(queue)
-        if agent >= 0:
-            self._take_next_or_idle(agent)
-
-    def _called(self, visit: int) -> bool:
-        """An agent takes a visit from its queue; an accepted call back may miss the customer (lost)."""
-        desk = self.desk
-        desk.in_line[self.queue[visit]] -= 1
-        if self.callback[visit] != ACCEPTED or desk.reaches(self.episode[visit]):
-            return True
-        self.state[visit] = LEFT
-        self.left[visit] = self.env._now
-        self.outcome[visit] = CALLBACK_MISSED
-        return False
-
-
-    # --- overflow ---------------------------------------------------------------------------------
-    def _overflow_rules(self, model: ModelConfig) -> list:
-        """Per queue: the overflow rules for its first-contact visits, as (after, target queue)."""
-        routing, groups = self.routing, {g.name: k for k, g in enumerate(model.groups)}
-        rules = [[] for _ in routing.queues]
-        for rule in model.policies.overflow:
-            for k, contact in enumerate(model.contacts):
-                if not rule.applies_to or contact.name in rule.applies_to:
-                    rules[model.network.type_queue(k)].append((rule.after_s, routing.overflow_queue[groups[rule.to]]))
-        return rules
-
-    def _schedule_overflow(self, visit: int, queue: int) -> None:
-        if self.stage[visit] == 0:
-            for after, target in self.overflow_after[queue]:
-                self._after(after, self._on_overflow, (visit, target))
-
-    def _on_overflow(self, visit_and_target: tuple[int, int]) -> None:
-        """Still waiting: the visit joins the target group's overflow queue too (at its original place)."""
-        visit, target = visit_and_target
-        if self.state[visit] != WAITING:
-            return
-        heappush(self.queues[target], self.discipline(self.priority[visit], self.arrival[visit], visit))
-        agent = self.free_agent_for(target)
-        if agent >= 0:
-            self._take_next_or_idle(agent)
 
 
 def simulate(model: ModelConfig, seed: int, replication: int = 0) -> EventLog:

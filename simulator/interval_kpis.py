@@ -12,7 +12,6 @@ import pandas as pd
 
 from .config import ModelConfig
 from .eventlog import EventLog
-from .agent_kpis import busy_agents
 from .kpis import ALL, INTERVAL_COLUMNS, can_abandon, impatient_visits
 from .outcomes import VisitOutcomes, visit_outcomes
 from .timeweighted import StepCount
@@ -28,8 +27,7 @@ def interval_kpis(log: EventLog, model: ModelConfig, result: VisitOutcomes | Non
                                   can_abandon(contact)))
     everything = _type_frame(result, np.ones(len(log), dtype=bool), edges, model, ALL,
                              any(map(can_abandon, model.contacts)))
-    busy = busy_agents(log).per_interval(edges)
-    available = StepCount(log.availability_time_s, log.availability_change).per_interval(edges)
+    busy, available = result.busy.per_interval(edges), result.on_duty.per_interval(edges)
     everything["occupancy"] = np.divide(busy, available, out=np.full(len(busy), np.nan), where=available > 0)
     everything["agents_on_shift_mean"] = available / np.diff(edges)
     frames.append(everything)

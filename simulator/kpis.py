@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .config import CHANNELS, ModelConfig
-from .eventlog import AUTO_RESOLVED, CALLBACK_MISSED, DEFLECTED, ESCALATED, LOST, EventLog
+from .eventlog import AUTO_RESOLVED, DEFLECTED, ESCALATED, LOST, EventLog
 from .outcomes import ContactOutcomes, VisitOutcomes, contact_outcomes, visit_outcomes
 from .sla import business_clock, sla_met
 from .stats import defined, mean, percentile, ratio

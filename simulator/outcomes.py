@@ -10,9 +10,12 @@ stage, a retrial at the next attempt, a repeat after a resolution) ending in one
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
+from .config import CHANNELS
+from .timeweighted import StepCount
 from .eventlog import (ABANDONED, AUTO_RESOLVED, CALLBACK_MISSED, DEFLECTED, ESCALATED, MAX_ATTEMPT, OPEN,
                        RESOLVED, RETRIED, EventLog)
 
@@ -36,6 +39,30 @@ class VisitOutcomes:
     handled: np.ndarray  # handling and wrap-up finished before the run ended
     deflected: np.ndarray  # resolved before an agent (self-service or a bot): never joined a queue
     front_line: np.ndarray  # stage 0 visits that joined a queue: first contacts, retrials and repeats
+
+
+    @cached_property
+    def busy(self) -> StepCount:
+        """Agents' worth of work in hand, all groups (shared by the KPI tables)."""
+        return busy_agents(self.log)
+
+    @cached_property
+    def on_duty(self) -> StepCount:
+        """Agents available (on shift, not on a break, or finishing a contact), all groups."""
+        return StepCount(self.log.availability_time_s, self.log.availability_change)
+
+
+def busy_agents(log: EventLog, groups: np.ndarray | None = None) -> StepCount:
+    """Agents' worth of work in hand: a chat counts 1/concurrency of its agent (1 of 2 chats = half), a
+    call or an email the whole agent."""
+    handled = ~np.isnan(log.answered_s)
+    agents = log.agent[handled]
+    starts, ends = log.answered_s[handled], log.agent_done_s[handled]
+    chat = log.channel[handled] == CHANNELS.index("chat")
+    if groups is not None and not groups.all():
+        keep = groups[log.roster.agent_group[agents]]
+        agents, starts, ends, chat = agents[keep], starts[keep], ends[keep], chat[keep]
+    return StepCount.from_spans(starts, ends, np.where(chat, 1.0 / log.roster.agent_concurrency[agents], 1.0))
 
 
 def visit_outcomes(log: EventLog) -> VisitOutcomes:
@@ -98,9 +125,13 @@ class ContactOutcomes:
 def contact_outcomes(log: EventLog, visits: VisitOutcomes) -> ContactOutcomes:
     count = log.contacts
     rows = slice(0, count)  # first visits: row = contact id
-    order = np.argsort(log.contact_id, kind="stable")  # each contact's visits, in time order
-    sizes = np.bincount(log.contact_id, minlength=count)
-    starts = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
+    if len(log) == count:  # every contact seen once: its one visit is its own row
+        order = starts = np.arange(count)
+        sizes = np.ones(count, np.int64)
+    else:
+        order = np.argsort(log.contact_id, kind="stable")  # each contact's visits, in time order
+        sizes = np.bincount(log.contact_id, minlength=count)
+        starts = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
     last = order[starts + sizes - 1]
     final = np.where(log.outcome[last] == RETRIED, OPEN, log.outcome[last])
     per_contact = lambda flags: np.bincount(log.contact_id, weights=flags, minlength=count) > 0

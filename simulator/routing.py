@@ -15,7 +15,7 @@ from heapq import heappop
 from .config import ModelConfig
 from .policies import AGENT_SELECTION, QUEUE_DISCIPLINES
 
-WAITING = 1
+WAITING, ANSWERED, LEFT = 1, 2, 3  # a visit's state in the engine (0: not yet in a queue)
 
 
 class Routing:
@@ -29,6 +29,10 @@ class Routing:
         self.selection = AGENT_SELECTION[model.policies.routing]
         self.state, self.epoch = state, epoch
         self.overflow_queue = self._add_overflow_queues(model)
+        chat = {q for q, channel in enumerate(network.queue_channels) if channel == "chat"}
+        self.is_chat = [q in chat for q in range(len(self.queues))]  # overflow queues are not chat queues
+        self.chat_free = [[] for _ in model.groups]  # (chats held, selection key, agent, epoch)
+        self.serves_chat = [[(q, p) for q, p in pairs if q in chat] for pairs in self.serves]
 
     def _add_overflow_queues(self, model: ModelConfig) -> dict[int, int]:
         """One extra queue per overflow target group, served after all its own work: group → queue."""
@@ -55,11 +59,25 @@ class Routing:
                 best, best_key = free, (preference, free[0][0])
         return heappop(best)[1] if best is not None else -1
 
-    def next_waiting_for(self, group: int) -> int:
-        """The head the discipline ranks first across the group's queues (its preference in between)."""
+    def free_agent_for_chat(self, queue: int) -> int:
+        """For a chat: the most preferring group's idle agent, else its agent holding the fewest chats."""
+        epoch, best, best_key = self.epoch, None, None
+        for preference, group in self.served_by[queue]:
+            for line, held in ((self.free[group], None), (self.chat_free[group], True)):
+                while line and line[0][-1] != epoch[line[0][-2]]:
+                    heappop(line)  # stale: a break, a shift end, or a chat taken or finished since
+                if line:
+                    key = (preference, line[0][0] if held else 0, line[0][1] if held else line[0][0])
+                    if best is None or key < best_key:
+                        best, best_key = line, key
+        return heappop(best)[-2] if best is not None else -1
+
+    def next_waiting_for(self, group: int, serves=None) -> int:
+        """The head the discipline ranks first across the group's queues (or `serves`, e.g. only its
+        chat queues), its preference in between."""
         state, best, best_key = self.state, None, None
         queues = self.queues
-        for queue_index, preference in self.serves[group]:
+        for queue_index, preference in self.serves[group] if serves is None else serves:
             queue = queues[queue_index]
             while queue and state[queue[0][2]] != WAITING:
                 heappop(queue)  # left the line (abandoned) while in it

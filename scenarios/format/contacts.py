@@ -43,9 +43,6 @@ def _contact(name: str, section: Section, calendar: Calendar, scale: float) -> C
 
 
 def channel_choice(value) -> str:
-    if value == "chat":
-        raise ValueError("`chat` is part of the scenario format, but agents holding several chats at once are not "
-                         "modelled yet in this version; use phone or email")
     return one_of(CHANNELS)(value)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from simulator import units
-from simulator.config import AgentGroup, Break, Calendar, Queue, Shift
+from simulator.config import CHANNELS, AgentGroup, Break, Calendar, Queue, Shift
 
 from .contacts import build_resolution, channel_choice
 from .reader import Section, items_of
@@ -40,13 +40,26 @@ def _group(name: str, section: Section, calendar: Calendar) -> AgentGroup:
     group = AgentGroup(name=name, skills=skills,
                        shifts=tuple(_shift(Section(s, section.child_path(f"shifts.{i}"), section))
                                     for i, s in enumerate(shifts)),
-                       concurrency=section.take("concurrency", whole_number(1), 1),
+                       concurrency=section.take("concurrency", _chat_places, 1),
+                       chat_slowdown=section.take("chat_slowdown", non_negative, 0.0),
                        shrinkage=section.take("shrinkage", units.probability, 0.0),
                        cost_per_hour=section.take("cost_per_hour", non_negative, 0.0),
                        agents_per_slot=None if table is None else np.rint(table).astype(int), slot_s=slot,
                        resolution=build_resolution(section.optional_section("resolution")))
     section.done()
     return group
+
+
+def _chat_places(value) -> int:
+    """`3`, or per channel `{chat: 3, phone: 1}`: chats held at once; a call or an email takes the agent whole."""
+    if not isinstance(value, dict):
+        return whole_number(1)(value)
+    for channel, places in value.items():
+        if channel not in CHANNELS:
+            raise ValueError(f"unknown channel {channel!r} (channels: {', '.join(CHANNELS)})")
+        if channel != "chat" and places != 1:
+            raise ValueError(f"a {channel} contact takes the agent whole: `{channel}: 1` (only chats share an agent)")
+    return whole_number(1)(value.get("chat", 1))
 
 
 def _skills(value) -> dict:

@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simulator.fates import draw_demand, plain_demand
-from simulator.config import (AgentGroup, Arrivals, Break, Calendar, ContactType, ModelConfig, Retrial,
-                              Shift)
+from simulator.config import (CHANNELS, AgentGroup, Arrivals, Break, Calendar, ContactType, ModelConfig,
+                              Retrial, Shift)
 from simulator.distributions import Constant, Exponential, Gamma, Lognormal, Uniform, Weibull
 from simulator.engine import Engine, simulate
 from simulator.eventlog import VISIT_COLUMNS
@@ -71,7 +71,7 @@ def contact_types(draw, count: int, with_patience: bool | None = None):
         types.append(ContactType(
             f"type{index}", Arrivals(rate_per_s=draw(st.floats(2.0, 40.0)) / H),
             draw(durations(30.0, 900.0)), priority=draw(st.integers(1, 3)), patience=patience,
-            retrial=retrial))
+            retrial=retrial, channel=draw(st.sampled_from(["phone", "phone", "chat"]))))
     return tuple(types)
 
 
@@ -207,11 +207,17 @@ def test_every_contact_is_in_exactly_one_state_and_times_are_ordered(model, seed
 @SETTINGS
 @given(models(), seeds)
 def test_no_agent_handles_more_than_its_concurrency(model, seed):
+    """At most `concurrency` chats at once; a call takes the agent whole (never beside anything)."""
     log = simulate(model, seed, 0)
     concurrency = log.roster.agent_concurrency
+    chat = log.channel == CHANNELS.index("chat")
     for agent in np.unique(log.agent[log.agent >= 0]):
         mine = log.agent == agent
-        assert max_in_hand(log.answered_s[mine], log.ended_s[mine]) <= concurrency[agent]
+        assert max_in_hand(log.answered_s[mine & chat], log.agent_done_s[mine & chat]) <= concurrency[agent]
+        calls = mine & ~chat
+        for start, end in zip(log.answered_s[calls], log.agent_done_s[calls]):
+            others = mine & ~((log.answered_s == start) & (log.agent_done_s == end))
+            assert not ((log.answered_s[others] < end) & (log.agent_done_s[others] > start)).any()
 
 
 @SETTINGS
@@ -250,7 +256,8 @@ def two_priority_models(draw):
     high, low = draw(st.sampled_from([(0, 1), (1, 0)]))
     contacts[high] = dataclasses.replace(contacts[high], priority=3)
     contacts[low] = dataclasses.replace(contacts[low], priority=draw(st.integers(1, 2)))
-    contacts = [dataclasses.replace(c, arrivals=Arrivals(rate_per_s=draw(st.floats(20.0, 60.0)) / H))
+    contacts = [dataclasses.replace(c, arrivals=Arrivals(rate_per_s=draw(st.floats(20.0, 60.0)) / H),
+                                    channel="phone")  # beside chats an agent may only take chats
                 for c in contacts]
     skills = {c.name: draw(st.integers(1, 2)) for c in contacts}
     group = AgentGroup("only", skills, tuple(draw(st.lists(shifts(max_agents=2), min_size=1, max_size=2))),
@@ -357,7 +364,8 @@ def test_occupancy_at_most_one(model, seed):
 
 def test_occupancy_at_most_one_with_concurrent_chats():
     """Two agents holding up to three chats each, heavily loaded: occupancy must still be ≤ 1."""
-    chats = ContactType("chat", Arrivals(rate_per_s=2 / MIN), Exponential(180.0), patience=Exponential(300.0))
+    chats = ContactType("chat", Arrivals(rate_per_s=2 / MIN), Exponential(180.0), patience=Exponential(300.0),
+                        channel="chat")
     group = AgentGroup("chat agents", {"chat": 1}, (Shift(tuple(range(7)), 0.0, 0.0, 2),), concurrency=3)
     model = ModelConfig((chats,), (group,), Calendar(horizon_s=DAY, warmup_s=H))
     occupancy = replication_kpis(simulate(model, 1, 0), model).set_index("contact_type").loc[ALL, "occupancy"]

@@ -87,3 +87,18 @@ def test_a_call_back_that_misses_the_customer_is_lost():
     row = replication_kpis(log, model).set_index("contact_type").loc["all"]
     assert (row.callbacks_offered, row.callbacks_accepted, row.callbacks_missed, row.lost_rate) == (1, 1, 1, 0.5)
     assert row.abandoned == 0 and row.offered == row.answered + row.abandoned + row.still_waiting + 1
+
+
+def test_a_chat_taken_beside_another_lasts_longer_by_the_slowdown():
+    from simulator.engine import Engine
+    from simulator.fates import plain_demand
+    from simulator.roster import build_roster
+    chats = ContactType("chat", Arrivals(rate_per_s=0.0), Constant(600.0), channel="chat")
+    desk = AgentGroup("desk", {"chat": 1}, (Shift(tuple(range(7)), 0.0, 0.0, 1),), concurrency=2,
+                      chat_slowdown=0.5)
+    model = ModelConfig((chats,), (desk,), Calendar(horizon_s=H))
+    demand = plain_demand(model, [0.0, 60.0, 120.0], [0, 0, 0], [600.0] * 3, [np.inf] * 3)
+    log = Engine(model, demand, build_roster(model, 1, 0), 1, 0).run()
+    # the second chat is taken beside the first: 600 s × 1.5; the third waits for a free place at 600 s
+    assert log.answered_s.tolist() == [0.0, 60.0, 600.0]
+    assert log.ended_s.tolist() == [600.0, 60.0 + 900.0, 600.0 + 900.0]

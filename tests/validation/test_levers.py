@@ -164,3 +164,24 @@ def test_overflow_after_zero_matches_the_n_model_markov_chain():
     values = per_replication(model, 10, 49, measure)
     assert_matches(values[:, 0], exact1, "class 1 mean wait min (overflows to B after 0 s)")
     assert_matches(values[:, 1], exact2, "class 2 mean wait min")
+
+
+def test_chat_with_concurrency_k_is_erlang_c_with_n_times_k_servers():
+    """4 agents holding up to 3 chats each, exponential handle times, no slowdown: 12 chat places,
+    so M/M/12; occupancy counts a chat as a third of an agent."""
+    from simulator.config import AgentGroup, Arrivals, Calendar, ContactType, ModelConfig, Shift
+    rate, handle, agents, places = 100 / 30, 3.0, 4, 3
+    exact = erlang.erlang_c_metrics(rate, handle, agents * places, 20.0 / MIN)
+    chats = ContactType("chat", Arrivals(rate_per_s=rate / MIN), Exponential(handle * MIN), channel="chat")
+    desk = AgentGroup("chat desk", {"chat": 1}, (Shift(tuple(range(7)), 0.0, 0.0, agents),), concurrency=places)
+    model = ModelConfig((chats,), (desk,), Calendar(horizon_s=16 * 86400, warmup_s=6 * 3600))
+
+    def measure(visits, log):
+        row = replication_kpis(log, model, visits).set_index("contact_type").loc["all"]
+        return [row.p_wait, row.mean_wait_s / MIN, row.service_level, row.occupancy]
+
+    values = per_replication(model, 8, 51, measure)
+    assert_matches(values[:, 0], exact.p_wait, "P(wait), M/M/(n·k)")
+    assert_matches(values[:, 1], exact.asa, "mean wait min")
+    assert_matches(values[:, 2], exact.service_level, "service level 20 s")
+    assert_matches(values[:, 3], rate * handle / (agents * places), "occupancy = offered load / (n·k)")

@@ -1,0 +1,155 @@
+"""The levers' steps on the engine's visits and agents: chats held several at once, virtual hold
+(callback) and overflow. A mixin of `Engine`, so they share its columns and scheduler; each is only
+reached when its lever is on (a flag or a per-queue rule), so plain models keep the lean hot path.
+"""
+from __future__ import annotations
+
+from heapq import heappush
+
+from .callback import ACCEPTED, CallbackDesk
+from .config import ModelConfig
+from .eventlog import CALLBACK_MISSED
+from .routing import LEFT, WAITING
+
+
+class LeverSteps:
+    def _init_levers(self, model: ModelConfig, book, pool) -> None:
+        self.desk = CallbackDesk(model, book, pool) if model.policies.callback is not None else None
+        self.overflow_after = self._overflow_rules(model)
+        self.has_chat = any(self.routing.is_chat)
+        self.is_chat, self.chats = self.routing.is_chat, [0] * len(pool.group_of)
+        self.chat_capacity = pool.concurrency
+        slowdown = [group.chat_slowdown for group in model.groups]
+        self.chat_slowdown = [slowdown[group] for group in pool.group_of]
+        self.levers_on = self.has_chat or self.desk is not None
+        self.lever_queue = [bool(chat or rules or self.desk is not None)
+                            for chat, rules in zip(self.is_chat, self.overflow_after)]
+
+    def _enter_lever_queue(self, visit: int, patience: float, queue: int) -> None:
+        """`_enter` for a chat queue, or with callback or overflow on."""
+        if self.is_chat[queue]:
+            agent = self.routing.free_agent_for_chat(queue)
+            if agent >= 0:
+                self._answer_chat(visit, agent)
+                return
+        else:
+            agent = self.free_agent_for(queue)
+            if agent >= 0:
+                self._answer(visit, agent)
+                return
+        self.state[visit] = WAITING
+        if self.desk is not None and self._offer_callback(visit, queue):
+            return
+        heappush(self.queues[queue], self.discipline(self.priority[visit], self.env._now, visit))
+        if patience != float("inf"):
+            self._after(patience, self._patience_end, visit)
+        if self.overflow_after[queue]:
+            self._schedule_overflow(visit, queue)
+
+    def _take_next_with_levers(self, agent: int) -> None:
+        """`_take_next_or_idle` when a taken visit may be a chat or a call back that misses."""
+        group = self.group_of[agent]
+        visit = self.next_waiting_for(group)
+        while visit >= 0 and self.desk is not None and not self._called(visit):
+            visit = self.next_waiting_for(group)  # a call back that did not reach the customer
+        if visit < 0:
+            heappush(self.free[group], self.selection(self.env._now, agent, self.epoch[agent]))
+        elif self.is_chat[self.queue[visit]]:
+            self._answer_chat(visit, agent)
+        else:
+            self._answer(visit, agent)
+
+    def _chat_done(self, agent: int) -> None:
+        self.chats[agent] -= 1
+        self.epoch[agent] += 1  # its place in the chat line goes stale
+
+    # --- chat: several at once ----------------------------------------------------------------------
+    def _answer_chat(self, visit: int, agent: int) -> None:
+        """A chat taken while holding m others lasts (1 + chat_slowdown·m) times its drawn handle time;
+        then the agent fills its other places with waiting chats or offers them in the chat line."""
+        held = self.chats[agent]
+        if held and self.chat_slowdown[agent]:
+            self.handle[visit] *= 1.0 + self.chat_slowdown[agent] * held
+        self.chats[agent] = held + 1
+        self.epoch[agent] += 1  # any place it had in a free line goes stale
+        self._answer(visit, agent)
+        self._fill_chats(agent)
+
+    def _fill_chats(self, agent: int) -> None:
+        group, chats = self.group_of[agent], self.chats[agent]
+        if 0 < chats == self.busy[agent] and chats < self.chat_capacity[agent] and self.accepting[agent]:
+            visit = self.next_waiting_for(group, self.routing.serves_chat[group])
+            if visit >= 0:
+                self._answer_chat(visit, agent)
+            else:
+                rank = self.selection(self.env._now, agent, self.epoch[agent])
+                heappush(self.routing.chat_free[group], (self.chats[agent],) + rank)
+
+    # --- virtual hold (callback.py) ------------------------------------------------------------------
+    def _offer_callback(self, visit: int, queue: int) -> bool:
+        """A visit is about to wait: count it in line, and offer a first-contact caller a call back.
+        True if they accepted (then there is no patience timer)."""
+        desk = self.desk
+        if self.stage[visit]:  # escalated tickets are not on the phone
+            desk.in_line[queue] += 1
+            return False
+        choice, quote = desk.offer(queue, self.contact_type[self.contact[visit]], self.episode[visit])
+        desk.in_line[queue] += 1  # after the quote, which counts those ahead
+        self.callback[visit] = choice
+        if choice != ACCEPTED:
+            return False
+        if desk.at_time:
+            desk.in_line[queue] -= 1  # off the line until the quoted time
+            self._after(quote, self._on_callback_due, visit)
+        else:
+            heappush(self.queues[queue], self.discipline(self.priority[visit], self.env._now, visit))
+            if self.overflow_after[queue]:
+                self._schedule_overflow(visit, queue)
+        return True
+
+    def _on_callback_due(self, visit: int) -> None:
+        """The quoted time: the caller rejoins the line at their original place (`at_time`)."""
+        queue = self.queue[visit]
+        self.desk.in_line[queue] += 1
+        heappush(self.queues[queue], self.discipline(self.priority[visit], self.arrival[visit], visit))
+        agent = self.free_agent_for(queue)
+        if agent >= 0:
+            self._take_next_or_idle(agent)
+
+    def _called(self, visit: int) -> bool:
+        """An agent takes a visit from its queue; an accepted call back may miss the customer (lost)."""
+        desk = self.desk
+        desk.in_line[self.queue[visit]] -= 1
+        if self.callback[visit] != ACCEPTED or desk.reaches(self.episode[visit]):
+            return True
+        self.state[visit] = LEFT
+        self.left[visit] = self.env._now
+        self.outcome[visit] = CALLBACK_MISSED
+        return False
+
+
+    # --- overflow ---------------------------------------------------------------------------------
+    def _overflow_rules(self, model: ModelConfig) -> list:
+        """Per queue: the overflow rules for its first-contact visits, as (after, target queue)."""
+        routing, groups = self.routing, {g.name: k for k, g in enumerate(model.groups)}
+        rules = [[] for _ in routing.queues]
+        for rule in model.policies.overflow:
+            for k, contact in enumerate(model.contacts):
+                if not rule.applies_to or contact.name in rule.applies_to:
+                    rules[model.network.type_queue(k)].append((rule.after_s, routing.overflow_queue[groups[rule.to]]))
+        return rules
+
+    def _schedule_overflow(self, visit: int, queue: int) -> None:
+        if self.stage[visit] == 0:
+            for after, target in self.overflow_after[queue]:
+                self._after(after, self._on_overflow, (visit, target))
+
+    def _on_overflow(self, visit_and_target: tuple[int, int]) -> None:
+        """Still waiting: the visit joins the target group's overflow queue too (at its original place)."""
+        visit, target = visit_and_target
+        if self.state[visit] != WAITING:
+            return
+        heappush(self.queues[target], self.discipline(self.priority[visit], self.arrival[visit], visit))
+        agent = self.free_agent_for(target)
+        if agent >= 0:
+            self._take_next_or_idle(agent)
