@@ -5,6 +5,8 @@
 2. Helpdesk: the same calls, 10 % VIP (served first), 20 % of handlings escalated to an L2 group
    (exponential 20 min, tickets do not abandon), 10 % of resolved contacts come back after an
    exponential day; 58 L1 and 48 L2 agents always on shift.
+3. The levers' cost: the reference calls with callback on, plus a chat line, per visit against the
+   plain reference model in the same run.
 
 Each measures the project's whole path (config → fates → engine → event log → KPIs, interval and
 group KPIs) and the idiomatic SimPy model of the same system, best of a few repeats. Run with
@@ -13,12 +15,13 @@ group KPIs) and the idiomatic SimPy model of the same system, best of a few repe
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 import tracemalloc
 
 from simulator.agent_kpis import group_kpis
-from simulator.config import (AgentGroup, Arrivals, Calendar, ContactType, ModelConfig, PriorityTier, Repeat,
-                              Resolution, Shift)
+from simulator.config import (AgentGroup, Arrivals, Calendar, Callback, ContactType, ModelConfig, Policies,
+                              PriorityTier, Repeat, Resolution, Shift)
 from simulator.distributions import Exponential
 from simulator.engine import simulate
 from simulator.interval_kpis import interval_kpis
@@ -53,6 +56,18 @@ def helpdesk_model(days: float) -> ModelConfig:
     groups = (AgentGroup("l1", {"calls": 1}, (Shift(ALWAYS, 0.0, 0.0, p["l1_agents"]),)),
               AgentGroup("l2", {}, (Shift(ALWAYS, 0.0, 0.0, p["l2_agents"]),)))
     return ModelConfig((calls,), groups, Calendar(horizon_s=days * 86400.0, warmup_s=0.0))
+
+
+def levers_model(days: float) -> ModelConfig:
+    """The reference calls with virtual hold on, plus a chat line: 3 chats/min, 5 min, patience
+    10 min, on 12 agents holding 3 chats each."""
+    reference = reference_model(days)
+    chats = ContactType("chats", Arrivals(rate_per_s=3 / 60), Exponential(HANDLE_S), channel="chat",
+                        patience=Exponential(PATIENCE_S))
+    chat_desk = AgentGroup("chat desk", {"chats": 1}, (Shift(ALWAYS, 0.0, 0.0, 12),), concurrency=3)
+    return dataclasses.replace(reference, contacts=reference.contacts + (chats,),
+                               groups=reference.groups + (chat_desk,),
+                               policies=Policies(callback=Callback(60.0, 0.6, reach_probability=0.9)))
 
 
 def project_run(model: ModelConfig, seed: int) -> int:
@@ -106,6 +121,12 @@ def main() -> None:
                                                attempt + 1)["contacts"], args.repeats)
     compare(f"helpdesk with escalation, repeats and priorities, {args.days:g} days", helpdesk_model(args.days),
             lambda attempt: simulate_idiomatic_helpdesk(HELPDESK, horizon, attempt + 1)["visits"], args.repeats)
+    plain, _ = best_rate(lambda attempt: project_run(reference_model(args.days), attempt + 1), args.repeats)
+    levers, visits = best_rate(lambda attempt: project_run(levers_model(args.days), attempt + 1), args.repeats)
+    print(f"reference model with callback and a chat line on: {visits} visits per run, best of {args.repeats}")
+    print(f"  helpdesk-sim with the levers:             {levers:12,.0f} visits/s")
+    print(f"  the plain reference model, same run:      {plain:12,.0f} visits/s")
+    print(f"  cost of the levers per visit:             {(plain / levers - 1) * 100:11.1f} %")
 
 
 if __name__ == "__main__":

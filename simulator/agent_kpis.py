@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .config import ModelConfig
+from .config import CHANNELS, ModelConfig
 from .eventlog import ESCALATED, EventLog
-from .outcomes import VisitOutcomes, busy_agents
+from .outcomes import VisitOutcomes
 from .stats import mean, ratio
 from .timeweighted import StepCount
 
@@ -55,11 +55,11 @@ def _time_kpis(log: EventLog, visits: VisitOutcomes, model: ModelConfig, groups:
     """Busy, available and paid agent time of the chosen groups, and what it costs."""
     start, end = log.measure_from_s, log.measure_to_s
     if groups.all():
-        busy_count, on_duty = visits.busy, visits.on_duty
+        busy, on_duty = visits.busy.integral(start, end), visits.on_duty
     else:
-        busy_count, chosen = busy_agents(log, groups), groups[log.availability_group]
+        busy, chosen = _busy_seconds(log, groups, start, end), groups[log.availability_group]
         on_duty = StepCount(log.availability_time_s[chosen], log.availability_change[chosen])
-    busy, available = busy_count.integral(start, end), on_duty.integral(start, end)
+    available = on_duty.integral(start, end)
     paid_by_group = paid_seconds_by_group(log, model)
     paid = float(paid_by_group[groups].sum())
     cost = float(sum(seconds / 3600.0 * g.cost_per_hour
@@ -68,6 +68,18 @@ def _time_kpis(log: EventLog, visits: VisitOutcomes, model: ModelConfig, groups:
             "agents_on_shift_mean": available / (end - start),
             "agents_staffed_mean": ratio(available, on_duty.time_positive(start, end)),
             "agent_hours": paid / 3600.0, "cost": cost}
+
+
+def _busy_seconds(log: EventLog, groups: np.ndarray, start: float, end: float) -> float:
+    """Busy agent-seconds of the chosen groups in [start, end): each handling's overlap times its load
+    (one pass, no sorting: a group's row needs the total, not the curve)."""
+    handled = ~np.isnan(log.answered_s)
+    agents = log.agent[handled]
+    keep = groups[log.roster.agent_group[agents]]
+    overlap = (np.minimum(log.agent_done_s[handled][keep], end) - np.maximum(log.answered_s[handled][keep], start))
+    chat = log.channel[handled][keep] == CHANNELS.index("chat")
+    load = np.where(chat, 1.0 / log.roster.agent_concurrency[agents[keep]], 1.0)
+    return float((overlap.clip(min=0) * load).sum())
 
 
 def paid_seconds_by_group(log: EventLog, model: ModelConfig) -> np.ndarray:

@@ -31,13 +31,14 @@ class CallbackDesk:
         self.offered_to = [c.channel == "phone" and c.name in applies for c in model.contacts]
         factors = dict(model.policies.automation.handle_time_factor) if model.policies.automation else {}
         self.mean_handle = [c.handle_time.mean * factors.get(c.name, 1.0) for c in model.contacts]
-        self.served_by = [[group for _, group in pairs] for pairs in network.served_by]
+        self.served_by = [tuple(group for _, group in pairs) for pairs in network.served_by]
         self.in_line = [0] * len(network.queue_names)  # visits waiting, per queue
         self.available = pool.available
         self.accept_coin, self.reach_coin = book.callback_accept, book.callback_reach
 
     def expected_wait(self, queue: int, kind: int) -> float:
-        agents = sum(self.available[group] for group in self.served_by[queue])
+        groups, available = self.served_by[queue], self.available
+        agents = available[groups[0]] if len(groups) == 1 else sum(available[group] for group in groups)
         return (self.in_line[queue] + 1) * self.mean_handle[kind] / agents if agents > 0 else math.inf
 
     def offer(self, queue: int, kind: int, episode: int) -> tuple[int, float]:

@@ -118,11 +118,9 @@ class Engine(LeverSteps):
 
     # --- visits (hot path) -------------------------------------------------------------------------
     def _enter(self, visit: int, patience: float) -> None:
-        """A visit joins its queue: straight to a free agent, or wait (with a patience timer)."""
+        """A visit joins its queue: straight to a free agent, or wait (with a patience timer).
+        (With chat, callback or overflow on, `_enter_with_levers` takes its place.)"""
         queue = self.queue[visit]
-        if self.lever_queue[queue]:  # chat, callback or overflow: engine_levers.py
-            self._enter_lever_queue(visit, patience, queue)
-            return
         agent = self.free_agent_for(queue)
         if agent >= 0:
             self._answer(visit, agent)
@@ -149,7 +147,8 @@ class Engine(LeverSteps):
         agent = self.agent[visit]
         self.busy[agent] -= 1
         if self.has_chat and self.is_chat[self.queue[visit]]:
-            self._chat_done(agent)
+            self.chats[agent] -= 1
+            self.epoch[agent] += 1  # its place in the chat line goes stale
         then = self.then[visit]
         if then == RESOLVE:
             self.outcome[visit] = RESOLVED
@@ -200,9 +199,6 @@ class Engine(LeverSteps):
 
     def _take_next_or_idle(self, agent: int) -> None:
         """The agent has nothing in hand: take the best waiting visit, or wait in its free line."""
-        if self.levers_on:  # chats, call backs that may miss: engine_levers.py
-            self._take_next_with_levers(agent)
-            return
         group = self.group_of[agent]
         visit = self.next_waiting_for(group)
         if visit >= 0:

@@ -5,6 +5,7 @@ reached when its lever is on (a flag or a per-queue rule), so plain models keep 
 from __future__ import annotations
 
 from heapq import heappush
+from math import inf as INF
 
 from .callback import ACCEPTED, CallbackDesk
 from .config import ModelConfig
@@ -18,15 +19,17 @@ class LeverSteps:
         self.overflow_after = self._overflow_rules(model)
         self.has_chat = any(self.routing.is_chat)
         self.is_chat, self.chats = self.routing.is_chat, [0] * len(pool.group_of)
+        self.serves_chat, self.chat_free = self.routing.serves_chat, self.routing.chat_free
         self.chat_capacity = pool.concurrency
         slowdown = [group.chat_slowdown for group in model.groups]
         self.chat_slowdown = [slowdown[group] for group in pool.group_of]
-        self.levers_on = self.has_chat or self.desk is not None
-        self.lever_queue = [bool(chat or rules or self.desk is not None)
-                            for chat, rules in zip(self.is_chat, self.overflow_after)]
+        if self.has_chat or self.desk is not None or any(self.overflow_after):
+            # the lever paths replace the lean ones, so plain models never pay for the levers' checks
+            self._enter, self._take_next_or_idle = self._enter_with_levers, self._take_next_with_levers
 
-    def _enter_lever_queue(self, visit: int, patience: float, queue: int) -> None:
-        """`_enter` for a chat queue, or with callback or overflow on."""
+    def _enter_with_levers(self, visit: int, patience: float) -> None:
+        """`Engine._enter` with chat, callback or overflow on."""
+        queue = self.queue[visit]
         if self.is_chat[queue]:
             agent = self.routing.free_agent_for_chat(queue)
             if agent >= 0:
@@ -41,16 +44,19 @@ class LeverSteps:
         if self.desk is not None and self._offer_callback(visit, queue):
             return
         heappush(self.queues[queue], self.discipline(self.priority[visit], self.env._now, visit))
-        if patience != float("inf"):
+        if patience != INF:
             self._after(patience, self._patience_end, visit)
         if self.overflow_after[queue]:
             self._schedule_overflow(visit, queue)
 
     def _take_next_with_levers(self, agent: int) -> None:
-        """`_take_next_or_idle` when a taken visit may be a chat or a call back that misses."""
-        group = self.group_of[agent]
+        """`Engine._take_next_or_idle` when a taken visit may be a chat or a call back that misses."""
+        group, desk = self.group_of[agent], self.desk
         visit = self.next_waiting_for(group)
-        while visit >= 0 and self.desk is not None and not self._called(visit):
+        while visit >= 0 and desk is not None:
+            desk.in_line[self.queue[visit]] -= 1
+            if self.callback[visit] != ACCEPTED or self._call_back_reaches(visit):
+                break
             visit = self.next_waiting_for(group)  # a call back that did not reach the customer
         if visit < 0:
             heappush(self.free[group], self.selection(self.env._now, agent, self.epoch[agent]))
@@ -58,10 +64,6 @@ class LeverSteps:
             self._answer_chat(visit, agent)
         else:
             self._answer(visit, agent)
-
-    def _chat_done(self, agent: int) -> None:
-        self.chats[agent] -= 1
-        self.epoch[agent] += 1  # its place in the chat line goes stale
 
     # --- chat: several at once ----------------------------------------------------------------------
     def _answer_chat(self, visit: int, agent: int) -> None:
@@ -76,14 +78,14 @@ class LeverSteps:
         self._fill_chats(agent)
 
     def _fill_chats(self, agent: int) -> None:
-        group, chats = self.group_of[agent], self.chats[agent]
+        chats = self.chats[agent]
         if 0 < chats == self.busy[agent] and chats < self.chat_capacity[agent] and self.accepting[agent]:
-            visit = self.next_waiting_for(group, self.routing.serves_chat[group])
+            group = self.group_of[agent]
+            visit = self.next_waiting_for(group, self.serves_chat[group])
             if visit >= 0:
                 self._answer_chat(visit, agent)
             else:
-                rank = self.selection(self.env._now, agent, self.epoch[agent])
-                heappush(self.routing.chat_free[group], (self.chats[agent],) + rank)
+                heappush(self.chat_free[group], (chats,) + self.selection(self.env._now, agent, self.epoch[agent]))
 
     # --- virtual hold (callback.py) ------------------------------------------------------------------
     def _offer_callback(self, visit: int, queue: int) -> bool:
@@ -116,11 +118,9 @@ class LeverSteps:
         if agent >= 0:
             self._take_next_or_idle(agent)
 
-    def _called(self, visit: int) -> bool:
-        """An agent takes a visit from its queue; an accepted call back may miss the customer (lost)."""
-        desk = self.desk
-        desk.in_line[self.queue[visit]] -= 1
-        if self.callback[visit] != ACCEPTED or desk.reaches(self.episode[visit]):
+    def _call_back_reaches(self, visit: int) -> bool:
+        """The agent calls an accepting customer back; one who is not reached is lost."""
+        if self.desk.reaches(self.episode[visit]):
             return True
         self.state[visit] = LEFT
         self.left[visit] = self.env._now

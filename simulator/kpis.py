@@ -52,13 +52,16 @@ def replication_kpis(log: EventLog, model: ModelConfig, visits: VisitOutcomes | 
     visits = visits or visit_outcomes(log)
     contacts = contact_outcomes(log, visits)
     clock = business_clock(model, log)
-    rows = []
+    rows, by_name = [], {}
     for segment in segments(log, contacts, model):
-        if segment.name == ALL and len(model.contacts) == 1:
-            row = {**rows[0], "contact_type": ALL}  # one contact type: its row is the whole
+        same = model.contacts[0].name if segment.name == ALL and len(model.contacts) == 1 else \
+            repeated_type(segment.name, model)
+        if same is not None:  # the row of one whole contact type under another name: copied, not recomputed
+            row = {**by_name[same], "contact_type": segment.name}
         else:
             row = {"contact_type": segment.name, **queue_kpis(visits, segment, model),
                    **contact_kpis(contacts, segment, model, clock)}
+        by_name[segment.name] = row
         if segment.name == ALL:
             row.update(agent_kpis(log, visits, model))
             row.update(lever_costs(contacts, model))
@@ -90,15 +93,22 @@ def segments(log: EventLog, contacts: ContactOutcomes, model: ModelConfig) -> li
     return result
 
 
-def repeats_a_type_row(name: str, model: ModelConfig) -> bool:
-    """A channel or priority row that holds exactly one contact type, all of it (a copy of its row)."""
+def repeated_type(name: str, model: ModelConfig) -> str | None:
+    """The contact type whose row a channel or priority row repeats (it holds all of that one type
+    and nothing else), or None."""
     kind, _, value = name.partition(":")
     if kind == "channel":
-        return sum(c.channel == value for c in model.contacts) == 1
-    if kind == "priority":
+        holders = [c for c in model.contacts if c.channel == value]
+    elif kind == "priority":
         holders = [c for c in model.contacts if any(str(t.priority) == value for t in c.tiers)]
-        return len(holders) == 1 and len(holders[0].tiers) == 1
-    return False
+        holders = holders if len(holders) == 1 and len(holders[0].tiers) == 1 else []
+    else:
+        return None
+    return holders[0].name if len(holders) == 1 else None
+
+
+def repeats_a_type_row(name: str, model: ModelConfig) -> bool:
+    return repeated_type(name, model) is not None
 
 
 def _uses(segment: Segment, mechanism) -> bool:

@@ -52,17 +52,14 @@ class VisitOutcomes:
         return StepCount(self.log.availability_time_s, self.log.availability_change)
 
 
-def busy_agents(log: EventLog, groups: np.ndarray | None = None) -> StepCount:
+def busy_agents(log: EventLog) -> StepCount:
     """Agents' worth of work in hand: a chat counts 1/concurrency of its agent (1 of 2 chats = half), a
     call or an email the whole agent."""
     handled = ~np.isnan(log.answered_s)
     agents = log.agent[handled]
-    starts, ends = log.answered_s[handled], log.agent_done_s[handled]
     chat = log.channel[handled] == CHANNELS.index("chat")
-    if groups is not None and not groups.all():
-        keep = groups[log.roster.agent_group[agents]]
-        agents, starts, ends, chat = agents[keep], starts[keep], ends[keep], chat[keep]
-    return StepCount.from_spans(starts, ends, np.where(chat, 1.0 / log.roster.agent_concurrency[agents], 1.0))
+    return StepCount.from_spans(log.answered_s[handled], log.agent_done_s[handled],
+                                np.where(chat, 1.0 / log.roster.agent_concurrency[agents], 1.0))
 
 
 def visit_outcomes(log: EventLog) -> VisitOutcomes:
