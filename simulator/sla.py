@@ -4,6 +4,7 @@ SLA's clock (wall, or business hours only)?
 A contact counts once it is decided: met, or missed (a target passed with no response or no
 resolution, a late one, or a contact lost for good). A contact still open whose deadlines have not
 passed when the run ends is undecided and left out, so a short run does not count it either way.
+Contacts resolved before reaching the desk (self-service, a bot) are not the desk's to meet: left out.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import numpy as np
 
 from .business_hours import ALWAYS_OPEN, BusinessClock
 from .config import ModelConfig
-from .eventlog import LOST, EventLog
+from .eventlog import AUTO_RESOLVED, DEFLECTED, LOST, EventLog
 from .outcomes import ContactOutcomes
 
 
@@ -44,7 +45,7 @@ def sla_met(contacts: ContactOutcomes, mask: np.ndarray, model: ModelConfig, clo
     log = contacts.log
     kind, tier = contacts.contact_type, log.tier
     answer_within, resolve_within = answer[kind, tier], resolve[kind, tier]
-    chosen = mask & ~np.isnan(answer_within)
+    chosen = mask & ~np.isnan(answer_within) & ~np.isin(contacts.final, (DEFLECTED, AUTO_RESOLVED))
     if not chosen.any():
         return np.nan
     arrival = contacts.arrival_s[chosen]

@@ -58,15 +58,18 @@ def calibrate(history, history_format, mapping, interval, timezone, out, report,
 @click.option("--workers", "-w", default=1, show_default=True, type=click.IntRange(min=1))
 @click.option("--availability", default=1.0, show_default=True, type=click.FloatRange(0, 1, min_open=True),
               help="Share of the agents seen in an interval who were free to take calls.")
+@click.option("--after-call-work", "after_call_work", default="0s", show_default=True,
+              help="Constant wrap-up after each call (the log records talk time only), e.g. 30s.")
 @click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), help="Folder for the CSVs.")
 @friendly_errors
-def backtest(profile, history, history_format, replications, seed, workers, availability, out):
+def backtest(profile, history, history_format, replications, seed, workers, availability, after_call_work, out):
     """Replay a history's arrivals and staffing with PROFILE's fits; compare simulated and observed KPIs."""
     document = read_yaml(profile)
     loaded = _history_for(document, history, history_format, profile.parent)
+    wrap_up = units.duration(after_call_work, allow_zero=True)
     with click.progressbar(length=replications, label="replications", file=sys.stderr) as bar:
         result = run_backtest(document, loaded, replications, seed, workers, availability=availability,
-                              progress=bar.update)
+                              progress=bar.update, after_call_work_s=wrap_up)
     click.echo("Observed vs simulated, whole period (simulated: mean ±95 % CI over replications)")
     click.echo(result.overall.to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
     click.echo("\nPer interval (intervals with calls): bias = mean(simulated − observed)")

@@ -33,13 +33,15 @@ class Backtest:
 
 
 def run_backtest(profile: dict, history: History, replications: int = 10, seed: int = 1, workers: int = 1,
-                 threshold_s: float = 20.0, availability: float = 1.0, progress=None) -> Backtest:
+                 threshold_s: float = 20.0, availability: float = 1.0, progress=None,
+                 after_call_work_s: float = 0.0) -> Backtest:
     """`availability`: the share of the agents seen working in an interval who were free to take
-    calls (after-call work and other tasks are not in the log); 1 replays the headcount as seen."""
+    calls (other tasks are not in the log); 1 replays the headcount as seen. `after_call_work_s`: a
+    constant wrap-up after every call (the log records talk time only)."""
     _check_profile(profile)
     interval_s = _interval_of(profile)
     observed = _contiguous(observed_intervals(history, interval_s, threshold_s), interval_s)
-    document = backtest_document(profile, history, observed, interval_s, threshold_s, availability)
+    document = backtest_document(profile, history, observed, interval_s, threshold_s, availability, after_call_work_s)
     scenario = scenario_from_document(document, "backtest")
     results = run_experiment(scenario.model, replications, seed, workers, progress)
     side_by_side = _side_by_side(observed, results.intervals)
@@ -55,12 +57,15 @@ def _check_profile(profile) -> None:
 
 
 def backtest_document(profile: dict, history: History, observed: pd.DataFrame, interval_s: float,
-                      threshold_s: float, availability: float = 1.0) -> dict:
+                      threshold_s: float, availability: float = 1.0, after_call_work_s: float = 0.0) -> dict:
     """A scenario: the profile's contact types with the history's arrivals per interval, one group of
     all-skilled agents with the history's agents per interval."""
     origin = observed["interval_start"].iloc[0]
     contacts = [_replayed_contact(entry, counts, interval_s)
                 for entry, counts in zip(profile["contacts"], _arrivals_per_type(profile, history, observed, interval_s))]
+    if after_call_work_s > 0:
+        for contact in contacts:
+            contact["after_call_work"] = {"dist": "constant", "value": f"{after_call_work_s:g}s"}
     return {
         "name": "Back-test", "description": "History replayed with the profile's fitted distributions.",
         "calendar": {"start": origin.strftime("%Y-%m-%d %H:%M"), "horizon": f"{len(observed) * interval_s:g}s",

@@ -418,6 +418,22 @@ def test_lower_availability_lowers_the_simulated_service_level(bundled_backtest,
     pd.testing.assert_series_equal(fewer["observed"], seen["observed"])
 
 
+def test_after_call_work_keeps_agents_busy_after_each_call(bundled_backtest, tmp_path):
+    full, _ = bundled_backtest
+    result = invoke("backtest", BUNDLED_PROFILE, "-r", 2, "--seed", 3, "--after-call-work", "60s", "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    seen = pd.read_csv(full / "overall.csv").set_index("kpi")
+    wrapped = pd.read_csv(tmp_path / "overall.csv").set_index("kpi")
+    assert wrapped.loc["abandon_rate", "simulated"] > seen.loc["abandon_rate", "simulated"]
+    assert wrapped.loc["occupancy", "simulated"] > seen.loc["occupancy", "simulated"]
+    pd.testing.assert_series_equal(wrapped["observed"], seen["observed"])
+
+
+def test_after_call_work_must_be_a_duration(tmp_path):
+    result = invoke("backtest", BUNDLED_PROFILE, "-r", 1, "--after-call-work", "a minute", "--out", tmp_path / "o")
+    assert result.exit_code == 2 and clean(result) and "duration" in result.stderr
+
+
 @pytest.mark.parametrize("availability", ["0", "1.5", "-0.2"])
 def test_availability_out_of_range_is_rejected(tmp_path, availability):
     result = invoke("backtest", BUNDLED_PROFILE, "-r", 1, "--availability", availability, "--out", tmp_path / "o")

@@ -11,6 +11,7 @@ from simulator.kpis import replication_kpis
 from simulator.outcomes import contact_outcomes, visit_outcomes
 
 H = 3600.0
+DAY_S = 86400.0
 
 
 def test_retrials_go_on_past_127_attempts_with_fresh_draws():
@@ -102,3 +103,18 @@ def test_a_chat_taken_beside_another_lasts_longer_by_the_slowdown():
     # the second chat is taken beside the first: 600 s × 1.5; the third waits for a free place at 600 s
     assert log.answered_s.tolist() == [0.0, 60.0, 600.0]
     assert log.ended_s.tolist() == [600.0, 60.0 + 900.0, 600.0 + 900.0]
+
+
+def test_contacts_resolved_before_the_desk_are_not_counted_in_the_sla():
+    """A portal that resolves half the contacts must not make them SLA misses (no agent ever answers)."""
+    import dataclasses
+    from simulator.config import Policies, SelfService
+    from simulator.engine import simulate
+    calls = ContactType("calls", Arrivals(rate_per_s=20 / H), Exponential(120.0), sla=Sla(answer_within_s=3600.0))
+    desk = AgentGroup("desk", {"calls": 1}, (Shift(tuple(range(7)), 0.0, 0.0, 20),))
+    plain = ModelConfig((calls,), (desk,), Calendar(horizon_s=DAY_S, cooldown_s=H))
+    portal = dataclasses.replace(plain, policies=Policies(self_service=SelfService(("calls",), 1.0, 0.5)))
+    for model in (plain, portal):
+        row = replication_kpis(simulate(model, 2, 0), model).set_index("contact_type").loc["all"]
+        assert row.sla_met_rate == 1.0  # 20 agents for 0.7 erlangs: everyone reaching the desk is answered at once
+    assert row.deflected > 100
