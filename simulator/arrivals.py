@@ -11,9 +11,10 @@ from .config import WEEK_S, Arrivals
 
 
 def arrival_times(arrivals: Arrivals, end_s: float, week_offset_s: float,
-                  rng: np.random.Generator, daily_rng: np.random.Generator) -> np.ndarray:
-    """Sorted Poisson arrival times in [0, end_s) for a constant or weekly-profile rate."""
+                  rng: np.random.Generator, daily_rng: np.random.Generator, scale: float = 1.0) -> np.ndarray:
+    """Sorted Poisson arrival times in [0, end_s) for a constant or weekly-profile rate, times `scale`."""
     starts, lengths, rates = _segments(arrivals, end_s, week_offset_s)
+    rates = rates * scale
     if arrivals.day_to_day_cv > 0:
         rates = rates * _daily_volume_factors(starts, week_offset_s, arrivals.day_to_day_cv, daily_rng)
     counts = rng.poisson(rates * lengths)

@@ -23,8 +23,12 @@ def check_model(model: ModelConfig) -> None:
     if model.policies.queue not in QUEUE_POLICIES or model.policies.routing not in ROUTING_POLICIES:
         raise ConfigError(f"unknown policy (queue: {', '.join(QUEUE_POLICIES)}; routing: "
                           f"{', '.join(ROUTING_POLICIES)})", "policies")
+    if not model.demand_scale > 0:
+        raise ConfigError("the demand scale must be positive", "demand.scale")
     for contact in model.contacts:
         _check_contact(contact, f"demand.contacts.{contact.name}")
+        if not contact.scale > 0:
+            raise ConfigError("a contact type's scale must be positive", f"demand.contacts.{contact.name}.scale")
     for queue in model.queues:
         _check_channel(queue.channel, f"staffing.queues.{queue.name}.channel")
         _check_resolution(queue.resolution, f"staffing.queues.{queue.name}.resolution")

@@ -169,6 +169,7 @@ class ContactType:
     repeat: Repeat | None = None
     priority_mix: tuple[PriorityTier, ...] = ()
     after_call_work: Distribution | None = None  # wrap-up: the agent stays busy after the customer leaves
+    scale: float = 1.0  # this type's volume growth (on top of the model's demand_scale)
 
     @property
     def tiers(self) -> tuple[PriorityTier, ...]:
@@ -328,6 +329,10 @@ class ModelConfig:
     kpis: KpiSettings = field(default_factory=KpiSettings)
     name: str = "scenario"
     queues: tuple[Queue, ...] = ()
+    demand_scale: float = 1.0  # volume growth of every contact type: a lever, applied when arrivals are drawn
+
+    def arrival_scale(self, contact: ContactType) -> float:
+        return self.demand_scale * contact.scale
 
     def __post_init__(self):
         from .checks import check_model

@@ -66,7 +66,8 @@ def _draw_type(model: ModelConfig, k: int, contact: ContactType, path, width: in
     calendar = model.calendar
     times = arrival_times(contact.arrivals, calendar.run_end_s, calendar.week_offset_s,
                           generator(seed, replication, Stream.ARRIVALS, contact.name),
-                          generator(seed, replication, Stream.DAILY_VOLUME, contact.name))
+                          generator(seed, replication, Stream.DAILY_VOLUME, contact.name),
+                          model.arrival_scale(contact))
     count = len(times)
     tier = _tiers(contact, count, generator(seed, replication, Stream.PRIORITY, contact.name))
     assist = dict(model.policies.automation.handle_time_factor) if model.policies.automation else {}

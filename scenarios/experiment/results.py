@@ -56,6 +56,9 @@ def resolved_distributions(scenario: Scenario) -> dict:
     for contact in model.contacts:
         entry = {"handle_time": describe(contact.handle_time),
                  "mean_arrivals_per_hour": round(contact.arrivals.mean_rate_per_s() * 3600, 6)}
+        scale = model.arrival_scale(contact)
+        if scale != 1.0:
+            entry["mean_arrivals_per_hour_scaled"] = round(contact.arrivals.mean_rate_per_s() * scale * 3600, 6)
         if contact.patience is not None:
             entry["patience"] = describe(contact.patience)
         if contact.retrial is not None:

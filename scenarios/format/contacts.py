@@ -13,21 +13,23 @@ from .values import distribution, non_negative, one_of, per_interval_series, pos
 SLA_TARGETS = ("answer_within", "resolve_within")
 
 
-def build_contacts(demand: Section, calendar: Calendar) -> tuple[ContactType, ...]:
+def build_contacts(demand: Section, calendar: Calendar) -> tuple[tuple[ContactType, ...], float]:
+    """The contact types, and `demand.scale` (a lever the model applies, not folded into the rates)."""
     scale = demand.take("scale", positive, 1.0)
-    contacts = tuple(_contact(name, section, calendar, scale) for name, section in items_of(demand, "contacts"))
+    contacts = tuple(_contact(name, section, calendar) for name, section in items_of(demand, "contacts"))
     demand.done()
-    return contacts
+    return contacts, scale
 
 
-def _contact(name: str, section: Section, calendar: Calendar, scale: float) -> ContactType:
+def _contact(name: str, section: Section, calendar: Calendar) -> ContactType:
     channel = section.take("channel", channel_choice, "phone")
     tiers = _priority_mix(section)
     slas = _slas(section, [tier[0] for tier in tiers])
     contact = ContactType(
         name=name,
         channel=channel,
-        arrivals=_arrivals(section.section("arrivals"), calendar, scale),
+        arrivals=_arrivals(section.section("arrivals"), calendar),
+        scale=section.take("scale", positive, 1.0),
         priority=section.take("priority", whole_number(0), 1),
         handle_time=section.take("handle_time", distribution),
         after_call_work=section.take("after_call_work", distribution, None),
@@ -154,18 +156,17 @@ def _sla_targets(section: Section, clock: str) -> Sla:
     return result
 
 
-def _arrivals(section: Section, calendar: Calendar, scale: float) -> Arrivals:
+def _arrivals(section: Section, calendar: Calendar) -> Arrivals:
     cv = section.take("day_to_day_cv", non_negative, 0.0)
     if sum(section.has(key) for key in ("rate", "weekly", "series")) != 1:
         raise section.error("give exactly one of `rate` (e.g. 120/h), `weekly` (a weekday × time table) "
                             "or `series` (rates per interval from the calendar start)")
     if section.has("rate"):
-        arrivals = Arrivals(rate_per_s=section.take("rate", units.rate) * scale, day_to_day_cv=cv)
+        arrivals = Arrivals(rate_per_s=section.take("rate", units.rate), day_to_day_cv=cv)
     elif section.has("series"):
         rates, slot = per_interval_series(section.section("series"), calendar, "rates", False)
-        arrivals = Arrivals(series_per_s=rates * scale, series_slot_s=slot, day_to_day_cv=cv)
+        arrivals = Arrivals(series_per_s=rates, series_slot_s=slot, day_to_day_cv=cv)
     else:
-        table = weekly_table(section.section("weekly"), calendar.interval_s)
-        arrivals = Arrivals(weekly_per_s=table * scale, day_to_day_cv=cv)
+        arrivals = Arrivals(weekly_per_s=weekly_table(section.section("weekly"), calendar.interval_s), day_to_day_cv=cv)
     section.done()
     return arrivals

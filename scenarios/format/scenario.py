@@ -48,13 +48,13 @@ def scenario_from_document(document: dict, source: str) -> Scenario:
     description = top.take("description", str, "")
     calendar = build_calendar(top.section("calendar", default={}))
     policies = build_policies(top.section("policies", default={}))
-    contacts = build_contacts(top.section("demand"), calendar)
+    contacts, demand_scale = build_contacts(top.section("demand"), calendar)
     groups, queues = build_staffing(top.section("staffing"), calendar)
     kpis = build_kpi_settings(top.section("kpis", default={}))
     experiment = _experiment(top.section("experiment", default={}))
     top.done(known_elsewhere=RECORD_KEYS)
     try:
-        model = ModelConfig(contacts, groups, calendar, policies, kpis, name, queues)
+        model = ModelConfig(contacts, groups, calendar, policies, kpis, name, queues, demand_scale)
         _check_business_clock(model)
     except ConfigError as problem:
         raise _locate(problem, document) from None

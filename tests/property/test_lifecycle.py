@@ -308,3 +308,16 @@ def test_overflow_only_after_its_wait_and_only_to_its_group(model, seed, after):
     own = {model.network.queue_names.index(name) for name in helper.skill_map}
     overflowed = by_helper & ~np.isin(log.queue, sorted(own))
     assert ((log.answered_s - log.arrival_s)[overflowed] >= after - 1e-9).all()
+
+
+@SETTINGS
+@given(lifecycle_models(retrials=True), seeds, callbacks())
+def test_toggling_callback_keeps_every_contacts_own_fate(model, seed, callback):
+    """Callback coins come from their own stream: switching the lever on draws them and nothing else."""
+    off = dataclasses.replace(model, policies=Policies())
+    on = dataclasses.replace(model, policies=Policies(callback=callback))
+    a, b = draw_demand(off, seed, 0), draw_demand(on, seed, 0)
+    for field in dataclasses.fields(a):
+        if field.name not in ("callback_accept", "callback_reach"):
+            assert np.array_equal(getattr(a, field.name), getattr(b, field.name), equal_nan=True), field.name
+    assert len(b.callback_accept) == len(b.handle_s) and len(a.callback_accept) == 0

@@ -256,22 +256,28 @@ def test_library_baseline_weekly_mean(tmp_path):
 
 # --- scale and automation ------------------------------------------------------------------------------------
 
-def test_scale_multiplies_constant_rates(tmp_path):
+def test_scale_is_a_lever_of_the_model_not_folded_into_the_rates(tmp_path):
+    """`demand.scale` and a type's `scale` stay visible (the rates as written), and the drawn
+    arrivals grow by their product."""
+    from simulator.fates import draw_demand
     text = edit(TINY, "demand:\n", "demand:\n  scale: 1.5\n")
-    billing = contact(load_scenario(write(tmp_path, text)), "billing")
-    assert per_hour(billing.arrivals.rate_per_s) == pytest.approx(45)
+    text = edit(text, "      priority: 2\n", "      priority: 2\n      scale: 2\n")
+    model = load_scenario(write(tmp_path, text)).model
+    billing = model.contacts[0]
+    assert (model.demand_scale, billing.scale, per_hour(billing.arrivals.rate_per_s)) == (1.5, 2.0, 30)
+    drawn = sum(len(draw_demand(model, seed, 0)) for seed in range(3))
+    expected = 30 * 1.5 * 2 * 24 * 3  # per hour × scales × hours × runs: Poisson, SE = √expected
+    assert abs(drawn - expected) <= 4 * math.sqrt(expected)
 
 
-def test_scale_multiplies_weekly_tables(tmp_path):
+def test_scale_of_weekly_tables_applies_when_arrivals_are_drawn(tmp_path):
     arrivals = weekly(tmp_path, '          mon-fri: {"08:00-10:00": 40/h}\n', scale="1.1")
-    assert rate_at(arrivals, 0, "09:00") == pytest.approx(44)
-    assert rate_at(arrivals, 0, "11:00") == 0
+    assert rate_at(arrivals, 0, "09:00") == pytest.approx(40)  # as written: the scale is the model's
 
 
 def test_scale_with_set(tmp_path):
-    scenario = load_scenario(write(tmp_path, SMALL), ("demand.scale=2",))
-    assert per_hour(contact(scenario, "tech").arrivals.rate_per_s) == pytest.approx(16)
-    assert rate_at(contact(scenario, "billing").arrivals, 0, "09:00") == pytest.approx(80)
+    scenario = load_scenario(write(tmp_path, SMALL), ("demand.scale=2", "demand.contacts.tech.scale=1.5"))
+    assert scenario.model.demand_scale == 2 and scenario.model.arrival_scale(contact(scenario, "tech")) == 3
 
 
 def test_automation_handle_time_factor_is_a_lever_applied_to_each_drawn_handle_time(tmp_path):
