@@ -15,6 +15,15 @@ from .helpers import TICKETS, assert_points_at, edit, invoke, load_error, marked
 H = 3600.0
 
 
+def assert_refused(tmp_path, text: str, key_path: str, *says: str) -> None:
+    """Loading `text` fails at the line marked `# <-`, naming `key_path`, with each of `says` in the message."""
+    path = write(tmp_path, text)
+    error = load_error(path)
+    assert_points_at(error, path, marked_line(text), key_path)
+    for fragment in says:
+        assert fragment in str(error), (fragment, str(error))
+
+
 @pytest.fixture(scope="module")
 def tickets(tmp_path_factory):
     return load_scenario(write(tmp_path_factory.mktemp("tickets"), TICKETS))
@@ -96,36 +105,24 @@ def test_resolved_config_reports_every_distribution_of_the_lifecycle(tmp_path):
 
 def test_escalation_that_loops_back_is_refused_at_its_line(tmp_path):
     text = edit(TICKETS, "        escalate_to: l3", "        escalate_to: incident  # <-")
-    path = write(tmp_path, text)
-    error = load_error(path)
-    assert_points_at(error, path, marked_line(text), "staffing.groups.l2.resolution.escalate_to")
-    assert "loops back" in str(error)
+    assert_refused(tmp_path, text, "staffing.groups.l2.resolution.escalate_to", "loops back")
 
 
 def test_named_queue_nobody_serves_is_refused(tmp_path):
     text = edit(TICKETS, "      skills: {escalation: 1}", "      skills: {incident: 2}")
     text = edit(text, "    - {name: escalation, channel: email}", "    - {name: escalation, channel: email}  # <-")
-    path = write(tmp_path, text)
-    error = load_error(path)
-    assert_points_at(error, path, marked_line(text), "staffing.queues.escalation")
-    assert "no agent group serving it" in str(error) and "escalation: 1" in str(error)
+    assert_refused(tmp_path, text, "staffing.queues.escalation", "no agent group serving it", "escalation: 1")
 
 
 def test_skill_for_an_unknown_queue_is_refused(tmp_path):
     text = edit(TICKETS, "      skills: {escalation: 1}", "      skills: {escalaton: 1}  # <-")
-    path = write(tmp_path, text)
-    error = load_error(path)
-    assert_points_at(error, path, marked_line(text), "staffing.groups.l2.skills")
-    assert "escalaton" in str(error) and "escalation" in str(error)
+    assert_refused(tmp_path, text, "staffing.groups.l2.skills", "escalaton", "escalation")
 
 
 def test_escalate_to_a_group_and_contact_type_of_the_same_name_is_ambiguous(tmp_path):
     text = edit(TICKETS, "    - name: l3\n", "    - name: incident\n")
     text = edit(text, "        escalate_to: l3", "        escalate_to: incident  # <-")
-    path = write(tmp_path, text)
-    error = load_error(path)
-    assert_points_at(error, path, marked_line(text), "staffing.groups.l2.resolution.escalate_to")
-    assert "ambiguous" in str(error)
+    assert_refused(tmp_path, text, "staffing.groups.l2.resolution.escalate_to", "ambiguous")
 
 
 def test_overnight_business_hours_run_past_midnight(tmp_path):
@@ -156,10 +153,7 @@ def test_group_resolution_that_no_escalated_work_reaches_is_refused(tmp_path):
                 "      skills: {incident: 1, request: 2}\n"
                 "      resolution: {first_contact: 0.5, escalate_to: l3,  # <-\n"
                 "                   escalated_handle_time: {dist: exponential, mean: 1h}}\n")
-    path = write(tmp_path, text)
-    error = load_error(path)
-    assert_points_at(error, path, marked_line(text), "staffing.groups.l1.resolution")
-    assert "nothing is escalated to 'l1'" in str(error) and "contact types" in str(error)
+    assert_refused(tmp_path, text, "staffing.groups.l1.resolution", "nothing is escalated to 'l1'", "contact types")
 
 
 def test_weekly_staffing_and_arrival_tables_run_through_the_cool_down(tmp_path):
