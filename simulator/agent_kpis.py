@@ -23,7 +23,7 @@ def agent_kpis(log: EventLog, visits: VisitOutcomes, model: ModelConfig) -> dict
     """Occupancy, utilisation, staffing and cost over the window (all groups together)."""
     everyone = np.ones(len(model.groups), bool)
     kpis = _time_kpis(log, visits, model, everyone)
-    waited = visits.front_line & (visits.wait_s > 0)  # a contact answered on arrival never stands in line
+    waited = visits.on_hold & (visits.wait_s > 0)  # a contact answered on arrival never stands in line
     waiting = StepCount.from_spans(log.arrival_s[waited], (log.arrival_s + visits.wait_s)[waited])
     kpis["queue_len_max"] = waiting.maximum(log.measure_from_s, log.measure_to_s)
     return kpis

@@ -2,8 +2,8 @@
 
 The offer is made when a phone caller has to wait and the expected wait is over the policy's
 threshold. The expected wait is the estimate a desk's phone system can make: (callers in line ahead
-+ 1) × the contact type's mean handle time ÷ the agents currently available in the groups serving
-the queue (infinite with none). Whether the caller accepts and whether the call back reaches them
++ 1) × the contact type's mean handle time (agent assist and wrap-up included) ÷ the agents currently
+available in the groups serving the queue (infinite with none). Whether the caller accepts and whether the call back reaches them
 are drawn at arrival (common random numbers). An accepting caller hangs up and cannot abandon:
 
 - `when_agent_free`: they keep their place in line; when an agent would take them, the agent calls
@@ -30,7 +30,9 @@ class CallbackDesk:
         applies = set(policy.applies_to) if policy.applies_to else {c.name for c in model.contacts}
         self.offered_to = [c.channel == "phone" and c.name in applies for c in model.contacts]
         factors = dict(model.policies.automation.handle_time_factor) if model.policies.automation else {}
-        self.mean_handle = [c.handle_time.mean * factors.get(c.name, 1.0) for c in model.contacts]
+        self.mean_handle = [c.handle_time.mean * factors.get(c.name, 1.0)  # an agent's time per caller:
+                            + (c.after_call_work.mean if c.after_call_work else 0.0)  # wrap-up included
+                            for c in model.contacts]
         self.served_by = [tuple(group for _, group in pairs) for pairs in network.served_by]
         self.in_line = [0] * len(network.queue_names)  # visits waiting, per queue
         self.available = pool.available

@@ -36,6 +36,19 @@ def check_model(model: ModelConfig) -> None:
         _check_group(group)
     _check_levers(model)
     model.network  # builds (and so checks) the queue network: targets exist, no loops, all served
+    _check_chat_groups(model)
+
+
+def _check_chat_groups(model: ModelConfig) -> None:
+    """`concurrency` and `chat_slowdown` are about chats: on a group that takes none they would do nothing."""
+    network = model.network
+    for group, work in zip(model.groups, network.serves):
+        takes_chats = any(network.queue_channels[queue] == "chat" for queue, _ in work)
+        if not takes_chats and (group.concurrency > 1 or group.chat_slowdown > 0):
+            key = "concurrency" if group.concurrency > 1 else "chat_slowdown"
+            raise ConfigError(f"group {group.name!r} takes no chats; `{key}` is about chats (a call or an email "
+                              f"takes an agent whole): remove it or give the group a chat skill",
+                              f"staffing.groups.{group.name}.{key}")
 
 
 def _check_levers(model: ModelConfig) -> None:
@@ -56,9 +69,16 @@ def _check_levers(model: ModelConfig) -> None:
             _probability(share, "policies.automation.auto_resolve")
         if any(not factor > 0 for _, factor in automation.handle_time_factor):
             raise ConfigError("handle-time factors must be positive", "policies.automation.handle_time_factor")
+        if automation.cost_per_contact and not automation.types:
+            raise ConfigError("cost_per_contact applies to the contact types automation names; name some in "
+                              "handle_time_factor or auto_resolve", "policies.automation.cost_per_contact")
     callback = model.policies.callback
     if callback is not None:
         named.append(("policies.callback.applies_to", callback.applies_to))
+        silent = [c.name for c in model.contacts if c.name in callback.applies_to and c.channel != "phone"]
+        if silent:
+            raise ConfigError(f"callback is offered on the phone only; {silent} are not phone contact types",
+                              "policies.callback.applies_to")
         for key in ("accept_probability", "reach_probability"):
             _probability(getattr(callback, key), f"policies.callback.{key}")
         if callback.call_back not in CALL_BACK_MODES:
@@ -156,6 +176,17 @@ def _check_group(group: AgentGroup) -> None:
     for index, shift in enumerate(group.shifts):
         for pause in shift.breaks:
             _check_break(pause, shift, f"{path}.shifts.{index}.breaks")
+        _check_breaks_apart(shift, f"{path}.shifts.{index}.breaks")
+
+
+def _check_breaks_apart(shift, path: str) -> None:
+    """No agent's breaks may overlap (the later one would be silently lost while on the first)."""
+    for seat in range(shift.agents if len(shift.breaks) > 1 else 0):
+        spans = sorted((pause.start_for(seat, shift.agents), pause.length_s) for pause in shift.breaks)
+        for (start, length), (following, _) in zip(spans, spans[1:]):
+            if following < start + length:
+                raise ConfigError(f"two breaks of the same agent overlap ({start / 3600:g} h and {following / 3600:g} "
+                                  f"h after the shift starts); move a break or its window", path)
 
 
 def _check_break(pause, shift, path: str) -> None:

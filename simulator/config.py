@@ -197,6 +197,18 @@ class Break:
     length_s: float
     window_s: tuple[float, float] | None = None
 
+    def start_for(self, seat: int, agents: int) -> float:
+        """When seat `seat` of a shift of `agents` takes this break, from the shift start. A window
+        holds the most back-to-back breaks that fit (no more than there are agents), spread evenly
+        over it, and the seats take them in turn: at most ceil(agents / breaks that fit) of the shift
+        are on this break at once."""
+        if self.window_s is None:
+            return self.after_s
+        first, last = self.window_s
+        slots = max(1, min(int((last - first) // self.length_s), agents))
+        gap = (last - first - self.length_s) / (slots - 1) if slots > 1 else 0.0
+        return first + (seat % slots) * gap
+
 
 @dataclass(frozen=True)
 class Shift:

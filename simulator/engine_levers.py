@@ -10,7 +10,7 @@ from math import inf as INF
 from .callback import ACCEPTED, CallbackDesk
 from .config import ModelConfig
 from .eventlog import CALLBACK_MISSED
-from .routing import LEFT, WAITING
+from .routing import LEFT, OVERFLOW_RANK, WAITING
 
 
 class LeverSteps:
@@ -83,6 +83,8 @@ class LeverSteps:
             group = self.group_of[agent]
             visit = self.next_waiting_for(group, self.serves_chat[group])
             if visit >= 0:
+                if self.desk is not None:
+                    self.desk.in_line[self.queue[visit]] -= 1
                 self._answer_chat(visit, agent)
             else:
                 heappush(self.chat_free[group], (chats,) + self.selection(self.env._now, agent, self.epoch[agent]))
@@ -114,6 +116,8 @@ class LeverSteps:
         queue = self.queue[visit]
         self.desk.in_line[queue] += 1
         heappush(self.queues[queue], self.discipline(self.priority[visit], self.arrival[visit], visit))
+        if self.overflow_after[queue]:
+            self._schedule_overflow(visit, queue)  # overflow counts from rejoining the line
         agent = self.free_agent_for(queue)
         if agent >= 0:
             self._take_next_or_idle(agent)
@@ -136,7 +140,8 @@ class LeverSteps:
         for rule in model.policies.overflow:
             for k, contact in enumerate(model.contacts):
                 if not rule.applies_to or contact.name in rule.applies_to:
-                    rules[model.network.type_queue(k)].append((rule.after_s, routing.overflow_queue[groups[rule.to]]))
+                    target = routing.overflow_queue[(groups[rule.to], contact.channel == "chat")]
+                    rules[model.network.type_queue(k)].append((rule.after_s, target))
         return rules
 
     def _schedule_overflow(self, visit: int, queue: int) -> None:
@@ -145,11 +150,13 @@ class LeverSteps:
                 self._after(after, self._on_overflow, (visit, target))
 
     def _on_overflow(self, visit_and_target: tuple[int, int]) -> None:
-        """Still waiting: the visit joins the target group's overflow queue too (at its original place)."""
+        """Still waiting: the visit joins the target group's overflow queue too (at its original place,
+        after all the group's own work)."""
         visit, target = visit_and_target
         if self.state[visit] != WAITING:
             return
-        heappush(self.queues[target], self.discipline(self.priority[visit], self.arrival[visit], visit))
-        agent = self.free_agent_for(target)
+        first, second, _ = self.discipline(self.priority[visit], self.arrival[visit], visit)
+        heappush(self.queues[target], (OVERFLOW_RANK + first, second, visit))
+        agent = (self.routing.free_agent_for_chat if self.is_chat[target] else self.free_agent_for)(target)
         if agent >= 0:
-            self._take_next_or_idle(agent)
+            self._back_to_work(agent)  # an idle agent takes its best work; one holding chats, more chats

@@ -64,7 +64,7 @@ def _type_frame(result: VisitOutcomes, selected: np.ndarray, edges: np.ndarray, 
     within = count(answered & (wait <= settings.service_level_threshold_s))
     short = count(abandoned & (wait < settings.short_abandon_s))
     excluded = {"exclude": n_abandoned, "exclude_short": short}.get(settings.service_level_abandoned, 0)
-    waiting = _waiting_spans(result, selected).per_interval(edges)
+    waiting = _waiting_spans(result, selected & result.on_hold).per_interval(edges)
     return pd.DataFrame({
         "_start_s": edges[:-1], "contact_type": name, "offered": offered, "answered": n_answered,
         "abandoned": n_abandoned,

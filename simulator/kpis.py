@@ -157,7 +157,7 @@ def queue_kpis(visits: VisitOutcomes, segment: Segment, model: ModelConfig) -> d
         "repeat_rate": ratio(((log.repeat[mask] > 0) & (log.attempt[mask] == 0)).sum(), offered)
         if _uses(segment, can_repeat) else np.nan,
         **_callback_kpis(visits, mask, model, segment),
-        "queue_len_mean": waiting_integral(visits, visits.front_line & segment.visits) / window(log),
+        "queue_len_mean": waiting_integral(visits, visits.on_hold & segment.visits) / window(log),
     }
 
 
@@ -171,6 +171,7 @@ def contact_kpis(contacts: ContactOutcomes, segment: Segment, model: ModelConfig
     business = clock is not None and model.calendar.business_hours is not None
     lifecycle = _uses(segment, can_escalate) or _uses(segment, can_repeat)
     portal, bots = _front_door_types(model)
+    reached_desk = ~np.isin(contacts.final, (DEFLECTED, AUTO_RESOLVED))
     return {
         "contacts": int(mask.sum()), "resolved": int(done.sum()),
         "deflected": int((contacts.final[mask] == DEFLECTED).sum()) if _uses(segment, portal) else np.nan,
@@ -181,8 +182,8 @@ def contact_kpis(contacts: ContactOutcomes, segment: Segment, model: ModelConfig
         "resolution_time_business_h": mean(_business(clock, arrival[done], resolved[done]) / 3600.0)
         if business else np.nan,
         "fcr_rate": ratio(contacts.first_contact_resolved[mask].sum(), done.sum()) if lifecycle else np.nan,
-        "lost_rate": ratio(np.isin(contacts.final[mask], LOST).sum(),
-                           (mask & impatient_visits(contacts.log, model)[:contacts.log.contacts]).sum())
+        "lost_rate": ratio(np.isin(contacts.final[mask], LOST).sum(), (mask & reached_desk & impatient_visits(
+            contacts.log, model)[:contacts.log.contacts]).sum())
         if _uses(segment, can_abandon) else np.nan,
         "sla_met_rate": sla_met(contacts, mask, model, clock),
         "backlog_end": int((contacts.open_at_end & segment.contacts).sum()),

@@ -16,6 +16,8 @@ import numpy as np
 
 from .config import CHANNELS
 from .timeweighted import StepCount
+
+ACCEPTED_CALLBACK = 2  # callback.ACCEPTED
 from .eventlog import (ABANDONED, AUTO_RESOLVED, CALLBACK_MISSED, DEFLECTED, ESCALATED, MAX_ATTEMPT, OPEN,
                        RESOLVED, RETRIED, EventLog)
 
@@ -40,6 +42,11 @@ class VisitOutcomes:
     deflected: np.ndarray  # resolved before an agent (self-service or a bot): never joined a queue
     front_line: np.ndarray  # stage 0 visits that joined a queue: first contacts, retrials and repeats
 
+
+    @cached_property
+    def on_hold(self) -> np.ndarray:
+        """Front-line visits that stood in a line (not callers waiting for a call back)."""
+        return self.front_line & (self.log.callback != ACCEPTED_CALLBACK)
 
     @cached_property
     def busy(self) -> StepCount:

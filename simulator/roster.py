@@ -117,17 +117,5 @@ def _add_instance(columns, agent: int, start: float, shift, absent: bool, seat: 
         return
     for pause in shift.breaks:
         columns["b_agent"].append(agent)
-        columns["b_start"].append(start + break_offset(pause, seat, shift.agents))
+        columns["b_start"].append(start + pause.start_for(seat, shift.agents))
         columns["b_len"].append(pause.length_s)
-
-
-def break_offset(pause, seat: int, agents: int) -> float:
-    """When seat `seat` of a shift takes this break, from the shift start. A window is cut into the
-    most back-to-back breaks that fit, spread evenly over it, and seats take them in turn: at most
-    ceil(agents / breaks that fit) of the shift are on this break at once."""
-    if pause.window_s is None:
-        return pause.after_s
-    first, last = pause.window_s
-    fits = max(1, int((last - first) // pause.length_s))
-    gap = (last - first - pause.length_s) / (fits - 1) if fits > 1 else 0.0
-    return first + (seat % fits) * gap

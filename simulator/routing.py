@@ -4,9 +4,10 @@ Each queue is a heap ordered by the queue discipline's key; each group's free ag
 ordered by the agent-selection key (both chosen by name in `policies`, see `policies.py`). Visits
 that left a queue (abandoned) and agents that stopped taking work (break, shift end) are deleted
 lazily: skipped when they reach the head of their heap. The engine pushes onto these heaps itself
-(a visit that must wait, an agent that goes idle): that is its hottest path. Overflow adds one queue
-per target group, served after all the group's own work; an overflowing visit waits in both its
-own queue and that one, and the first to answer takes it (the other entry goes stale).
+(a visit that must wait, an agent that goes idle): that is its hottest path. Overflow adds a queue
+per target group (and per chat or not), whose entries rank after all the group's own work; an
+overflowing visit waits in both its own queue and that one, and the first to answer takes it (the
+other entry goes stale).
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from .config import ModelConfig
 from .policies import AGENT_SELECTION, QUEUE_DISCIPLINES
 
 WAITING, ANSWERED, LEFT = 1, 2, 3  # a visit's state in the engine (0: not yet in a queue)
+OVERFLOW_RANK = 1e12  # added to an overflow entry's first rank: the target group's own work comes first
 
 
 class Routing:
@@ -28,24 +30,27 @@ class Routing:
         self.discipline = QUEUE_DISCIPLINES[model.policies.queue]
         self.selection = AGENT_SELECTION[model.policies.routing]
         self.state, self.epoch = state, epoch
+        self.is_chat = [channel == "chat" for channel in network.queue_channels]
         self.overflow_queue = self._add_overflow_queues(model)
-        chat = {q for q, channel in enumerate(network.queue_channels) if channel == "chat"}
-        self.is_chat = [q in chat for q in range(len(self.queues))]  # overflow queues are not chat queues
         self.chat_free = [[] for _ in model.groups]  # (chats held, selection key, agent, epoch)
-        self.serves_chat = [[(q, p) for q, p in pairs if q in chat] for pairs in self.serves]
+        self.serves_chat = [[(q, p) for q, p in pairs if self.is_chat[q]] for pairs in self.serves]
 
-    def _add_overflow_queues(self, model: ModelConfig) -> dict[int, int]:
-        """One extra queue per overflow target group, served after all its own work: group → queue."""
+    def _add_overflow_queues(self, model: ModelConfig) -> dict[tuple[int, bool], int]:
+        """Per overflow target group, one extra queue for chats and one for other work (as needed):
+        (group, chats?) → queue. Entries there rank after all the group's own work (OVERFLOW_RANK)."""
         groups = {group.name: index for index, group in enumerate(model.groups)}
         added = {}
         for rule in model.policies.overflow:
             group = groups[rule.to]
-            if group not in added:
-                added[group] = len(self.queues)
-                self.queues.append([])
-                last = max((preference for _, preference in self.serves[group]), default=0)
-                self.serves[group].append((added[group], last + 1))
-                self.served_by.append([(last + 1, group)])
+            for contact in model.contacts:
+                key = (group, contact.channel == "chat")
+                if (not rule.applies_to or contact.name in rule.applies_to) and key not in added:
+                    added[key] = len(self.queues)
+                    self.queues.append([])
+                    self.is_chat.append(key[1])
+                    last = max((preference for _, preference in self.serves[group]), default=0)
+                    self.serves[group].append((added[key], last + 1))
+                    self.served_by.append([(last + 1, group)])
         return added
 
     def free_agent_for(self, queue: int) -> int:

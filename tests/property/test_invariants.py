@@ -99,7 +99,8 @@ def shifts(draw, max_agents: int = 4):
 
 
 @st.composite
-def groups(draw, names: tuple[str, ...], count: int):
+def groups(draw, names: tuple[str, ...], count: int, chats: frozenset = frozenset()):
+    """`chats`: the chat types; a group that takes some holds 1–3 chats at once."""
     owner = {name: draw(st.integers(0, count - 1)) for name in names}  # every type served by someone
     result = []
     for index in range(count):
@@ -107,7 +108,8 @@ def groups(draw, names: tuple[str, ...], count: int):
                   if owner[name] == index or draw(st.booleans())} or {names[0]: 2}  # every group serves something
         result.append(AgentGroup(
             f"group{index}", skills, tuple(draw(st.lists(shifts(), min_size=1, max_size=2))),
-            concurrency=draw(st.integers(1, 3)), shrinkage=draw(st.sampled_from([0.0, 0.0, 0.1, 0.3]))))
+            concurrency=draw(st.integers(1, 3)) if chats & set(skills) else 1,
+            shrinkage=draw(st.sampled_from([0.0, 0.0, 0.1, 0.3]))))
     return tuple(result)
 
 
@@ -122,7 +124,8 @@ def calendars(draw):
 def models(draw, with_patience: bool | None = None):
     contacts = draw(contact_types(draw(st.integers(1, 3)), with_patience))
     names = tuple(c.name for c in contacts)
-    return ModelConfig(contacts, draw(groups(names, draw(st.integers(1, 3)))), draw(calendars()))
+    chats = frozenset(c.name for c in contacts if c.channel == "chat")
+    return ModelConfig(contacts, draw(groups(names, draw(st.integers(1, 3)), chats)), draw(calendars()))
 
 
 seeds = st.integers(0, 2 ** 31 - 1)
@@ -261,7 +264,7 @@ def two_priority_models(draw):
                 for c in contacts]
     skills = {c.name: draw(st.integers(1, 2)) for c in contacts}
     group = AgentGroup("only", skills, tuple(draw(st.lists(shifts(max_agents=2), min_size=1, max_size=2))),
-                       concurrency=draw(st.integers(1, 2)), shrinkage=draw(st.sampled_from([0.0, 0.2])))
+                       shrinkage=draw(st.sampled_from([0.0, 0.2])))
     return ModelConfig(tuple(contacts), (group,), draw(calendars())), high
 
 

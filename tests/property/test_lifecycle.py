@@ -67,7 +67,7 @@ def lifecycle_models(draw, retrials: bool = False):
     names = [c.name for c in contacts]
     group = lambda name, skills, resolution=None: AgentGroup(
         name, skills, tuple(draw(st.lists(shifts(), min_size=1, max_size=2))),
-        concurrency=draw(st.integers(1, 2)), shrinkage=draw(st.sampled_from([0.0, 0.2])), resolution=resolution)
+        shrinkage=draw(st.sampled_from([0.0, 0.2])), resolution=resolution)
     onwards = draw(resolutions("g2")) if draw(st.booleans()) else None
     groups = (group("g0", {name: 1 for name in names}), group("g1", {"tickets": 1, names[0]: 2}, onwards),
               group("g2", {"tickets": 2}))

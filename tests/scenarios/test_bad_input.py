@@ -212,6 +212,15 @@ CASES = [
          f"{CONTACT}.channel", ("fax", "phone, email, chat")),
     Case("concurrency-zero", "      shrinkage: 0.0", "      shrinkage: 0.0\n      concurrency: 0  # <-",
          f"{GROUP}.concurrency", ("≥ 1",)),
+    Case("concurrency-on-a-group-without-chats", "      shrinkage: 0.0", "      shrinkage: 0.0\n      concurrency: 3  # <-",
+         f"{GROUP}.concurrency", ("takes no chats", "chat skill")),
+    Case("automation-cost-without-types", *with_policies("  automation: {cost_per_contact: 0.5}  # <-"),
+         "policies.automation.cost_per_contact", ("name some",)),
+    Case("breaks-of-one-agent-overlap", SHIFT,
+         '        - days: all\n          start: "08:00"\n          end: "16:00"\n          agents: 6\n'
+         '          breaks:  # <-\n            - {window: "09:00-11:00", length: 15min}\n'
+         '            - {window: "10:00-12:00", length: 60min}\n',
+         f"{GROUP}.shifts.0.breaks", ("overlap",)),
     Case("phone-concurrency-above-one", "      shrinkage: 0.0",
          "      shrinkage: 0.0\n      concurrency: {chat: 3, phone: 2}  # <-",
          f"{GROUP}.concurrency", ("takes the agent whole", "phone: 1")),

@@ -164,3 +164,9 @@ def test_weekly_staffing_and_arrival_tables_run_through_the_cool_down(tmp_path):
     run_end = model.calendar.run_end_s
     assert len(model.contacts[1].arrivals.series_per_s) * model.contacts[1].arrivals.series_slot_s == run_end
     assert len(model.groups[0].agents_per_slot) * model.groups[0].slot_s == run_end
+
+
+def test_callback_for_an_email_type_is_refused(tmp_path):
+    text = edit(TICKETS, "experiment:\n", "policies:\n  callback: {offer_when_expected_wait_over: 1min, "
+                "accept_probability: 0.5, applies_to: [request]}  # <-\nexperiment:\n")
+    assert_refused(tmp_path, text, "policies.callback.applies_to", "phone only", "request")

@@ -118,3 +118,39 @@ def test_contacts_resolved_before_the_desk_are_not_counted_in_the_sla():
         row = replication_kpis(simulate(model, 2, 0), model).set_index("contact_type").loc["all"]
         assert row.sla_met_rate == 1.0  # 20 agents for 0.7 erlangs: everyone reaching the desk is answered at once
     assert row.deflected > 100
+
+
+def run_hand_made(model, arrivals, types):
+    from simulator.engine import Engine
+    from simulator.fates import plain_demand
+    from simulator.roster import build_roster
+    demand = plain_demand(model, arrivals, types, [600.0] * len(arrivals), [np.inf] * len(arrivals))
+    return Engine(model, demand, build_roster(model, 1, 0), 1, 0).run()
+
+
+def test_overflow_work_waits_for_the_target_groups_own_work_even_at_a_higher_priority():
+    """g1 serves `own` (priority 1); `vip` (priority 3, served by g0) overflows to g1 at once. When g1
+    frees up at 600 s it takes its own waiting call, not the overflowed VIP (found by review: the
+    priority used to win over the overflow queue's last preference)."""
+    from simulator.config import Overflow, Policies
+    own = ContactType("own", Arrivals(rate_per_s=0.0), Constant(600.0), priority=1)
+    vip = ContactType("vip", Arrivals(rate_per_s=0.0), Constant(600.0), priority=3)
+    always = (Shift(tuple(range(7)), 0.0, 0.0, 1),)
+    model = ModelConfig((own, vip), (AgentGroup("g0", {"vip": 1}, always), AgentGroup("g1", {"own": 1}, always)),
+                        Calendar(horizon_s=H), policies=Policies(overflow=(Overflow(0.0, "g1"),)))
+    log = run_hand_made(model, [0.0, 0.0, 10.0, 20.0], [0, 1, 0, 1])
+    assert log.answered_s.tolist() == [0.0, 0.0, 600.0, 600.0]  # own#2 by g1, vip#3 by its own g0
+    assert log.roster.agent_group[log.agent].tolist() == [1, 0, 1, 0]
+
+
+def test_an_overflowed_chat_goes_to_a_target_agent_with_chat_room():
+    """g1's agent holds one chat of three; a c0 chat overflowing to g1 after 30 s is taken then."""
+    from simulator.config import Overflow, Policies
+    c0 = ContactType("c0", Arrivals(rate_per_s=0.0), Constant(600.0), channel="chat")
+    c1 = ContactType("c1", Arrivals(rate_per_s=0.0), Constant(600.0), channel="chat")
+    always = (Shift(tuple(range(7)), 0.0, 0.0, 1),)
+    model = ModelConfig((c0, c1), (AgentGroup("g0", {"c0": 1}, always), AgentGroup("g1", {"c1": 1}, always,
+                                                                                     concurrency=3)),
+                        Calendar(horizon_s=H), policies=Policies(overflow=(Overflow(30.0, "g1", ("c0",)),)))
+    log = run_hand_made(model, [0.0, 0.0, 10.0], [0, 1, 0])
+    assert log.answered_s.tolist() == [0.0, 0.0, 40.0] and log.roster.agent_group[log.agent[2]] == 1

@@ -6,6 +6,7 @@ import math
 from datetime import datetime, timedelta
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -103,7 +104,8 @@ def test_shift_length():
 def test_agents_are_numbered_by_group_then_shift():
     first = group(Shift((0,), 8 * H, 16 * H, 2), Shift((0,), 12 * H, 20 * H, 3), name="first", concurrency=2)
     second = group(Shift((0,), 8 * H, 16 * H, 4), name="second")
-    roster = build_roster(model_with(first, second, horizon_s=DAY), 1, 0)
+    chats = ContactType("calls", Arrivals(rate_per_s=0.01), Exponential(60.0), channel="chat")  # concurrency: chats
+    roster = build_roster(ModelConfig((chats,), (first, second), Calendar(horizon_s=DAY)), 1, 0)
     assert roster.agents == 9
     assert roster.agent_group.tolist() == [0] * 5 + [1] * 4
     assert roster.agent_concurrency.tolist() == [2] * 5 + [1] * 4
@@ -221,8 +223,8 @@ def test_named_shift_keys_its_absences_by_name_not_position():
 @given(st.integers(1, 30), st.integers(2, 16), st.integers(1, 8), st.integers(0, 8))
 def test_staggered_breaks_spread_the_shift_evenly_over_the_window(agents, window_quarters, length_quarters, start):
     """At any moment at most ceil(agents / breaks that fit back to back) are on the window's break — the
-    fewest any arrangement of whole breaks inside the window allows — and, when the window holds a
-    whole number of breaks, no more than the even share agents × length / window, plus one."""
+    fewest any arrangement of whole breaks inside the window allows — and the breaks are spread over
+    the whole window (even when there are fewer agents than breaks that fit)."""
     window, length = window_quarters * 15 * MIN, min(length_quarters, window_quarters) * 15 * MIN
     first = start * 15 * MIN
     pause = Break(first, length, (first, first + window))
@@ -234,8 +236,12 @@ def test_staggered_breaks_spread_the_shift_evenly_over_the_window(agents, window
     on_break = max(int(((starts <= t) & (ends > t)).sum()) for t in moments)
     fits = int(window // length)
     assert on_break <= math.ceil(agents / fits)
-    if window % length == 0:
-        assert on_break <= agents * length / window + 1
+    # spread over the whole window: as many distinct start times as slots, from its start to its end
+    slots = min(fits, agents)
+    begins = np.unique(np.round(starts - 6 * H - first, 6))
+    assert len(begins) == slots and begins[0] == 0
+    if slots > 1:
+        assert begins[-1] + length == pytest.approx(window)
 
 
 def test_break_window_keeps_each_seat_on_its_slot_every_day():
