@@ -21,6 +21,8 @@ from .network import Stage
 from .streams import Stream, generator
 
 MAX_REPEATS = 30000  # episodes per contact are numbered in int16
+EXTRA_SERIALS = 1 << 30  # serial numbers of the contacts a scale above 1 adds (keys of their retrial draws)
+REPEAT_KEYS = ("repeat_next", "repeat_delay", "repeat_number")  # a cohort's arrays indexed by repeat episode
 
 
 @dataclass(frozen=True)
@@ -57,39 +59,67 @@ class Demand:
 def draw_demand(model: ModelConfig, seed: int, replication: int) -> Demand:
     """Every contact of one replication with its fate, arrivals over the whole run (cool-down included)."""
     width = model.network.max_stages - 1
-    parts = [_draw_type(model, k, contact, path, width, seed, replication)
-             for k, (contact, path) in enumerate(zip(model.contacts, model.network.paths))]
+    parts = [part for k, (contact, path) in enumerate(zip(model.contacts, model.network.paths))
+             for part in _draw_type(model, k, contact, path, width, seed, replication)]
     return _merge(parts, width)
 
 
 def _draw_type(model: ModelConfig, k: int, contact: ContactType, path, width: int, seed: int, replication: int):
+    """The type's own contacts, and more or fewer of them as its scale says: scaled down, a share of
+    them stays (thinned); scaled up, extra contacts arrive on streams of their own. So a volume
+    what-if keeps every customer who would have come anyway, with the same needs."""
+    scale = model.arrival_scale(contact)
+    streams = lambda cohort: lambda stream, *parts: generator(seed, replication, stream, contact.name, *cohort, *parts)
+    own = _cohort(model, k, contact, path, width, streams(()), generator(seed, replication, Stream.DAILY_VOLUME,
+                                                                            contact.name))
+    if scale < 1:
+        stays = generator(seed, replication, Stream.ARRIVALS, contact.name, 3).random(len(own["arrival_s"])) < scale
+        own = _kept(own, stays)
+    if scale <= 1:
+        return [own]
+    extra = _cohort(model, k, contact, path, width, streams((2,)),
+                    generator(seed, replication, Stream.DAILY_VOLUME, contact.name), scale - 1, EXTRA_SERIALS)
+    return [own, extra]
+
+
+def _cohort(model: ModelConfig, k: int, contact: ContactType, path, width: int, streams, daily, scale: float = 1.0,
+            first_serial: int = 0) -> dict:
+    """Contacts arriving at `scale` times the type's rates, and their fates, from `streams(stream, …)`
+    (the same day-to-day volume factors, from `daily`, for every cohort of the type)."""
     calendar = model.calendar
-    times = arrival_times(contact.arrivals, calendar.run_end_s, calendar.week_offset_s,
-                          generator(seed, replication, Stream.ARRIVALS, contact.name),
-                          generator(seed, replication, Stream.DAILY_VOLUME, contact.name),
-                          model.arrival_scale(contact))
+    times = arrival_times(contact.arrivals, calendar.run_end_s, calendar.week_offset_s, streams(Stream.ARRIVALS),
+                          daily, scale)
     count = len(times)
-    tier = _tiers(contact, count, generator(seed, replication, Stream.PRIORITY, contact.name))
+    tier = _tiers(contact, count, streams(Stream.PRIORITY))
     assist = dict(model.policies.automation.handle_time_factor) if model.policies.automation else {}
     factor = assist.get(contact.name, 1.0)
     callback = model.policies.callback is not None
-    first = _episodes(contact, path, width, count, seed, replication, (), factor, callback)
-    deflection, leak, tried = front_door(model.policies, contact, count, seed, replication)
+    first = _episodes(contact, path, width, count, streams, (), factor, callback)
+    deflection, leak, tried = front_door(model.policies, contact, count, streams)
     first["handle_s"] = first["handle_s"] * leak
-    repeats_per_contact = _repeat_counts(contact, count, seed, replication)
+    repeats_per_contact = _repeat_counts(contact, count, streams)
     total = int(repeats_per_contact.sum())
-    repeats = _episodes(contact, path, width, total, seed, replication, (1,), factor, callback)
-    delay_before = (contact.repeat.delay.sample(generator(seed, replication, Stream.REPEAT, contact.name, 1), total)
-                    if total else np.zeros(0))
+    repeats = _episodes(contact, path, width, total, streams, (1,), factor, callback)
+    delay_before = contact.repeat.delay.sample(streams(Stream.REPEAT, 1), total) if total else np.zeros(0)
     links = _repeat_links(repeats_per_contact, delay_before)
     never = deflection != 0  # resolved before an agent: it never comes back (its repeat rows stay
     links["first_next"][never] = -1  # drawn but unreached, so no other contact's fates shift)
     links["first_delay"][never] = np.inf
     priorities = np.array([t.priority for t in contact.tiers], dtype=np.int16)[tier]
     return {"arrival_s": times, "contact_type": np.full(count, k, np.int16),
-            "serial": np.arange(count, dtype=np.int32), "tier": tier, "priority": priorities, "deflection": deflection,
-            "tried_self_service": tried,
+            "serial": np.arange(first_serial, first_serial + count, dtype=np.int32), "tier": tier,
+            "priority": priorities, "deflection": deflection, "tried_self_service": tried,
             "first": first, "repeats": repeats, **links}
+
+
+def _kept(cohort: dict, stays: np.ndarray) -> dict:
+    """The cohort's contacts where `stays`, with their fates; repeat episodes are kept whole (rows only
+    the dropped contacts reach stay unreached)."""
+    keep = lambda values: values[stays] if len(values) == len(stays) else values  # an empty fate stays empty
+    kept = {key: value if key in REPEAT_KEYS or key == "repeats" else keep(value)
+            for key, value in cohort.items() if key != "first"}
+    kept["first"] = {key: keep(value) for key, value in cohort["first"].items()}
+    return kept
 
 
 def _tiers(contact: ContactType, count: int, rng) -> np.ndarray:
@@ -101,7 +131,7 @@ def _tiers(contact: ContactType, count: int, rng) -> np.ndarray:
     return np.where(chosen > len(bounds), 0, chosen).astype(np.int8)
 
 
-def front_door(policies, contact: ContactType, count: int, seed: int, replication: int):
+def front_door(policies, contact: ContactType, count: int, streams):
     """Who never reaches an agent, and the handle-time factor of those who do: self-service tries (a
     share contained, the rest leaking with longer handling), then a bot resolving a share outright.
     Drawn for every contact of the type whether or not the lever is on, so toggling it changes no
@@ -109,50 +139,49 @@ def front_door(policies, contact: ContactType, count: int, seed: int, replicatio
     deflection, leak, tried = np.zeros(count, np.int8), np.ones(count), np.zeros(count, bool)
     portal, automation = policies.self_service, policies.automation
     if portal is not None and contact.name in portal.applies_to:
-        tries, contained = generator(seed, replication, Stream.SELF_SERVICE, contact.name).random((2, count))
+        tries, contained = streams(Stream.SELF_SERVICE).random((2, count))
         tried = tries < portal.attempt_share
         deflection[tried & (contained < portal.containment)] = DEFLECTED
         leak[tried & (contained >= portal.containment)] = portal.leak_handle_time_factor
     bot = dict(automation.auto_resolve).get(contact.name, 0.0) if automation else 0.0
     if bot > 0:
-        resolved = generator(seed, replication, Stream.AUTOMATION, contact.name).random(count) < bot
+        resolved = streams(Stream.AUTOMATION).random(count) < bot
         deflection[resolved & (deflection == 0)] = AUTO_RESOLVED
     return deflection, leak, tried
 
 
-def _episodes(contact: ContactType, path: tuple[Stage, ...], width: int, count: int, seed: int, replication: int,
-              part: tuple, factor: float = 1.0, callback: bool = False) -> dict:
+def _episodes(contact: ContactType, path: tuple[Stage, ...], width: int, count: int, streams, part: tuple,
+              factor: float = 1.0, callback: bool = False) -> dict:
     """Handle time (times the agent-assist `factor`), wrap-up, patience, escalations, escalated
     handle times and (with a callback policy) the call back coins for `count` episodes."""
-    handle = contact.handle_time.sample(generator(seed, replication, Stream.HANDLE_TIME, contact.name, *part), count)
+    handle = contact.handle_time.sample(streams(Stream.HANDLE_TIME, *part), count)
     handle = handle * factor if factor != 1.0 else handle
     wrap = np.zeros(count) if contact.after_call_work is None else contact.after_call_work.sample(
-        generator(seed, replication, Stream.AFTER_CALL_WORK, contact.name, *part), count)
+        streams(Stream.AFTER_CALL_WORK, *part), count)
     if contact.patience is None:
         patience = np.full(count, math.inf)
     else:
-        patience = contact.patience.sample(generator(seed, replication, Stream.PATIENCE, contact.name, *part), count)
+        patience = contact.patience.sample(streams(Stream.PATIENCE, *part), count)
     escalations = np.zeros(count, np.int8)
     stage_handle = np.full((count, width), np.nan)
     if len(path) > 1:  # one coin stream per stage: a longer or shorter path never re-draws earlier stages
         escalate = np.column_stack([
-            generator(seed, replication, Stream.ESCALATION, contact.name, *part, 0, number).random(count)
+            streams(Stream.ESCALATION, *part, 0, number).random(count)
             >= stage.first_contact for number, stage in enumerate(path[:-1])])
         escalations = np.cumprod(escalate, axis=1).sum(axis=1).astype(np.int8)
         for stage_number, stage in enumerate(path[1:], start=1):
-            rng = generator(seed, replication, Stream.ESCALATION, contact.name, *part, stage_number)
+            rng = streams(Stream.ESCALATION, *part, stage_number)
             stage_handle[:, stage_number - 1] = stage.handle_time.sample(rng, count)
-    coins = (generator(seed, replication, Stream.CALLBACK, contact.name, *part).random((2, count)) if callback
-             else np.zeros((2, 0)))
+    coins = streams(Stream.CALLBACK, *part).random((2, count)) if callback else np.zeros((2, 0))
     return {"handle_s": handle, "after_call_work_s": wrap, "patience_s": patience, "escalations": escalations,
             "stage_handle_s": stage_handle, "callback_accept": coins[0], "callback_reach": coins[1]}
 
 
-def _repeat_counts(contact: ContactType, count: int, seed: int, replication: int) -> np.ndarray:
+def _repeat_counts(contact: ContactType, count: int, streams) -> np.ndarray:
     """Repeats per contact: each resolution is followed by a repeat with probability r (geometric)."""
     if contact.repeat is None or contact.repeat.probability <= 0 or count == 0:
         return np.zeros(count, np.int64)
-    uniform = 1.0 - generator(seed, replication, Stream.REPEAT, contact.name, 0).random(count)  # in (0, 1]
+    uniform = 1.0 - streams(Stream.REPEAT, 0).random(count)  # in (0, 1]
     counts = np.floor(np.log(uniform) / math.log(contact.repeat.probability))
     return np.minimum(counts, MAX_REPEATS).astype(np.int64)
 

@@ -321,3 +321,24 @@ def test_toggling_callback_keeps_every_contacts_own_fate(model, seed, callback):
         if field.name not in ("callback_accept", "callback_reach"):
             assert np.array_equal(getattr(a, field.name), getattr(b, field.name), equal_nan=True), field.name
     assert len(b.callback_accept) == len(b.handle_s) and len(a.callback_accept) == 0
+
+
+def fates_by_customer(demand):
+    """Each contact's own draws keyed by its type and serial number (stable across volume what-ifs)."""
+    n = len(demand)
+    return {(int(k), int(serial)): (arrival, handle, patience, int(tier))
+            for k, serial, arrival, handle, patience, tier in zip(
+                demand.contact_type, demand.serial, demand.arrival_s, demand.handle_s[:n], demand.patience_s[:n],
+                demand.tier)}
+
+
+@SETTINGS
+@given(lifecycle_models(), seeds, st.floats(0.5, 2.0))
+def test_a_volume_what_if_keeps_every_customer_who_would_have_come_anyway(model, seed, scale):
+    """demand.scale below 1 keeps a share of the same customers (thinned), above 1 adds new ones on
+    their own streams: the customers both runs share arrive when they did, with the same needs."""
+    plain, scaled = (fates_by_customer(draw_demand(dataclasses.replace(model, demand_scale=s), seed, 0))
+                     for s in (1.0, scale))
+    smaller, larger = (scaled, plain) if scale < 1 else (plain, scaled)
+    assert all(larger[key] == value for key, value in smaller.items())
+    assert len(smaller) <= len(larger)

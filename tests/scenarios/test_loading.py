@@ -270,6 +270,14 @@ def test_scale_is_a_lever_of_the_model_not_folded_into_the_rates(tmp_path):
     assert abs(drawn - expected) <= 4 * math.sqrt(expected)
 
 
+def test_scale_below_one_thins_the_arrivals(tmp_path):
+    from simulator.fates import draw_demand
+    model = load_scenario(write(tmp_path, edit(TINY, "demand:\n", "demand:\n  scale: 0.4\n"))).model
+    drawn = sum(len(draw_demand(model, seed, 0)) for seed in range(3))
+    expected = 30 * 0.4 * 24 * 3  # Poisson thinned by 0.4: still Poisson, SE = √expected
+    assert abs(drawn - expected) <= 4 * math.sqrt(expected)
+
+
 def test_scale_of_weekly_tables_applies_when_arrivals_are_drawn(tmp_path):
     arrivals = weekly(tmp_path, '          mon-fri: {"08:00-10:00": 40/h}\n', scale="1.1")
     assert rate_at(arrivals, 0, "09:00") == pytest.approx(40)  # as written: the scale is the model's
