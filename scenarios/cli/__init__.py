@@ -13,9 +13,10 @@ import click
 from simulator import units
 
 from scenarios.experiment.results import console_tables, write_resolved_config, write_results
-from scenarios.experiment.runner import run_experiment
 from scenarios.format.scenario import load_scenario
 from scenarios.format.yamlfile import ScenarioError
+
+from .plan import describe_reached, experiment_options, make_plan
 
 
 def friendly_errors(command):
@@ -38,29 +39,35 @@ def main():
 
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--replications", "-r", type=click.IntRange(min=1), help="Override experiment.replications.")
-@click.option("--seed", type=click.IntRange(min=0), help="Override experiment.seed.")
-@click.option("--workers", "-w", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Worker processes; results are identical to a serial run.")
-@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), help="Results directory.")
+@experiment_options
+@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
+              help="Results directory (default: results/<scenario file name>).")
 @click.option("--set", "overrides", multiple=True, metavar="KEY.PATH=VALUE",
               help="Override a scenario value, e.g. staffing.groups.l1.shifts.0.agents=14 (repeatable).")
 @friendly_errors
-def run(scenario, replications, seed, workers, out, overrides):
+def run(scenario, plan_options, out, overrides):
     """Simulate SCENARIO and write summary.csv, replications.csv, intervals.csv, groups.csv and
-    config.resolved.yaml."""
+    config.resolved.yaml.
+
+    \b
+    Examples:
+      helpdesk-sim run scenarios/library/baseline.yaml -r 30 --workers 2
+      helpdesk-sim run scenarios/library/baseline.yaml --precision service_level=0.005
+      helpdesk-sim run scenarios/library/baseline.yaml --set staffing.groups.l1.shifts.early.agents=7
+    """
     loaded = load_scenario(scenario, tuple(overrides))
-    replications = replications or loaded.experiment.replications
-    seed = loaded.experiment.seed if seed is None else seed
+    plan = make_plan(plan_options, loaded.experiment)
     out = out or Path("results") / scenario.stem
-    write_resolved_config(loaded, out, replications, seed)
-    click.echo(f"{loaded.name}: {replications} replications, seed {seed}, "
-               f"{units.format_duration(loaded.model.calendar.horizon_s)} measured", err=True)
-    with click.progressbar(length=replications, label="replications", file=sys.stderr) as bar:
-        results = run_experiment(loaded.model, replications, seed, workers, progress=bar.update)
+    write_resolved_config(loaded, out, plan.replications, plan.seed)
+    click.echo(f"{loaded.name}: {'batches of ' if plan.targets else ''}{plan.replications} replications, "
+               f"seed {plan.seed}, {units.format_duration(loaded.model.calendar.horizon_s)} measured", err=True)
+    (results,), reached = plan.run([loaded.model])
     write_results(results, out)
     click.echo(console_tables(results, loaded.model))
-    click.echo(f"(mean ±95 % CI half-width over {replications} replications) results in {out}/", err=True)
+    if reached:
+        click.echo(describe_reached(reached), err=True)
+    count = results.replications["replication"].nunique()
+    click.echo(f"(mean ±95 % CI half-width over {count} replications) results in {out}/", err=True)
 
 
-from . import calibration, erlang  # noqa: E402,F401  (register their commands on `main`)
+from . import calibration, compare, erlang  # noqa: E402,F401  (register their commands on `main`)

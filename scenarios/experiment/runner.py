@@ -1,11 +1,11 @@
-"""Replications of one scenario, serial or in worker processes, summarised with t-intervals.
+"""Replications of one or more scenarios on an executor (executors.py), summarised with t-intervals.
 
 A replication is a pure function of (model, seed, replication index), so results are identical on
-any executor; workers only change the wall-clock time.
+any executor; workers only change the wall-clock time. Every scenario of a comparison runs the same
+replication indices, so they see the same customers (common random numbers).
 """
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Callable
 
@@ -19,6 +19,8 @@ from simulator.engine import simulate
 from simulator.interval_kpis import interval_kpis
 from simulator.kpis import KPI_COLUMNS, replication_kpis
 from simulator.outcomes import visit_outcomes
+
+from .executors import ExecutorSpec, mapper
 
 
 @dataclass(frozen=True)
@@ -47,15 +49,33 @@ def _run_one(arguments):
 
 
 def run_experiment(model: ModelConfig, replications: int, seed: int, workers: int = 1,
-                   progress: Callable[[int], None] | None = None) -> Results:
-    """All replications, in index order whatever the executor; `progress(n)` after each one."""
-    jobs = [(model, seed, index) for index in range(replications)]
-    if workers > 1 and replications > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            outputs = _collect(pool.map(_run_one, jobs), progress)
-    else:
-        outputs = _collect(map(_run_one, jobs), progress)
+                   progress: Callable[[int], None] | None = None, executor: ExecutorSpec | None = None,
+                   first: int = 0) -> Results:
+    """Replications `first`, …, `first + replications - 1`, in index order whatever the executor;
+    `progress(n)` after each one."""
+    return run_scenarios([model], replications, seed, executor or ExecutorSpec.choose(None, workers, None),
+                         progress, first)[0]
+
+
+def run_scenarios(models: list[ModelConfig], replications: int, seed: int, executor: ExecutorSpec,
+                  progress: Callable[[int], None] | None = None, first: int = 0) -> list[Results]:
+    """The same replication indices (and so the same customers) for every model, all on one executor."""
+    jobs = [(model, seed, index) for model in models for index in range(first, first + replications)]
+    with mapper(executor) as run_all:
+        outputs = _collect(run_all(_run_one, jobs), progress)
+    return [results_of(outputs[k * replications:(k + 1) * replications]) for k in range(len(models))]
+
+
+def results_of(outputs: list) -> Results:
     overall, intervals, groups = (pd.concat(frames, ignore_index=True) for frames in zip(*outputs))
+    return Results(summarise(overall), overall, intervals, summarise(groups, GROUP_COLUMNS, "group"), groups)
+
+
+def joined(earlier: Results, later: Results) -> Results:
+    """Two batches of replications of the same scenario as one set of results."""
+    overall = pd.concat([earlier.replications, later.replications], ignore_index=True)
+    groups = pd.concat([earlier.group_replications, later.group_replications], ignore_index=True)
+    intervals = pd.concat([earlier.intervals, later.intervals], ignore_index=True)
     return Results(summarise(overall), overall, intervals, summarise(groups, GROUP_COLUMNS, "group"), groups)
 
 

@@ -1,0 +1,80 @@
+"""The options every experiment command shares (run, compare, sweep): how many replications (or to
+what precision), which seed, and on which executor; and running a set of scenarios under them."""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import click
+
+from scenarios.experiment.executors import EXECUTORS, ExecutorSpec, progress_bar
+from scenarios.experiment.precision import Reached, Target, parse_targets, run_to_precision
+from scenarios.experiment.runner import Results, run_scenarios
+
+
+@dataclass(frozen=True)
+class Plan:
+    replications: int
+    seed: int
+    executor: ExecutorSpec
+    targets: tuple[Target, ...] = ()
+    cap: int = 200
+
+    def run(self, models: list, label: str = "replications") -> tuple[list[Results], Reached | None]:
+        """Every model over the same replication indices; in batches to the targets, if any."""
+        total = self.cap if self.targets else self.replications
+        with progress_bar(total * len(models), label) as bar:
+            batch = lambda first, count: run_scenarios(models, count, self.seed, self.executor, bar.update, first)
+            if not self.targets:
+                return batch(0, self.replications), None
+            return run_to_precision(batch, list(self.targets), self.replications, self.cap)
+
+
+def experiment_options(command):
+    """--replications, --seed, --precision, --max-replications, --workers, --executor, --scheduler."""
+    options = [
+        click.option("--replications", "-r", type=click.IntRange(min=1),
+                     help="Replications (with --precision: the size of each batch). Default: the scenario's."),
+        click.option("--seed", type=click.IntRange(min=0), help="Override experiment.seed."),
+        click.option("--precision", "precision", multiple=True, metavar="KPI[@ROW]=HALFWIDTH",
+                     help="Add batches of replications until the 95 % half-width is under this, e.g. "
+                          "service_level=0.01 (paired, for comparisons). Repeatable."),
+        click.option("--max-replications", type=click.IntRange(min=2), default=200, show_default=True,
+                     help="Cap on replications with --precision."),
+        click.option("--workers", "-w", type=click.IntRange(min=1), default=1, show_default=True,
+                     help="Worker processes (or Dask workers); results are identical to a serial run."),
+        click.option("--executor", type=click.Choice(EXECUTORS),
+                     help="serial, processes (default with --workers > 1) or dask (a local cluster, or --scheduler)."),
+        click.option("--scheduler", metavar="ADDRESS", help="An existing Dask scheduler, e.g. tcp://10.0.0.5:8786."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+
+    @functools.wraps(command)
+    def wrapper(*args, replications, seed, precision, max_replications, workers, executor, scheduler, **kwargs):
+        kwargs["plan_options"] = dict(replications=replications, seed=seed, precision=precision,
+                                      max_replications=max_replications, workers=workers, executor=executor,
+                                      scheduler=scheduler)
+        return command(*args, **kwargs)
+    return wrapper
+
+
+def make_plan(options: dict, experiment) -> Plan:
+    """The plan from the command line, falling back to the (base) scenario's `experiment` section."""
+    targets = tuple(parse_targets(options["precision"]))
+    replications = options["replications"] or (min(experiment.replications, 10) if targets else
+                                               experiment.replications)
+    if targets and replications > options["max_replications"]:
+        raise ValueError("--replications (the batch size) is larger than --max-replications")
+    return Plan(max(replications, 2) if targets else replications,
+                experiment.seed if options["seed"] is None else options["seed"],
+                ExecutorSpec.choose(options["executor"], options["workers"], options["scheduler"]),
+                targets, options["max_replications"])
+
+
+def describe_reached(reached: Reached | None) -> str:
+    if reached is None:
+        return ""
+    widths = ", ".join(f"{target} (reached ±{width:.4g})" for target, width in reached.half_widths.items())
+    verdict = "met" if reached.met else "NOT met: the cap on replications was reached"
+    return f"precision {verdict} after {reached.replications} replications: {widths}"
