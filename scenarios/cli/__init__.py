@@ -13,10 +13,11 @@ import click
 from simulator import units
 
 from scenarios.experiment.results import console_tables, write_resolved_config, write_results
+from scenarios.experiment.results_dir import results_directory
 from scenarios.format.scenario import load_scenario
 from scenarios.format.yamlfile import ScenarioError
 
-from .plan import describe_reached, experiment_options, make_plan
+from .plan import describe_reached, experiment_options, invocation, make_plan, output_options
 
 
 def friendly_errors(command):
@@ -40,34 +41,44 @@ def main():
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
 @experiment_options
-@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
-              help="Results directory (default: results/<scenario file name>).")
+@output_options
 @click.option("--set", "overrides", multiple=True, metavar="KEY.PATH=VALUE",
               help="Override a scenario value, e.g. staffing.groups.l1.shifts.0.agents=14 (repeatable).")
 @friendly_errors
-def run(scenario, plan_options, out, overrides):
+def run(scenario, plan_options, out, table_format, report, overrides):
     """Simulate SCENARIO and write summary.csv, replications.csv, intervals.csv, groups.csv and
     config.resolved.yaml.
 
     \b
     Examples:
       helpdesk-sim run scenarios/library/baseline.yaml -r 30 --workers 2
-      helpdesk-sim run scenarios/library/baseline.yaml --precision service_level=0.005
+      helpdesk-sim run scenarios/library/baseline.yaml --precision service_level=0.005 --report
       helpdesk-sim run scenarios/library/baseline.yaml --set staffing.groups.l1.shifts.early.agents=7
     """
     loaded = load_scenario(scenario, tuple(overrides))
     plan = make_plan(plan_options, loaded.experiment)
     out = out or Path("results") / scenario.stem
-    write_resolved_config(loaded, out, plan.replications, plan.seed)
     click.echo(f"{loaded.name}: {'batches of ' if plan.targets else ''}{plan.replications} replications, "
                f"seed {plan.seed}, {units.format_duration(loaded.model.calendar.horizon_s)} measured", err=True)
-    (results,), reached = plan.run([loaded.model])
-    write_results(results, out)
+    with results_directory(out, invocation()) as staging:
+        write_resolved_config(loaded, staging, plan.replications, plan.seed)
+        (results,), reached = plan.run([loaded.model])
+        if reached:
+            write_resolved_config(loaded, staging, reached.replications, plan.seed)
+        write_results(results, staging, table_format)
     click.echo(console_tables(results, loaded.model))
     if reached:
         click.echo(describe_reached(reached), err=True)
     count = results.replications["replication"].nunique()
     click.echo(f"(mean ±95 % CI half-width over {count} replications) results in {out}/", err=True)
+    if report:
+        write_report_to(out)
 
 
-from . import calibration, compare, erlang  # noqa: E402,F401  (register their commands on `main`)
+def write_report_to(out: Path) -> None:
+    """report.html beside finished results (imported only when asked for: matplotlib is slow to load)."""
+    from scenarios.report.report import write_report
+    click.echo(f"report: {write_report(out)}", err=True)
+
+
+from . import calibration, compare, erlang, sweep  # noqa: E402,F401  (register their commands on `main`)

@@ -7,11 +7,12 @@ import click
 import numpy as np
 
 from scenarios.experiment.compare import compare as paired_comparison
-from scenarios.experiment.results import write_resolved_config, write_results
+from scenarios.experiment.results import write_resolved_config, write_results, write_table
+from scenarios.experiment.results_dir import results_directory
 from scenarios.format.scenario import load_scenario
 
-from . import friendly_errors, main
-from .plan import describe_reached, experiment_options, make_plan
+from . import friendly_errors, main, write_report_to
+from .plan import describe_reached, experiment_options, invocation, make_plan, output_options
 
 HEADLINE = ["service_level", "abandon_rate", "asa_s", "resolution_time_h", "sla_met_rate", "lost_rate",
             "occupancy", "cost"]
@@ -23,17 +24,15 @@ HEADLINE = ["service_level", "abandon_rate", "asa_s", "resolution_time_h", "sla_
 @click.option("--alt", "inline", multiple=True, metavar="NAME:KEY.PATH=VALUE",
               help="An alternative made from BASE by an override (repeat a NAME to set several keys).")
 @experiment_options
-@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
-              help="Results directory (default: results/compare-<base file name>).")
-@click.option("--report", is_flag=True, help="Also write report.html.")
+@output_options
 @friendly_errors
-def compare(base, alternatives, inline, plan_options, out, report):
+def compare(base, alternatives, inline, plan_options, out, table_format, report):
     """Compare BASE with each ALTERNATIVE (files, or --alt overrides of BASE) over the same
     replications (common random numbers): for every KPI, contact type, channel, priority and agent
     group, the means, the paired difference with its 95 % CI, the unpaired CI for contrast, and a
     verdict. Writes comparison.csv and each scenario's results.
 
-    \\b
+    \b
     Examples:
       helpdesk-sim compare scenarios/library/it-helpdesk.yaml scenarios/library/it-helpdesk-callback.yaml
       helpdesk-sim compare scenarios/library/baseline.yaml \\
@@ -45,22 +44,30 @@ def compare(base, alternatives, inline, plan_options, out, report):
     names = list(scenarios)
     plan = make_plan(plan_options, scenarios[names[0]].experiment)
     out = out or Path("results") / f"compare-{base.stem}"
-    for name, scenario in scenarios.items():
-        write_resolved_config(scenario, out / name, plan.replications, plan.seed)
     click.echo(f"{len(names)} scenarios, the same {'batches of ' if plan.targets else ''}{plan.replications} "
                f"replications each, seed {plan.seed}", err=True)
-    results, reached = plan.run([scenarios[name].model for name in names], "compare")
-    for name, result in zip(names, results):
-        write_results(result, out / name)
-    table = paired_comparison(results[0], dict(zip(names[1:], results[1:])))
-    table.to_csv(out / "comparison.csv", index=False)
+    with results_directory(out, invocation()) as staging:
+        results, reached = run_paired(scenarios, plan, staging, table_format, "compare")
+        table = paired_comparison(results[0], dict(zip(names[1:], results[1:])))
+        write_table(table, staging, "comparison", table_format)
     click.echo(comparison_table(table, names[0]))
     if reached:
         click.echo(describe_reached(reached), err=True)
+    click.echo(f"comparison.{table_format} and each scenario's results in {out}/", err=True)
     if report:
-        from scenarios.report.report import write_report
-        click.echo(f"report: {write_report(out)}", err=True)
-    click.echo(f"comparison.csv and each scenario's results in {out}/", err=True)
+        write_report_to(out)
+
+
+def run_paired(scenarios: dict, plan, staging: Path, table_format: str, label: str):
+    """Every scenario over the same replications, each one's results in its own folder of `staging`."""
+    for name, scenario in scenarios.items():
+        write_resolved_config(scenario, staging / name, plan.replications, plan.seed)
+    results, reached = plan.run([scenario.model for scenario in scenarios.values()], label)
+    for (name, scenario), result in zip(scenarios.items(), results):
+        if reached:
+            write_resolved_config(scenario, staging / name, reached.replications, plan.seed)
+        write_results(result, staging / name, table_format)
+    return results, reached
 
 
 def _scenarios(base: Path, files, inline) -> dict:

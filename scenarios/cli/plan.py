@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from pathlib import Path
 
 import click
 
 from scenarios.experiment.executors import EXECUTORS, ExecutorSpec, progress_bar
 from scenarios.experiment.precision import Reached, Target, parse_targets, run_to_precision
+from scenarios.experiment.results import TABLE_FORMATS
 from scenarios.experiment.runner import Results, run_scenarios
 
 
@@ -57,6 +59,28 @@ def experiment_options(command):
                                       scheduler=scheduler)
         return command(*args, **kwargs)
     return wrapper
+
+
+def output_options(command):
+    """--out, --format and --report, shared by the commands that write a results directory."""
+    options = [
+        click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
+                     help="Results directory, written whole or not at all (default: under results/)."),
+        click.option("--format", "table_format", type=click.Choice(TABLE_FORMATS), default="csv",
+                     show_default=True, help="Format of the result tables (parquet for large sweeps)."),
+        click.option("--report", is_flag=True, help="Also write report.html (see `helpdesk-sim report`)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def invocation() -> dict:
+    """The command and its arguments as given, for run.failed.yaml."""
+    context = click.get_current_context()
+    return {"command": context.command_path,
+            "arguments": {name: value if isinstance(value, (int, float, bool, type(None))) else str(value)
+                          for name, value in context.params.items()}}
 
 
 def make_plan(options: dict, experiment) -> Plan:

@@ -7,6 +7,7 @@ from importlib import metadata
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import yaml
 
 from simulator.distributions import describe
@@ -36,12 +37,36 @@ def write_resolved_config(scenario: Scenario, out: Path, replications: int, seed
     return path
 
 
-def write_results(results: Results, out: Path) -> None:
+TABLE_FORMATS = ("csv", "parquet")
+
+
+def write_results(results: Results, out: Path, table_format: str = "csv") -> None:
     out.mkdir(parents=True, exist_ok=True)
-    results.summary.to_csv(out / "summary.csv", index=False)
-    results.replications.to_csv(out / "replications.csv", index=False)
-    results.intervals.to_csv(out / "intervals.csv", index=False)
-    results.groups.to_csv(out / "groups.csv", index=False)
+    for name, frame in (("summary", results.summary), ("replications", results.replications),
+                        ("intervals", results.intervals), ("groups", results.groups)):
+        write_table(frame, out, name, table_format)
+
+
+def write_table(frame, out: Path, name: str, table_format: str = "csv") -> Path:
+    """`name.csv`, or `name.parquet` (smaller and faster to read back for large sweeps)."""
+    if table_format == "parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise ValueError("--format parquet needs pyarrow: pip install 'helpdesk-sim[parquet]'") from None
+        frame.to_parquet(out / f"{name}.parquet", index=False)
+        return out / f"{name}.parquet"
+    if table_format != "csv":
+        raise ValueError(f"unknown table format {table_format!r}; use one of {', '.join(TABLE_FORMATS)}")
+    frame.to_csv(out / f"{name}.csv", index=False)
+    return out / f"{name}.csv"
+
+
+def read_table(out: Path, name: str):
+    """A table of a results directory, whichever format it was written in."""
+    if (out / f"{name}.parquet").exists():
+        return pd.read_parquet(out / f"{name}.parquet")
+    return pd.read_csv(out / f"{name}.csv", keep_default_na=False, na_values=[""])
 
 
 def provenance(source: str) -> dict:

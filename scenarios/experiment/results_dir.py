@@ -1,0 +1,91 @@
+"""A results directory is written whole or not at all.
+
+Everything goes into a hidden staging folder beside the target, which replaces the target only when
+the run has finished; so a reader never finds a new `config.resolved.yaml` beside an older run's
+`summary.csv`. A run that fails (or is interrupted) replaces the target with what it was asked to do
+(`config.resolved.yaml`) and `run.failed.yaml` with the error, as desmod does, and no tables.
+A folder that does not hold helpdesk-sim results is never replaced.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import traceback
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+import yaml
+
+FAILED = "run.failed.yaml"
+RESULT_FILES = ("config.resolved.yaml", FAILED, "summary.csv", "summary.parquet", "comparison.csv",
+                "comparison.parquet", "sweep.csv", "sweep.parquet")
+KEPT_ON_FAILURE = ("config.resolved.yaml", FAILED)
+
+
+@contextmanager
+def results_directory(out: Path, request: dict) -> Iterator[Path]:
+    """Yield a staging folder; on success it becomes `out`, on failure `out` holds the request and
+    `run.failed.yaml` (`request`: the command and its arguments, and the error). The exception is
+    re-raised."""
+    out = Path(out)
+    refuse_foreign(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    try:
+        yield staging
+    except BaseException as problem:
+        _keep_only_the_request(staging)
+        _record_failure(staging / FAILED, problem, request)
+        _replace(out, staging)
+        raise
+    _replace(out, staging)
+
+
+def refuse_foreign(out: Path) -> None:
+    """Refuse a target that is a file, or a non-empty folder with none of our result files."""
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} is a file; give a folder for the results")
+    if out.is_dir() and any(out.iterdir()) and not any((out / name).exists() for name in RESULT_FILES):
+        raise ValueError(f"--out {out} is a folder that does not hold helpdesk-sim results; it would be "
+                         f"replaced whole, so give a new or empty folder")
+
+
+def _replace(out: Path, staging: Path) -> None:
+    """Swap the staging folder in: the old results are moved aside first, so the target is never a mix."""
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        shutil.rmtree(old, ignore_errors=True)
+        out.rename(old)
+    staging.rename(out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _keep_only_the_request(staging: Path) -> None:
+    """A failed run leaves no tables behind: only the resolved configs, which say what was asked."""
+    for path in sorted(staging.rglob("*"), reverse=True):
+        if path.is_file() and path.name not in KEPT_ON_FAILURE:
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+
+
+def _record_failure(path: Path, problem: BaseException, request: dict) -> None:
+    interrupted = isinstance(problem, KeyboardInterrupt)
+    record = {**request, "failed": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+              "error": "interrupted" if interrupted else f"{type(problem).__name__}: {problem}",
+              "traceback": "".join(traceback.format_exception(problem)).rstrip().splitlines()}
+    path.write_text(yaml.safe_dump(record, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def write_atomically(path: Path, text: str) -> Path:
+    """One file written beside its target and renamed over it (for files added to finished results)."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        stream.write(text)
+    os.replace(temporary, path)
+    return path
