@@ -3,7 +3,8 @@
 By arrival interval (a front-line visit counts in the interval it joined its queue): offered,
 answered, abandoned, abandon_rate, service_level, asa_s, mean_wait_s, aht_s — binned with
 `bincount`. By clock time (what was going on during the interval): occupancy, agents_on_shift_mean
-and queue_len_mean — exact time-weighted integrals over each interval.
+and queue_len_mean — exact time-weighted integrals over each interval. On a contact type's row,
+agents_on_shift_mean counts the agents of the groups that serve its first queue (who could answer it).
 """
 from __future__ import annotations
 
@@ -14,17 +15,20 @@ from .config import ModelConfig
 from .eventlog import EventLog
 from .kpis import ALL, INTERVAL_COLUMNS, can_abandon, impatient_visits
 from .outcomes import VisitOutcomes, visit_outcomes
+from .group_interval_kpis import interval_edges, on_duty_per_interval
 from .timeweighted import StepCount
 
 
 def interval_kpis(log: EventLog, model: ModelConfig, result: VisitOutcomes | None = None) -> pd.DataFrame:
     """Rows: interval × (each contact type, then `all`); columns: interval_start, contact_type, INTERVAL_COLUMNS."""
     result = result or visit_outcomes(log)
-    edges = _edges(log, model.calendar.interval_s)
+    edges = interval_edges(log, model.calendar.interval_s)
+    on_duty = on_duty_per_interval(log, len(model.groups), edges)
     frames = []
     for index, contact in enumerate(model.contacts):
-        frames.append(_type_frame(result, log.contact_type == index, edges, model, contact.name,
-                                  can_abandon(contact)))
+        frame = _type_frame(result, log.contact_type == index, edges, model, contact.name, can_abandon(contact))
+        frame["agents_on_shift_mean"] = on_duty[_front_line_groups(model, index)].sum(axis=0) / np.diff(edges)
+        frames.append(frame)
     everything = _type_frame(result, np.ones(len(log), dtype=bool), edges, model, ALL,
                              any(map(can_abandon, model.contacts)))
     busy, available = result.busy.per_interval(edges), result.on_duty.per_interval(edges)
@@ -37,9 +41,9 @@ def interval_kpis(log: EventLog, model: ModelConfig, result: VisitOutcomes | Non
     return frame.sort_values(["interval_start"], kind="stable").reset_index(drop=True)
 
 
-def _edges(log: EventLog, interval_s: float) -> np.ndarray:
-    edges = np.arange(log.measure_from_s, log.measure_to_s, interval_s)
-    return np.append(edges, log.measure_to_s)
+def _front_line_groups(model: ModelConfig, contact: int) -> list[int]:
+    """The groups that serve a contact type's first queue (the agents who can answer it)."""
+    return [group for _, group in model.network.served_by[model.network.type_queue(contact)]]
 
 
 def _type_frame(result: VisitOutcomes, selected: np.ndarray, edges: np.ndarray, model: ModelConfig, name: str,

@@ -43,7 +43,8 @@ TABLE_FORMATS = ("csv", "parquet")
 def write_results(results: Results, out: Path, table_format: str = "csv") -> None:
     out.mkdir(parents=True, exist_ok=True)
     for name, frame in (("summary", results.summary), ("replications", results.replications),
-                        ("intervals", results.intervals), ("groups", results.groups)):
+                        ("intervals", results.intervals), ("groups", results.groups),
+                        ("group_intervals", results.group_intervals)):
         write_table(frame, out, name, table_format)
 
 

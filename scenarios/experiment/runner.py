@@ -16,6 +16,7 @@ from scipy import stats
 from simulator.agent_kpis import GROUP_COLUMNS, group_kpis
 from simulator.config import ModelConfig
 from simulator.engine import simulate
+from simulator.group_interval_kpis import group_interval_kpis
 from simulator.interval_kpis import interval_kpis
 from simulator.kpis import KPI_COLUMNS, replication_kpis
 from simulator.outcomes import visit_outcomes
@@ -30,6 +31,7 @@ class Results:
     intervals: pd.DataFrame  # per replication × interval × contact type
     groups: pd.DataFrame  # per agent group: mean, _sd, _ci95 of its KPIs, replications
     group_replications: pd.DataFrame  # per replication × agent group
+    group_intervals: pd.DataFrame  # per replication × interval × agent group: staffing against workload
 
 
 def run_replication(model: ModelConfig, seed: int, replication: int):
@@ -39,9 +41,10 @@ def run_replication(model: ModelConfig, seed: int, replication: int):
     overall = replication_kpis(log, model, visits)
     intervals = interval_kpis(log, model, visits)
     groups = group_kpis(log, visits, model)
-    for frame in (overall, intervals, groups):
+    group_intervals = group_interval_kpis(log, visits, model)
+    for frame in (overall, intervals, groups, group_intervals):
         frame.insert(0, "replication", replication)
-    return overall, intervals, groups
+    return overall, intervals, groups, group_intervals
 
 
 def _run_one(arguments):
@@ -67,16 +70,16 @@ def run_scenarios(models: list[ModelConfig], replications: int, seed: int, execu
 
 
 def results_of(outputs: list) -> Results:
-    overall, intervals, groups = (pd.concat(frames, ignore_index=True) for frames in zip(*outputs))
-    return Results(summarise(overall), overall, intervals, summarise(groups, GROUP_COLUMNS, "group"), groups)
+    """Results from the per-replication outputs (overall, intervals, groups, group intervals)."""
+    overall, intervals, groups, group_intervals = (pd.concat(frames, ignore_index=True) for frames in zip(*outputs))
+    return Results(summarise(overall), overall, intervals, summarise(groups, GROUP_COLUMNS, "group"), groups,
+                   group_intervals)
 
 
 def joined(earlier: Results, later: Results) -> Results:
     """Two batches of replications of the same scenario as one set of results."""
-    overall = pd.concat([earlier.replications, later.replications], ignore_index=True)
-    groups = pd.concat([earlier.group_replications, later.group_replications], ignore_index=True)
-    intervals = pd.concat([earlier.intervals, later.intervals], ignore_index=True)
-    return Results(summarise(overall), overall, intervals, summarise(groups, GROUP_COLUMNS, "group"), groups)
+    return results_of([(earlier.replications, earlier.intervals, earlier.group_replications, earlier.group_intervals),
+                       (later.replications, later.intervals, later.group_replications, later.group_intervals)])
 
 
 def _collect(results, progress):

@@ -8,6 +8,7 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -26,7 +27,7 @@ KPIS = [
 ]
 RATES = ["abandon_rate", "abandon_rate_net", "service_level", "fcr_rate", "escalation_rate", "repeat_rate",
          "sla_met_rate", "occupancy", "utilization"]
-CSVS = ("summary.csv", "replications.csv", "intervals.csv", "groups.csv")
+CSVS = ("summary.csv", "replications.csv", "intervals.csv", "groups.csv", "group_intervals.csv")
 TYPES = ["billing", "tech"]
 ROWS = TYPES + ["priority:2", "priority:1", "all"]
 REPLICATIONS, SEED, HOURS = 3, 5, 24  # SMALL: 1d measured in 1h intervals, 3 replications, seed 5
@@ -125,6 +126,29 @@ def test_interval_counts_add_up_to_the_replication_totals(intervals, replication
         summed = intervals.groupby(["replication", "contact_type"])[column].sum()
         totals = replications.set_index(["replication", "contact_type"])[column]
         assert (summed == totals.loc[summed.index]).all(), column
+
+
+def test_group_intervals_add_up_to_each_groups_occupancy_and_staffing(serial):
+    """group_intervals.csv: one row per replication × interval × group; with equal 1 h intervals the
+    busy and available agent-hours summed over the day give groups.csv's occupancy and mean staffing."""
+    frame = pd.read_csv(serial / "group_intervals.csv")
+    assert len(frame) == REPLICATIONS * HOURS * 2 and set(frame.group) == {"l1", "l2"}
+    sums = frame.groupby(["replication", "group"])[["busy_agents_mean", "agents_on_shift_mean"]].sum()
+    groups = pd.read_csv(serial / "groups.csv").set_index("group")
+    occupancy = (sums.busy_agents_mean / sums.agents_on_shift_mean).groupby("group").mean()
+    staffed = (sums.agents_on_shift_mean / HOURS).groupby("group").mean()
+    for group in ("l1", "l2"):
+        assert occupancy[group] == pytest.approx(groups.at[group, "occupancy"], rel=1e-9)
+        assert staffed[group] == pytest.approx(groups.at[group, "agents_on_shift_mean"], rel=1e-9)
+    assert (frame.offered_load >= 0).all() and (frame.busy_agents_mean <= frame.agents_on_shift_mean + 1e-9).all()
+
+
+def test_a_types_interval_rows_count_the_agents_who_can_answer_it(intervals, serial):
+    """billing and tech are both served by l1 and l2: their rows show both groups' agents, as `all` does."""
+    staffed = intervals.pivot_table(index=["replication", "interval_start"], columns="contact_type",
+                                    values="agents_on_shift_mean")
+    assert np.allclose(staffed["billing"], staffed["all"]) and np.allclose(staffed["tech"], staffed["all"])
+    assert staffed["all"].max() > 1 and staffed["all"].min() >= 1  # l2's one agent is there all day
 
 
 def test_resolved_config_records_seed_replications_version_and_revision(serial):

@@ -1,0 +1,86 @@
+"""Staffing against workload per agent group and reporting interval (`group_intervals.csv`).
+
+Per group × interval: `agents_on_shift_mean` (available agents, time-weighted), `busy_agents_mean`
+(agents' worth of work in hand), `occupancy`, and `offered_load`: the agents' worth of work that
+joined the group's queues in the interval (Erlangs), so an interval whose load exceeds the agents
+on shift shows as over capacity whether the excess was answered late, abandoned or still waiting.
+A handled visit brings its own agent time (after-call work included, a chat 1/concurrency); a visit
+never handled (abandoned, still waiting, a missed call back) brings its queue's mean agent time in
+the replication, shared among the groups that serve the queue by the work each did there.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .config import CHANNELS, ModelConfig
+from .eventlog import EventLog
+from .outcomes import VisitOutcomes
+from .timeweighted import StepCount
+
+GROUP_INTERVAL_COLUMNS = ["agents_on_shift_mean", "busy_agents_mean", "offered_load", "occupancy"]
+
+
+def interval_edges(log: EventLog, interval_s: float) -> np.ndarray:
+    """Reporting interval edges over the measured period (the last one may be shorter)."""
+    edges = np.arange(log.measure_from_s, log.measure_to_s, interval_s)
+    return np.append(edges, log.measure_to_s)
+
+
+def on_duty_per_interval(log: EventLog, groups: int, edges: np.ndarray) -> np.ndarray:
+    """Available agent-seconds per group (rows) and interval (columns)."""
+    return np.array([StepCount(log.availability_time_s[log.availability_group == g],
+                               log.availability_change[log.availability_group == g]).per_interval(edges)
+                     for g in range(groups)]).reshape(groups, len(edges) - 1)
+
+
+def group_interval_kpis(log: EventLog, visits: VisitOutcomes, model: ModelConfig) -> pd.DataFrame:
+    """Rows: interval × group; columns: interval_start, group, GROUP_INTERVAL_COLUMNS."""
+    edges = interval_edges(log, model.calendar.interval_s)
+    lengths = np.diff(edges)
+    count = len(model.groups)
+    available = on_duty_per_interval(log, count, edges)
+    busy, load = _busy_and_load(log, visits, model, edges)
+    frame = pd.DataFrame({
+        "_start_s": np.tile(edges[:-1], count), "group": np.repeat([g.name for g in model.groups], len(lengths)),
+        "agents_on_shift_mean": (available / lengths).ravel(), "busy_agents_mean": (busy / lengths).ravel(),
+        "offered_load": (load / lengths).ravel(),
+        "occupancy": np.divide(busy, available, out=np.full(available.shape, np.nan), where=available > 0).ravel()})
+    frame.insert(0, "interval_start", pd.Timestamp(model.calendar.start) + pd.to_timedelta(frame.pop("_start_s"),
+                                                                                            unit="s"))
+    return frame.sort_values("interval_start", kind="stable").reset_index(drop=True)
+
+
+def _busy_and_load(log: EventLog, visits: VisitOutcomes, model: ModelConfig, edges: np.ndarray):
+    """Busy agent-seconds per group and interval (clock time), and the work that arrived (by arrival)."""
+    groups, size = len(model.groups), len(edges) - 1
+    answered = visits.answered
+    agent = np.maximum(log.agent, 0)
+    group = np.where(answered, log.roster.agent_group[agent], -1)
+    share = np.where(log.channel == CHANNELS.index("chat"), 1.0 / log.roster.agent_concurrency[agent], 1.0)
+    work = np.where(answered, (log.agent_done_s - log.answered_s) * share, 0.0)
+    busy = np.array([StepCount.from_spans(log.answered_s[group == g], log.agent_done_s[group == g],
+                                          share[group == g]).per_interval(edges) for g in range(groups)])
+    expected = _expected_work(log.queue[answered], group[answered], work[answered], groups,
+                              len(model.network.queue_names))
+    joined = visits.measured & ~visits.deflected
+    unhandled = joined & ~answered
+    bins = np.searchsorted(edges, log.arrival_s, side="right") - 1
+    load = np.zeros((groups, size))
+    for g in range(groups):
+        mine = joined & (group == g)
+        load[g] = (np.bincount(bins[mine], weights=work[mine], minlength=size)
+                   + np.bincount(bins[unhandled], weights=expected[g, log.queue[unhandled]], minlength=size))
+    return busy.reshape(groups, size), load
+
+
+def _expected_work(queue: np.ndarray, group: np.ndarray, work: np.ndarray, groups: int, size: int) -> np.ndarray:
+    """(groups × queues): the mean agent time per visit of each queue times each group's share of the
+    visits handled there; a queue nobody handled brings no load (its visits show in the queue KPIs)."""
+    handled = np.zeros((groups, size))
+    time = np.zeros((groups, size))
+    np.add.at(handled, (group, queue), 1.0)
+    np.add.at(time, (group, queue), work)
+    visits = handled.sum(axis=0)
+    mean = np.divide(time.sum(axis=0), visits, out=np.zeros(size), where=visits > 0)
+    return np.divide(handled, visits, out=np.zeros_like(handled), where=visits > 0) * mean
