@@ -34,6 +34,7 @@ def results_directory(out: Path, request: dict) -> Iterator[Path]:
     refuse_foreign(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; results are as readable as any folder
     try:
         yield staging
     except BaseException as problem:
@@ -84,8 +85,13 @@ def _record_failure(path: Path, problem: BaseException, request: dict) -> None:
 
 def write_atomically(path: Path, text: str) -> Path:
     """One file written beside its target and renamed over it (for files added to finished results)."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        stream.write(text)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    temporary.write_text(text, encoding="utf-8")
     os.replace(temporary, path)
     return path
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

@@ -1,0 +1,75 @@
+"""Warnings a planner should see before trusting the numbers, each from the results by a stated rule:
+
+- **over capacity**: in an interval when a group has agents on shift, its offered load exceeds them
+  with 95 % confidence (the lower end of the load's interval over replications is above the mean
+  agents on shift): more work arrived than they could do, so the queue grows there (work arriving
+  while nobody is on shift is the next warning's);
+- **nobody on shift**: contacts of a type arrived in an interval when no agent who can answer them
+  was on shift (in every replication): they wait, or abandon, until someone starts;
+- **backlog not clearing**: on the days with agents on shift, the front-line queue's quietest moment
+  (lowest interval mean) is higher on the last such day than on the first, the paired difference
+  over replications is above zero with 95 % confidence, and at least one contact still waits at
+  the last day's quietest moment (days nobody works are left out: a weekend backlog is expected).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+EXAMPLES = 3
+
+
+def alerts(intervals: pd.DataFrame, group_intervals: pd.DataFrame) -> list[str]:
+    return over_capacity(group_intervals) + nobody_on_shift(intervals) + backlog_not_clearing(intervals)
+
+
+def over_capacity(group_intervals: pd.DataFrame) -> list[str]:
+    grouped = group_intervals.groupby(["group", "interval_start"], sort=False)
+    means = grouped[["offered_load", "agents_on_shift_mean"]].mean()
+    count, sd = grouped.offered_load.count(), grouped.offered_load.std(ddof=1).fillna(np.inf)
+    lowest = means.offered_load - stats.t.ppf(0.975, np.maximum(count - 1, 1)) * sd / np.sqrt(count)
+    staffed = means.agents_on_shift_mean
+    over = means[(staffed > 0) & (lowest > staffed)].reset_index()
+    found = []
+    for group, rows in over.groupby("group", sort=False):
+        peak = (rows.offered_load / rows.agents_on_shift_mean).max()
+        found.append(f"{group} is over 100 % of its capacity in {len(rows)} interval(s) "
+                     f"({_examples(rows.interval_start)}): the work arriving (offered load) exceeds its agents "
+                     f"on shift, at worst {peak:.0%} of them.")
+    return found
+
+
+def nobody_on_shift(intervals: pd.DataFrame) -> list[str]:
+    types = intervals[intervals.contact_type != "all"]
+    means = types.groupby(["contact_type", "interval_start"], sort=False).agg(
+        offered=("offered", "mean"), staffed=("agents_on_shift_mean", "max")).reset_index()
+    empty = means[(means.offered > 0) & (means.staffed == 0)]
+    return [f"{rows.offered.sum():.1f} {name} contact(s) per run arrived in {len(rows)} interval(s) when nobody "
+            f"who can answer them was on shift ({_examples(rows.interval_start)}); they wait, or abandon, "
+            f"until someone starts." for name, rows in empty.groupby("contact_type", sort=False)]
+
+
+def backlog_not_clearing(intervals: pd.DataFrame) -> list[str]:
+    everything = intervals[intervals.contact_type == "all"].copy()
+    everything["day"] = pd.to_datetime(everything.interval_start).dt.normalize()
+    staffed = everything.groupby("day").agents_on_shift_mean.max()
+    everything = everything[everything.day.isin(staffed.index[staffed > 0])]
+    lowest = everything.groupby(["replication", "day"]).queue_len_mean.min().unstack("day")
+    if lowest.shape[1] < 2 or len(lowest) < 2:
+        return []
+    rise = (lowest.iloc[:, -1] - lowest.iloc[:, 0]).to_numpy(dtype=float)
+    half = stats.t.ppf(0.975, len(rise) - 1) * rise.std(ddof=1) / np.sqrt(len(rise))
+    first, last = lowest.iloc[:, 0].mean(), lowest.iloc[:, -1].mean()
+    if rise.mean() - half <= 0 or last < 1:
+        return []
+    return [f"the front-line backlog is not clearing: at the quietest moment of each day {first:.1f} contacts "
+            f"wait on the first working day and {last:.1f} on the last ({lowest.shape[1]} working days; rise {rise.mean():.1f} "
+            f"±{half:.1f}); see backlog_end."]
+
+
+def _examples(starts: pd.Series) -> str:
+    stamps = pd.to_datetime(starts)
+    labels = [f"{stamp:%a %d %b %H:%M}" for stamp in stamps.iloc[:EXAMPLES]]
+    return ", ".join(labels) + (", …" if len(stamps) > EXAMPLES else "")
+
