@@ -16,7 +16,8 @@ DEMO := results/demo
 SIM := $(BIN)/helpdesk-sim
 
 # The main job end to end: the bundled examples (a call centre; an IT helpdesk with tickets), then a
-# real history calibrated, back-tested, and a scenario built on the fresh profile.
+# real history calibrated, back-tested, and a scenario built on the fresh profile; last, the IT
+# helpdesk compared with two what-ifs, with its HTML report.
 demo: $(STAMP)
 	@echo "== 1. Bundled example: scenarios/library/baseline.yaml"
 	$(SIM) run scenarios/library/baseline.yaml --out results/baseline
@@ -30,6 +31,10 @@ demo: $(STAMP)
 	$(SIM) backtest $(DEMO)/profile.yaml --availability 0.75 --out $(DEMO)/backtest-availability-0.75
 	@echo "== 5. The bank scenario built on the fresh profile: projected KPIs"
 	$(SIM) run scenarios/library/bank.yaml --set demand.profile=$(CURDIR)/$(DEMO)/profile.yaml --out $(DEMO)/bank
+	@echo "== 6. Compare the IT helpdesk with two what-ifs (callback; a self-service portal) over the same customers"
+	$(SIM) compare scenarios/library/it-helpdesk.yaml scenarios/library/it-helpdesk-callback.yaml \
+		scenarios/library/it-helpdesk-portal.yaml --workers 2 --out results/compare-it-helpdesk --report
+	@echo "== Open results/compare-it-helpdesk/report.html in a browser (README: how to read it)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2

@@ -24,6 +24,7 @@ from simulator.config import (AgentGroup, Arrivals, Calendar, Callback, ContactT
                               PriorityTier, Repeat, Resolution, Shift)
 from simulator.distributions import Exponential
 from simulator.engine import simulate
+from simulator.group_interval_kpis import group_interval_kpis
 from simulator.interval_kpis import interval_kpis
 from simulator.kpis import replication_kpis
 from simulator.outcomes import visit_outcomes
@@ -77,6 +78,7 @@ def project_run(model: ModelConfig, seed: int) -> int:
     replication_kpis(log, model, result)
     interval_kpis(log, model, result)
     group_kpis(log, result, model)
+    group_interval_kpis(log, result, model)
     return len(log)
 
 

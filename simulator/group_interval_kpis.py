@@ -59,28 +59,44 @@ def _busy_and_load(log: EventLog, visits: VisitOutcomes, model: ModelConfig, edg
     group = np.where(answered, log.roster.agent_group[agent], -1)
     share = np.where(log.channel == CHANNELS.index("chat"), 1.0 / log.roster.agent_concurrency[agent], 1.0)
     work = np.where(answered, (log.agent_done_s - log.answered_s) * share, 0.0)
-    busy = np.array([StepCount.from_spans(log.answered_s[group == g], log.agent_done_s[group == g],
-                                          share[group == g]).per_interval(edges) for g in range(groups)])
+    busy = span_seconds(log.answered_s[answered], log.agent_done_s[answered], share[answered], group[answered],
+                        groups, edges)
     expected = _expected_work(log.queue[answered], group[answered], work[answered], groups,
                               len(model.network.queue_names))
     joined = visits.measured & ~visits.deflected
-    unhandled = joined & ~answered
-    bins = np.searchsorted(edges, log.arrival_s, side="right") - 1
-    load = np.zeros((groups, size))
+    bins = np.searchsorted(edges, log.arrival_s[joined], side="right") - 1
+    handled = group[joined] >= 0
+    load = np.bincount(group[joined][handled] * size + bins[handled], weights=work[joined][handled],
+                       minlength=groups * size).reshape(groups, size)
+    unhandled = ~handled
     for g in range(groups):
-        mine = joined & (group == g)
-        load[g] = (np.bincount(bins[mine], weights=work[mine], minlength=size)
-                   + np.bincount(bins[unhandled], weights=expected[g, log.queue[unhandled]], minlength=size))
-    return busy.reshape(groups, size), load
+        load[g] += np.bincount(bins[unhandled], weights=expected[g, log.queue[joined][unhandled]], minlength=size)
+    return busy, load
+
+
+def span_seconds(starts: np.ndarray, ends: np.ndarray, weights: np.ndarray, keys: np.ndarray, key_count: int,
+                 edges: np.ndarray) -> np.ndarray:
+    """Weighted seconds of the spans [start, end) inside each interval, per key (keys × intervals),
+    without sorting: the integral up to edge e is Σ w·((e − start)⁺ − (e − end)⁺), and each sum over
+    the times before e is a cumulative bincount by the edge that follows the time."""
+    width = len(edges)
+
+    def before_each_edge(times: np.ndarray, values: np.ndarray) -> np.ndarray:
+        index = keys * (width + 1) + np.searchsorted(edges, times, side="right")
+        sums = np.bincount(index, weights=values, minlength=key_count * (width + 1))
+        return np.cumsum(sums.reshape(key_count, width + 1), axis=1)[:, :width]
+
+    weight = before_each_edge(starts, weights) - before_each_edge(ends, weights)
+    moments = before_each_edge(starts, weights * starts) - before_each_edge(ends, weights * ends)
+    return np.diff(edges * weight - moments, axis=1)
 
 
 def _expected_work(queue: np.ndarray, group: np.ndarray, work: np.ndarray, groups: int, size: int) -> np.ndarray:
     """(groups × queues): the mean agent time per visit of each queue times each group's share of the
     visits handled there; a queue nobody handled brings no load (its visits show in the queue KPIs)."""
-    handled = np.zeros((groups, size))
-    time = np.zeros((groups, size))
-    np.add.at(handled, (group, queue), 1.0)
-    np.add.at(time, (group, queue), work)
+    cell = group * size + queue
+    handled = np.bincount(cell, minlength=groups * size).reshape(groups, size).astype(float)
+    time = np.bincount(cell, weights=work, minlength=groups * size).reshape(groups, size)
     visits = handled.sum(axis=0)
     mean = np.divide(time.sum(axis=0), visits, out=np.zeros(size), where=visits > 0)
     return np.divide(handled, visits, out=np.zeros_like(handled), where=visits > 0) * mean

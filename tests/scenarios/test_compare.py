@@ -110,3 +110,10 @@ def test_precision_reports_a_cap_that_was_not_enough(tmp_path):
     result = invoke("run", write(tmp_path, SMALL), "-r", 2, "--precision", "service_level=0.00001",
                     "--max-replications", 4, "--out", tmp_path / "out")
     assert result.exit_code == 0 and "NOT met" in result.stderr and "after 4 replications" in result.stderr
+
+
+def test_compare_sweep_and_report_are_in_the_help_with_examples():
+    listing = invoke("--help").output
+    for command in ("compare", "sweep", "report"):
+        assert command in listing
+        assert "Examples:" in invoke(command, "--help").output, command
