@@ -279,3 +279,32 @@ def test_erlang_usage_errors_exit_2_without_traceback(args):
     result = invoke("erlang", *args)
     assert result.exit_code == 2, result.output
     assert no_traceback(result)
+
+
+def test_erlang_solve_gives_the_fewest_agents_and_shows_one_fewer():
+    c = invoke("erlang", "c", "--arrivals", "100/30min", "--aht", "180s", "--solve", "agents", "--target", "0.8/20s")
+    assert c.exit_code == 0, c.output
+    assert re.search(r"fewest agents 14\b", c.stdout)
+    assert re.search(r"13 agents\s+14 agents", c.stdout)
+    assert re.search(r"service level\s+0\.79559\s+0\.88835", c.stdout)
+    a = invoke("erlang", "a", "--arrivals", "200/h", "--aht", "3min", "--patience", "5min", "--solve", "agents",
+               "--target", "80%/20s", "--max-abandon", "1%")
+    assert a.exit_code == 0, a.output
+    assert re.search(r"fewest agents 15\b", a.stdout)  # 14 agents abandon 1.4 %
+    assert re.search(r"P\(abandon\)\s+0\.013984\s+0\.007514", a.stdout)
+
+
+@pytest.mark.parametrize("args, says", [
+    (["c", "--arrivals", "10/h", "--aht", "3min", "--solve", "agents"], "needs --target"),
+    (["c", "--arrivals", "10/h", "--aht", "3min", "--solve", "agents", "--target", "0.8"], "SERVICE_LEVEL/THRESHOLD"),
+    (["c", "--arrivals", "10/h", "--aht", "3min", "--solve", "agents", "--target", "1.2/20s"], "between 0 and 1"),
+    (["c", "--arrivals", "10/h", "--aht", "3min", "--solve", "agents", "--target", "lots/20s"], "percentage"),
+    (["c", "--arrivals", "10/h", "--aht", "3min", "--agents", "3", "--solve", "agents", "--target", "0.8/20s"],
+     "not both"),
+    (["a", "--arrivals", "10/h", "--aht", "3min", "--patience", "1min", "--agents", "3", "--max-abandon", "0.1"],
+     "goes with --solve"),
+], ids=["no-target", "no-threshold", "level-above-1", "level-not-a-number", "agents-and-solve", "cap-alone"])
+def test_erlang_solve_bad_input_says_what_to_write(args, says):
+    result = invoke("erlang", *args)
+    assert result.exit_code == 2, result.output
+    assert says in result.output and no_traceback(result)
