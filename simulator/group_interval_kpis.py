@@ -7,6 +7,9 @@ on shift shows as over capacity whether the excess was answered late, abandoned 
 A handled visit brings its own agent time (after-call work included, a chat 1/concurrency); a visit
 never handled (abandoned, still waiting, a missed call back) brings its queue's mean agent time in
 the replication, shared among the groups that serve the queue by the work each did there.
+`infinite_server_load` is the same work spread over the time it would take if every visit were
+answered the moment it joined (Erlangs in progress, the M(t)/G/∞ load): what staffing must cover
+when demand changes within the day, because work that arrives in a peak is still in hand after it.
 """
 from __future__ import annotations
 
@@ -18,7 +21,8 @@ from .eventlog import EventLog
 from .outcomes import VisitOutcomes
 from .timeweighted import StepCount
 
-GROUP_INTERVAL_COLUMNS = ["agents_on_shift_mean", "busy_agents_mean", "offered_load", "occupancy"]
+GROUP_INTERVAL_COLUMNS = ["agents_on_shift_mean", "busy_agents_mean", "offered_load", "infinite_server_load",
+                          "occupancy"]
 
 
 def interval_edges(log: EventLog, interval_s: float) -> np.ndarray:
@@ -40,11 +44,11 @@ def group_interval_kpis(log: EventLog, visits: VisitOutcomes, model: ModelConfig
     lengths = np.diff(edges)
     count = len(model.groups)
     available = on_duty_per_interval(log, count, edges)
-    busy, load = _busy_and_load(log, visits, model, edges)
+    busy, load, in_progress = _busy_and_load(log, visits, model, edges)
     frame = pd.DataFrame({
         "_start_s": np.tile(edges[:-1], count), "group": np.repeat([g.name for g in model.groups], len(lengths)),
         "agents_on_shift_mean": (available / lengths).ravel(), "busy_agents_mean": (busy / lengths).ravel(),
-        "offered_load": (load / lengths).ravel(),
+        "offered_load": (load / lengths).ravel(), "infinite_server_load": (in_progress / lengths).ravel(),
         "occupancy": np.divide(busy, available, out=np.full(available.shape, np.nan), where=available > 0).ravel()})
     frame.insert(0, "interval_start", pd.Timestamp(model.calendar.start) + pd.to_timedelta(frame.pop("_start_s"),
                                                                                             unit="s"))
@@ -52,7 +56,8 @@ def group_interval_kpis(log: EventLog, visits: VisitOutcomes, model: ModelConfig
 
 
 def _busy_and_load(log: EventLog, visits: VisitOutcomes, model: ModelConfig, edges: np.ndarray):
-    """Busy agent-seconds per group and interval (clock time), and the work that arrived (by arrival)."""
+    """Busy agent-seconds per group and interval (clock time), the work that arrived (by arrival), and
+    that work in progress from each arrival (agent-seconds per interval, every visit answered at once)."""
     groups, size = len(model.groups), len(edges) - 1
     answered = visits.answered
     agent = np.maximum(log.agent, 0)
@@ -71,7 +76,23 @@ def _busy_and_load(log: EventLog, visits: VisitOutcomes, model: ModelConfig, edg
     unhandled = ~handled
     for g in range(groups):
         load[g] += np.bincount(bins[unhandled], weights=expected[g, log.queue[joined][unhandled]], minlength=size)
-    return busy, load
+    carried = ~visits.deflected & (log.arrival_s < log.measure_to_s)  # the warm-up's work runs on into the window
+    return busy, load, _in_progress(log.arrival_s[carried], group[carried], work[carried],
+                                    expected[:, log.queue[carried]], edges)
+
+
+def _in_progress(arrivals: np.ndarray, group: np.ndarray, work: np.ndarray, expected: np.ndarray,
+                 edges: np.ndarray) -> np.ndarray:
+    """Agent-seconds per group and interval of each visit's work taken from its arrival on: a handled
+    visit's own work for its group, an unhandled one's expected work shared among the groups."""
+    groups, handled = expected.shape[0], group >= 0
+    keys = np.concatenate([group[handled], np.repeat(np.arange(groups), (~handled).sum())])
+    weight_of_unhandled = expected[:, ~handled].ravel()  # rows: groups, in the order of `keys`
+    spans = np.concatenate([work[handled], weight_of_unhandled])
+    starts = np.concatenate([arrivals[handled], np.tile(arrivals[~handled], groups)])
+    positive = spans > 0
+    return span_seconds(starts[positive], starts[positive] + spans[positive], np.ones(positive.sum()),
+                        keys[positive], groups, edges)
 
 
 def span_seconds(starts: np.ndarray, ends: np.ndarray, weights: np.ndarray, keys: np.ndarray, key_count: int,

@@ -53,6 +53,7 @@ DEFINITIONS = {
     "handled": "visits the group's agents completed (any stage)",
     "busy_agents_mean": "agents' worth of work in hand (a chat counts 1/concurrency)",
     "offered_load": "agents' worth of work that arrived for the group (Erlangs)",
+    "infinite_server_load": "agents' worth of that work in progress if every visit were answered on arrival",
 }
 
 
