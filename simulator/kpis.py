@@ -93,6 +93,15 @@ def segments(log: EventLog, contacts: ContactOutcomes, model: ModelConfig) -> li
     return result
 
 
+def row_names(model: ModelConfig) -> list[str]:
+    """The row keys `segments` makes for this model, in the same order (known before any run)."""
+    types = model.contacts
+    channels = sorted({c.channel for c in types}, key=CHANNELS.index)
+    priorities = sorted({tier.priority for c in types for tier in c.tiers}, reverse=True)
+    return ([c.name for c in types] + ([f"channel:{ch}" for ch in channels] if len(channels) > 1 else [])
+            + ([f"priority:{p}" for p in priorities] if len(priorities) > 1 else []) + [ALL])
+
+
 def repeated_type(name: str, model: ModelConfig) -> str | None:
     """The contact type whose row a channel or priority row repeats (it holds all of that one type
     and nothing else), or None."""

@@ -1,6 +1,7 @@
 """`helpdesk-sim compare`: a base scenario against alternatives, paired over the same replications."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
@@ -42,6 +43,10 @@ def compare(base, alternatives, inline, plan_options, out, table_format, report)
     if len(scenarios) < 2:
         raise ValueError("give at least one alternative: a scenario file, or --alt NAME:KEY.PATH=VALUE")
     names = list(scenarios)
+    for name in names[1:]:
+        if scenarios[name].model.kpis != scenarios[names[0]].model.kpis:
+            click.echo(f"warning: {name} measures KPIs differently from {names[0]} (its `kpis:` section); its "
+                       f"differences mix a change of definition with a change of operation", err=True)
     plan = make_plan(plan_options, scenarios[names[0]].experiment)
     out = out or Path("results") / f"compare-{base.stem}"
     click.echo(f"{len(names)} scenarios, the same {'batches of ' if plan.targets else ''}{plan.replications} "
@@ -88,6 +93,8 @@ def _scenarios(base: Path, files, inline) -> dict:
 
 
 def _unique(name: str, taken) -> str:
+    """A name that is also a safe folder name inside the results (no path separators, no leading dot)."""
+    name = re.sub(r"[^\w .=+,-]+", "_", name).strip().lstrip(".") or "alternative"
     candidate, number = name, 2
     while candidate in taken:
         candidate, number = f"{name}-{number}", number + 1

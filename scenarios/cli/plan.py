@@ -9,9 +9,12 @@ from pathlib import Path
 import click
 
 from scenarios.experiment.executors import EXECUTORS, ExecutorSpec, progress_bar
-from scenarios.experiment.precision import Reached, Target, parse_targets, run_to_precision
+from scenarios.experiment.precision import Reached, Target, check_rows, parse_targets, run_to_precision
 from scenarios.experiment.results import TABLE_FORMATS
 from scenarios.experiment.runner import Results, run_scenarios
+
+
+MAX_REPLICATIONS = 200
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,7 @@ class Plan:
     def run(self, models: list, label: str = "replications") -> tuple[list[Results], Reached | None]:
         """Every model over the same replication indices; in batches to the targets, if any."""
         total = self.cap if self.targets else self.replications
+        check_rows([target.row for target in self.targets], models, "--precision")
         with progress_bar(total * len(models), label) as bar:
             batch = lambda first, count: run_scenarios(models, count, self.seed, self.executor, bar.update, first)
             if not self.targets:
@@ -41,7 +45,7 @@ def experiment_options(command):
         click.option("--precision", "precision", multiple=True, metavar="KPI[@ROW]=HALFWIDTH",
                      help="Add batches of replications until the 95 % half-width is under this, e.g. "
                           "service_level=0.01 (paired, for comparisons). Repeatable."),
-        click.option("--max-replications", type=click.IntRange(min=2), default=200, show_default=True,
+        click.option("--max-replications", type=click.IntRange(min=2), default=MAX_REPLICATIONS, show_default=True,
                      help="Cap on replications with --precision."),
         click.option("--workers", "-w", type=click.IntRange(min=1), default=1, show_default=True,
                      help="Worker processes (or Dask workers); results are identical to a serial run."),
@@ -89,7 +93,10 @@ def make_plan(options: dict, experiment) -> Plan:
     replications = options["replications"] or (min(experiment.replications, 10) if targets else
                                                experiment.replications)
     if targets and replications > options["max_replications"]:
-        raise ValueError("--replications (the batch size) is larger than --max-replications")
+        given = "--replications" if options["replications"] else f"the batch size ({replications})"
+        raise ValueError(f"{given} is larger than --max-replications ({options['max_replications']})")
+    if not targets and options["max_replications"] != MAX_REPLICATIONS:
+        raise ValueError("--max-replications caps --precision; give --precision too, or --replications alone")
     return Plan(max(replications, 2) if targets else replications,
                 experiment.seed if options["seed"] is None else options["seed"],
                 ExecutorSpec.choose(options["executor"], options["workers"], options["scheduler"]),

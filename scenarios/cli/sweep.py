@@ -9,8 +9,9 @@ import numpy as np
 
 from scenarios.experiment.results import write_table
 from scenarios.experiment.results_dir import results_directory
-from scenarios.experiment.sweep import (best_variant, grid, known_kpi, parse_axis, parse_condition, short_keys, sweep_table,
-                                        variant_name)
+from scenarios.experiment.precision import check_rows
+from scenarios.experiment.sweep import (best_variant, check_axes, grid, known_kpi, parse_axis, parse_condition,
+                                        short_keys, sweep_table, variant_name)
 from scenarios.format.scenario import load_scenario
 
 from . import friendly_errors, main, write_report_to
@@ -47,6 +48,7 @@ def sweep(scenario, axes, targets, best_by, overrides, plan_options, out, table_
           --vary policies.callback.accept_probability=0.3,0.6 --vary demand.scale=1.0,1.1 -r 10
     """
     axes = [parse_axis(text) for text in axes]
+    check_axes(axes)
     conditions = [parse_condition(text) for text in targets]
     known_kpi(best_by, "--best-by")
     settings = grid(axes)
@@ -55,6 +57,7 @@ def sweep(scenario, axes, targets, best_by, overrides, plan_options, out, table_
     names = [variant_name(setting) for setting in settings]
     variants = {name: load_scenario(scenario, tuple(overrides) + tuple(f"{k}={v}" for k, v in setting.items()))
                 for name, setting in zip(names, settings)}
+    check_rows([condition.row for condition in conditions], [v.model for v in variants.values()], "--target")
     plan = make_plan(plan_options, variants[names[0]].experiment)
     out = out or Path("results") / f"sweep-{scenario.stem}"
     click.echo(f"{len(names)} variants, the same {'batches of ' if plan.targets else ''}{plan.replications} "

@@ -13,7 +13,7 @@ from typing import Callable
 import numpy as np
 from scipy import stats
 
-from simulator.kpis import KPI_COLUMNS
+from simulator.kpis import KPI_COLUMNS, row_names
 
 from .compare import difference
 from .runner import Results, joined
@@ -49,6 +49,14 @@ def parse_targets(texts) -> list[Target]:
     return targets
 
 
+def check_rows(rows: list[str], models, option: str) -> None:
+    """Refuse a row no scenario has (a typo) before anything runs: `rows` as KPI@ROW named them."""
+    known = list(dict.fromkeys(name for model in models for name in row_names(model)))
+    for row in rows:
+        if row not in known:
+            raise ValueError(f"{option}: no row {row!r} (rows: {', '.join(known)})")
+
+
 @dataclass(frozen=True)
 class Reached:
     replications: int
@@ -74,6 +82,9 @@ def run_to_precision(run_batch: Callable[[int, int], list[Results]], targets: li
 def half_width(results: list[Results], target: Target) -> float:
     """The target KPI's half-width (one scenario), or the widest paired one against the base."""
     base = _values(results[0], target)
+    if all(_values(r, target).isna().all() for r in results):
+        raise ValueError(f"--precision: {target.kpi} has no value on row {target.row!r}: the scenario does not "
+                         f"model what it measures (e.g. callback KPIs without callback)")
     if len(results) == 1:
         values = base.dropna().to_numpy(dtype=float)
         if len(values) < 2:

@@ -67,6 +67,9 @@ def read_table(out: Path, name: str):
     """A table of a results directory, whichever format it was written in."""
     if (out / f"{name}.parquet").exists():
         return pd.read_parquet(out / f"{name}.parquet")
+    if not (out / f"{name}.csv").exists():
+        raise ValueError(f"{out} has no {name}.csv: it is incomplete or was written by an older helpdesk-sim; "
+                         f"run the scenario again to get every table")
     return pd.read_csv(out / f"{name}.csv", keep_default_na=False, na_values=[""])
 
 

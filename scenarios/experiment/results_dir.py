@@ -2,9 +2,11 @@
 
 Everything goes into a hidden staging folder beside the target, which replaces the target only when
 the run has finished; so a reader never finds a new `config.resolved.yaml` beside an older run's
-`summary.csv`. A run that fails (or is interrupted) replaces the target with what it was asked to do
-(`config.resolved.yaml`) and `run.failed.yaml` with the error, as desmod does, and no tables.
-A folder that does not hold helpdesk-sim results is never replaced.
+`summary.csv`. A run that fails (or is interrupted) leaves what it was asked to do
+(`config.resolved.yaml`) and `run.failed.yaml` with the error, as desmod does, and no tables: in the
+target when it was new or held no finished results, else in `<target>.failed/` beside it, so a
+failed re-run never destroys the last good results. A folder that does not hold helpdesk-sim
+results (marked by MARKER, or, from before the marker, holding only names we write) is never replaced.
 """
 from __future__ import annotations
 
@@ -20,9 +22,11 @@ from typing import Iterator
 import yaml
 
 FAILED = "run.failed.yaml"
-RESULT_FILES = ("config.resolved.yaml", FAILED, "summary.csv", "summary.parquet", "comparison.csv",
-                "comparison.parquet", "sweep.csv", "sweep.parquet")
-KEPT_ON_FAILURE = ("config.resolved.yaml", FAILED)
+MARKER = ".helpdesk-sim-results"
+RESULT_TABLES = ("summary", "replications", "intervals", "groups", "group_intervals", "comparison", "sweep")
+LEGACY_FILES = {"config.resolved.yaml", FAILED, "report.html"} | {f"{t}.{ext}" for t in RESULT_TABLES
+                                                                   for ext in ("csv", "parquet")}
+KEPT_ON_FAILURE = ("config.resolved.yaml", FAILED, MARKER)
 
 
 @contextmanager
@@ -30,28 +34,47 @@ def results_directory(out: Path, request: dict) -> Iterator[Path]:
     """Yield a staging folder; on success it becomes `out`, on failure `out` holds the request and
     `run.failed.yaml` (`request`: the command and its arguments, and the error). The exception is
     re-raised."""
-    out = Path(out)
+    out = Path(os.path.abspath(out))  # `.` and `..` get a real name to stage beside
     refuse_foreign(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
     staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; results are as readable as any folder
+    (staging / MARKER).write_text("written by helpdesk-sim; this folder is replaced whole by the next run\n")
+    failed = out.with_name(f"{out.name}.failed")
     try:
         yield staging
     except BaseException as problem:
         _keep_only_the_request(staging)
         _record_failure(staging / FAILED, problem, request)
-        _replace(out, staging)
+        _replace(failed if _finished(out) else out, staging)
         raise
     _replace(out, staging)
+    if failed.is_dir() and (failed / MARKER).exists():
+        shutil.rmtree(failed, ignore_errors=True)  # an earlier attempt's record, now superseded
+
+
+def _finished(out: Path) -> bool:
+    return out.is_dir() and not (out / FAILED).exists() and any(out.iterdir())
 
 
 def refuse_foreign(out: Path) -> None:
-    """Refuse a target that is a file, or a non-empty folder with none of our result files."""
+    """Refuse a target that is a file, or a non-empty folder that does not hold our results."""
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {out} is a file; give a folder for the results")
-    if out.is_dir() and any(out.iterdir()) and not any((out / name).exists() for name in RESULT_FILES):
+    if out.is_dir() and any(out.iterdir()) and not _ours(out):
         raise ValueError(f"--out {out} is a folder that does not hold helpdesk-sim results; it would be "
                          f"replaced whole, so give a new or empty folder")
+
+
+def _ours(folder: Path) -> bool:
+    """Marked by us; or, written before the marker, a resolved config and only names we write."""
+    if (folder / MARKER).exists():
+        return True
+    names = {path.name for path in folder.iterdir() if path.is_file()}
+    subfolders = [path for path in folder.iterdir() if path.is_dir()]
+    return ("config.resolved.yaml" in names or FAILED in names or "comparison.csv" in names
+            or "sweep.csv" in names) and names <= LEGACY_FILES and all(_ours(sub) or sub.name == "variants"
+                                                                       for sub in subfolders)
 
 
 def _replace(out: Path, staging: Path) -> None:

@@ -31,14 +31,27 @@ def parse_axis(text: str) -> Axis:
     if not separator or not key.strip() or not values.strip():
         raise ValueError(f"--vary needs KEY.PATH=V1,V2,… or KEY.PATH=A..B[:STEP], got {text!r}")
     span = RANGE.match(values)
-    if span:
-        return Axis(key.strip(), _steps(*span.groups(), text))
-    return Axis(key.strip(), tuple(value.strip() for value in values.split(",") if value.strip()))
+    listed = _steps(*span.groups(), text) if span else tuple(v.strip() for v in values.split(",") if v.strip())
+    repeated = sorted({value for value in listed if listed.count(value) > 1})
+    if repeated:
+        raise ValueError(f"--vary {text!r} gives {', '.join(repeated)} more than once; give each value once")
+    return Axis(key.strip(), listed)
+
+
+def check_axes(axes: list[Axis]) -> None:
+    """One --vary per key: a second would silently replace the first in every variant."""
+    keys = [axis.key for axis in axes]
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    if repeated:
+        raise ValueError(f"--vary {', '.join(repeated)} is given more than once; list all its values in one --vary")
 
 
 def _steps(low: str, high: str, step: str | None, text: str) -> tuple[str, ...]:
     whole = all(part is None or re.fullmatch(r"-?\d+", part) for part in (low, high, step))
-    first, last, size = float(low), float(high), float(step or 1)
+    try:
+        first, last, size = float(low), float(high), float(step or 1)
+    except ValueError:
+        raise ValueError(f"--vary {text!r}: a range is A..B or A..B:STEP with numbers, e.g. 5..8 or 0.5..1:0.1") from None
     if size <= 0 or last < first:
         raise ValueError(f"--vary {text!r}: a range needs A <= B and a positive step")
     count = int(np.floor((last - first) / size + 1e-9)) + 1
@@ -111,7 +124,10 @@ def parse_condition(text: str) -> Condition:
                          f"got {text!r}{hint}")
     kpi, row, sign, value = match.groups()
     known_kpi(kpi, "--target")
-    return Condition(kpi, (row or "all").strip(), sign, float(value))
+    try:
+        return Condition(kpi, (row or "all").strip(), sign, float(value))
+    except ValueError:
+        raise ValueError(f"--target {text!r}: {value!r} is not a number") from None
 
 
 def known_kpi(kpi: str, option: str) -> str:
@@ -130,5 +146,7 @@ def best_variant(table: pd.DataFrame, conditions: list[Condition], objective: st
                       else False for cond in conditions)]
     if not meeting:
         return None, []
+    if ("all", objective) not in means.columns:
+        raise ValueError(f"--best-by {objective}: no variant has a value of it (the scenario does not model it)")
     scores = means.loc[meeting, ("all", objective)]
     return str(scores.idxmin()), meeting

@@ -48,6 +48,9 @@ def test_the_report_command_rebuilds_and_refuses_folders_without_results(tmp_pat
     (tmp_path / "empty").mkdir()
     result = invoke("report", tmp_path / "empty")
     assert result.exit_code == 2 and "holds no results" in result.output and no_traceback(result)
+    (tmp_path / "out" / "group_intervals.csv").unlink()  # as an older helpdesk-sim wrote it
+    result = invoke("report", tmp_path / "out")
+    assert result.exit_code == 2 and "no group_intervals.csv" in result.output and no_traceback(result)
 
 
 def test_an_understaffed_desk_is_warned_about(tmp_path):

@@ -61,6 +61,21 @@ def test_inline_alternatives_and_names(tmp_path):
     assert "== more against scenario" in result.stdout and "paired replications" in result.stdout
 
 
+def test_alternative_names_stay_inside_the_results_folder(tmp_path):
+    result = invoke("compare", write(tmp_path, SMALL), "--alt", f"{tmp_path}/abs:demand.scale=1.1",
+                    "--alt", "..:demand.scale=1.2", "-r", 2, "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    inside = sorted(path.name for path in (tmp_path / "out").iterdir() if path.is_dir())
+    assert len(inside) == 3 and not (tmp_path / "abs").exists()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["out", "scenario.yaml"]
+
+
+def test_an_alternative_that_measures_differently_is_flagged(tmp_path):
+    result = invoke("compare", write(tmp_path, SMALL), "--alt", "lenient:kpis.service_level.threshold=60s",
+                    "-r", 2, "--out", tmp_path / "out")
+    assert result.exit_code == 0 and "measures KPIs differently" in result.stderr
+
+
 @pytest.mark.parametrize("args, says", [
     ((), "at least one alternative"),
     (("--alt", "no colon here"), "NAME:KEY.PATH=VALUE"),

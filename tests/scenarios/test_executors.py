@@ -8,7 +8,7 @@ from scenarios.experiment.executors import ExecutorSpec
 from .helpers import SMALL, invoke, no_traceback, write
 
 TABLES = ["comparison.csv"] + [f"{scenario}/{table}.csv" for scenario in ("scenario", "more")
-                               for table in ("summary", "replications", "intervals", "groups")]
+                               for table in ("summary", "replications", "intervals", "groups", "group_intervals")]
 
 
 def compare_on(tmp_path, name: str, *executor) -> dict:

@@ -28,18 +28,54 @@ def test_a_new_run_replaces_the_old_results_whole(tmp_path):
                                             (KeyboardInterrupt(), "interrupted")])
 def test_a_failed_run_leaves_its_request_and_the_error_and_no_tables(tmp_path, monkeypatch, problem, error):
     out = tmp_path / "out"
-    assert run(tmp_path, out).exit_code == 0
 
     def fail(*args, **kwargs):
         raise problem
     monkeypatch.setattr(plan_module, "run_scenarios", fail)
     result = run(tmp_path, out, "--seed", 9)
     assert result.exit_code != 0
-    assert sorted(path.name for path in out.iterdir()) == ["config.resolved.yaml", "run.failed.yaml"]
+    assert sorted(path.name for path in out.iterdir()) == [".helpdesk-sim-results", "config.resolved.yaml",
+                                                           "run.failed.yaml"]
     failed = yaml.safe_load((out / "run.failed.yaml").read_text())
     assert failed["error"] == error and failed["command"].endswith("run")
     assert failed["arguments"]["seed"] == 9 and failed["traceback"]
     assert yaml.safe_load((out / "config.resolved.yaml").read_text())["experiment"]["seed"] == 9
+
+
+def test_a_failed_rerun_keeps_the_last_good_results_and_records_the_failure_beside_them(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    assert run(tmp_path, out).exit_code == 0
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+    monkeypatch.setattr(plan_module, "run_scenarios", fail)
+    assert run(tmp_path, out, "--seed", 9).exit_code != 0
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == before
+    record = yaml.safe_load((tmp_path / "out.failed" / "run.failed.yaml").read_text())
+    assert record["error"] == "RuntimeError: disk on fire" and record["arguments"]["seed"] == 9
+    monkeypatch.undo()
+    assert run(tmp_path, out, "--seed", 10).exit_code == 0
+    assert not (tmp_path / "out.failed").exists()  # superseded by the good run
+
+
+def test_a_typo_in_a_precision_row_is_refused_before_anything_runs(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    monkeypatch.setattr(plan_module, "run_scenarios", lambda *a, **k: pytest.fail("ran before checking the row"))
+    result = run(tmp_path, out, "--precision", "service_level@biling=0.01")
+    assert result.exit_code == 2 and "no row 'biling'" in result.output and no_traceback(result)
+
+
+def test_precision_on_a_kpi_the_scenario_does_not_model_is_an_error_not_a_run_to_the_cap(tmp_path):
+    result = run(tmp_path, tmp_path / "out", "--precision", "callback_delay_s=1", "-r", "2",
+                 "--max-replications", "40")
+    assert result.exit_code == 2 and "does not model" in result.output and no_traceback(result)
+    assert not (tmp_path / "out" / "summary.csv").exists()
+
+
+def test_max_replications_without_precision_is_refused(tmp_path):
+    result = run(tmp_path, tmp_path / "out", "--max-replications", "5")
+    assert result.exit_code == 2 and "caps --precision" in result.output
 
 
 def test_a_folder_that_is_not_results_is_never_replaced(tmp_path):
@@ -51,12 +87,31 @@ def test_a_folder_that_is_not_results_is_never_replaced(tmp_path):
     assert (out / "thesis.tex").read_text() == "years of work"
 
 
+def test_a_folder_with_a_file_named_like_ours_beside_other_work_is_still_not_ours(tmp_path):
+    out = tmp_path / "documents"
+    out.mkdir()
+    (out / "thesis.tex").write_text("years of work")
+    (out / "summary.csv").write_text("a,b\n")
+    assert run(tmp_path, out).exit_code == 2
+    assert (out / "thesis.tex").read_text() == "years of work"
+
+
+def test_out_dot_in_a_results_folder_and_in_a_foreign_one(tmp_path, monkeypatch):
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "notes.txt").write_text("mine")
+    monkeypatch.chdir(work)
+    result = run(tmp_path, ".")
+    assert result.exit_code == 2 and "does not hold helpdesk-sim results" in result.output and no_traceback(result)
+    assert [path.name for path in tmp_path.iterdir() if ".partial" in path.name] == []
+
+
 def test_parquet_tables_hold_the_same_numbers_as_csv(tmp_path):
     pytest.importorskip("pyarrow", reason="parquet is optional: pip install 'helpdesk-sim[parquet]'")
     assert run(tmp_path, tmp_path / "csv").exit_code == 0
     assert run(tmp_path, tmp_path / "parquet", "--format", "parquet").exit_code == 0
     assert not (tmp_path / "parquet" / "summary.csv").exists()
-    for table in ("summary", "replications", "intervals", "groups"):
+    for table in ("summary", "replications", "intervals", "groups", "group_intervals"):
         parquet = pd.read_parquet(tmp_path / "parquet" / f"{table}.parquet")
         dates = [column for column in parquet if pd.api.types.is_datetime64_any_dtype(parquet[column])]
         csv = pd.read_csv(tmp_path / "csv" / f"{table}.csv", parse_dates=dates)

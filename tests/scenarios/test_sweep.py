@@ -20,7 +20,8 @@ def test_axes_are_lists_or_ranges_with_both_ends(text, values):
     assert parse_axis(text).values == values
 
 
-@pytest.mark.parametrize("text", ["a.b", "=1,2", "a.b=", "a.b=8..5", "a.b=1..2:0", "a.b=0..5000"])
+@pytest.mark.parametrize("text", ["a.b", "=1,2", "a.b=", "a.b=8..5", "a.b=1..2:0", "a.b=0..5000", "a.b=1.0,1.0,1.1",
+                                  "a.b=1.2.3..2"])
 def test_bad_axes_are_refused(text):
     with pytest.raises(ValueError, match="--vary"):
         parse_axis(text)
@@ -67,6 +68,11 @@ def test_sweep_input_errors_are_one_line(tmp_path):
     path = write(tmp_path, SMALL)
     for arguments, message in [(["--vary", "nonsense.key=1,2"], "nonsense"),
                                (["--vary", f"{EARLY}=1,2", "--best-by", "happiness"], "--best-by"),
-                               (["--vary", f"{EARLY}=1..999", "--vary", "demand.scale=1..2:0.01"], "at most")]:
+                               (["--vary", f"{EARLY}=1..999", "--vary", "demand.scale=1..2:0.01"], "at most"),
+                               (["--vary", "demand.scale=1.0,1.1", "--vary", "demand.scale=1.2"], "more than once"),
+                               (["--vary", "demand.scale=1.0,1.1", "--target", "service_level@biling>=0.5"],
+                                "no row 'biling'"),
+                               (["--vary", "demand.scale=1.0,1.1", "--best-by", "callback_delay_s"],
+                                "does not model")]:
         result = invoke("sweep", path, *arguments, "-r", 2, "--out", tmp_path / "out")
         assert result.exit_code == 2 and message in result.output and no_traceback(result)
