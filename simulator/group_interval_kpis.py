@@ -4,9 +4,10 @@ Per group × interval: `agents_on_shift_mean` (available agents, time-weighted),
 (agents' worth of work in hand), `occupancy`, and `offered_load`: the agents' worth of work that
 joined the group's queues in the interval (Erlangs), so an interval whose load exceeds the agents
 on shift shows as over capacity whether the excess was answered late, abandoned or still waiting.
-A handled visit brings its own agent time (after-call work included, a chat 1/concurrency); a visit
-never handled (abandoned, still waiting, a missed call back) brings its queue's mean agent time in
-the replication, shared among the groups that serve the queue by the work each did there.
+A handled visit brings its group's mean agent time for its queue in the replication (after-call work
+included, a chat 1/concurrency: λ·E[S], not the visit's own draw, so the figure is the Erlang offered
+load); a visit never handled (abandoned, still waiting, a missed call back) brings its queue's mean
+agent time, shared among the groups that serve the queue by the work each did there.
 `infinite_server_load` is the same work spread over the time it would take if every visit were
 answered the moment it joined (Erlangs in progress, the M(t)/G/∞ load): what staffing must cover
 when demand changes within the day, because work that arrives in a peak is still in hand after it.
@@ -66,12 +67,13 @@ def _busy_and_load(log: EventLog, visits: VisitOutcomes, model: ModelConfig, edg
     work = np.where(answered, (log.agent_done_s - log.answered_s) * share, 0.0)
     busy = span_seconds(log.answered_s[answered], log.agent_done_s[answered], share[answered], group[answered],
                         groups, edges)
-    expected = _expected_work(log.queue[answered], group[answered], work[answered], groups,
-                              len(model.network.queue_names))
+    expected, mean_work = _expected_work(log.queue[answered], group[answered], work[answered], groups,
+                                         len(model.network.queue_names))
     joined = visits.measured & ~visits.deflected
     bins = np.searchsorted(edges, log.arrival_s[joined], side="right") - 1
     handled = group[joined] >= 0
-    load = np.bincount(group[joined][handled] * size + bins[handled], weights=work[joined][handled],
+    typical = mean_work[group[joined][handled], log.queue[joined][handled]]  # λ·E[S]: not this visit's own draw
+    load = np.bincount(group[joined][handled] * size + bins[handled], weights=typical,
                        minlength=groups * size).reshape(groups, size)
     unhandled = ~handled
     for g in range(groups):
@@ -112,12 +114,14 @@ def span_seconds(starts: np.ndarray, ends: np.ndarray, weights: np.ndarray, keys
     return np.diff(edges * weight - moments, axis=1)
 
 
-def _expected_work(queue: np.ndarray, group: np.ndarray, work: np.ndarray, groups: int, size: int) -> np.ndarray:
-    """(groups × queues): the mean agent time per visit of each queue times each group's share of the
-    visits handled there; a queue nobody handled brings no load (its visits show in the queue KPIs)."""
+def _expected_work(queue: np.ndarray, group: np.ndarray, work: np.ndarray, groups: int, size: int):
+    """(groups × queues) twice: the mean agent time per visit of each queue times each group's share of
+    the visits handled there (a queue nobody handled brings no load: its visits show in the queue
+    KPIs); and each group's own mean agent time per visit of each queue."""
     cell = group * size + queue
     handled = np.bincount(cell, minlength=groups * size).reshape(groups, size).astype(float)
     time = np.bincount(cell, weights=work, minlength=groups * size).reshape(groups, size)
     visits = handled.sum(axis=0)
     mean = np.divide(time.sum(axis=0), visits, out=np.zeros(size), where=visits > 0)
-    return np.divide(handled, visits, out=np.zeros_like(handled), where=visits > 0) * mean
+    shared = np.divide(handled, visits, out=np.zeros_like(handled), where=visits > 0) * mean
+    return shared, np.divide(time, handled, out=np.zeros_like(time), where=handled > 0)

@@ -27,7 +27,7 @@ GROUP_HEADLINE = ["handled", "asa_s", "aht_s", "escalation_rate", "occupancy", "
 def write_resolved_config(scenario: Scenario, out: Path, replications: int, seed: int) -> Path:
     """Written before the run starts, so even a failed run leaves a record of what was asked."""
     out.mkdir(parents=True, exist_ok=True)
-    document = _plain(scenario.document)
+    document = plain_document(scenario.document)
     document.pop("provenance", None)
     document["experiment"] = {**document.get("experiment", {}), "replications": replications, "seed": seed}
     document["provenance"] = provenance(scenario.source)
@@ -148,11 +148,12 @@ def _cell(row, kpi: str) -> str:
     return text if np.isnan(half) else f"{text} ±{half:,.{digits}f}"
 
 
-def _plain(value):
+def plain_document(value):
+    """A loaded document as plain dicts, lists and text (dates as "YYYY-MM-DD HH:MM:SS"), for YAML."""
     if isinstance(value, dict):
-        return {str(key): _plain(item) for key, item in value.items()}
+        return {str(key): plain_document(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_plain(item) for item in value]
+        return [plain_document(item) for item in value]
     if isinstance(value, datetime):
         return value.isoformat(sep=" ")
     return value

@@ -117,3 +117,29 @@ def sweep_chart(means: pd.DataFrame, kpis: list[str]) -> str:
     axes[-1].set_xticks(positions)
     axes[-1].set_xticklabels(list(dict.fromkeys(means.variant)), rotation=30, ha="right", fontsize=8)
     return data_uri(figure)
+
+
+def requirement_figure(table: pd.DataFrame) -> Figure:
+    """Per staffed group over the week: the simulated requirement, SIPP's, the roster before, and the
+    two loads (requirements.csv)."""
+    groups = list(dict.fromkeys(table.group))
+    figure = Figure(figsize=(WIDTH, 2.6 * len(groups)))
+    axes = figure.subplots(len(groups), 1, sharex=True, squeeze=False)[:, 0]
+    order = {day: k for k, day in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))}
+    for ax, group in zip(axes, groups):
+        rows = table[table.group == group]
+        minutes = rows.interval.str.slice(0, 2).astype(int) * 60 + rows.interval.str.slice(3, 5).astype(int)
+        day = rows.weekday.map(order) + minutes / 1440.0
+        ax.step(day, rows.agents_required, where="post", color="black", linewidth=1.3, label="required (simulated)")
+        ax.step(day, rows.agents_sipp, where="post", color="tab:red", linewidth=1.0, label="SIPP (Erlang per interval)")
+        ax.step(day, rows.agents_on_shift_before, where="post", color="tab:gray", linewidth=0.8, alpha=0.8,
+                label="on shift before")
+        ax.plot(day, rows.infinite_server_load, color="tab:blue", linewidth=0.8, linestyle="--",
+                label="load in progress (Erlangs)")
+        ax.set_title(f"{group}: agents on duty per interval", fontsize=10, loc="left")
+        ax.set_ylabel("agents", fontsize=9)
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="upper right")
+        _weekday_axis(ax, list(day))
+    return figure

@@ -1,0 +1,121 @@
+"""`helpdesk-sim staff`: agents required per interval and group, by simulation (docs/staffing.md)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import yaml
+
+from scenarios.experiment.interval_check import interval_check
+from scenarios.experiment.requirements import REAL_TIME, group_queues
+from scenarios.experiment.results import (plain_document, provenance, write_resolved_config, write_results,
+                                          write_table)
+from scenarios.experiment.results_dir import results_directory
+from scenarios.experiment.runner import run_scenarios
+from scenarios.experiment.staffing import iterate_staffing, parse_staffing_targets, staffed_document
+from scenarios.format.scenario import load_scenario
+
+from . import friendly_errors, main, write_report_to
+from .plan import experiment_options, invocation, make_plan, output_options
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--target", "targets", multiple=True, required=True, metavar="service_level=0.8",
+              help="Every interval's target: service_level=SHARE, and optionally 'abandon_rate<=SHARE'.")
+@click.option("--group", "groups", multiple=True, metavar="NAME",
+              help="Staff only these agent groups (repeatable); the others keep their roster. Default: all.")
+@click.option("--rounds", type=click.IntRange(min=2, max=50), default=8, show_default=True,
+              help="Most simulate-and-restaff rounds before giving up on the requirement settling.")
+@click.option("--round-replications", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Replications per round (the final check uses --replications).")
+@click.option("--set", "overrides", multiple=True, metavar="KEY.PATH=VALUE", help="Override a scenario value.")
+@experiment_options
+@output_options
+@friendly_errors
+def staff(scenario, targets, groups, rounds, round_replications, overrides, plan_options, out, table_format,
+          report):
+    """Agents required per interval and group to meet a target in every interval, by the iterative
+    staffing algorithm (simulate, staff each interval for the load seen in simulation, repeat until
+    it settles), beside SIPP's Erlang-per-interval answer. Writes requirements.csv, requirements.png,
+    staffed.yaml (the scenario staffed with the requirement, runnable) and that scenario's results
+    with interval_check.csv (which intervals meet the target, with CIs).
+
+    \b
+    Examples:
+      helpdesk-sim staff scenarios/library/baseline.yaml --target service_level=0.8
+      helpdesk-sim staff scenarios/library/it-helpdesk.yaml --target service_level=0.8 \\
+          --target 'abandon_rate<=0.05' --group l1 --group backoffice
+    """
+    loaded = load_scenario(scenario, tuple(overrides))
+    model = loaded.model
+    target = parse_staffing_targets(targets, model.kpis.service_level_threshold_s)
+    queues = group_queues(model, tuple(groups))
+    plan = make_plan(plan_options, loaded.experiment)
+    if plan.targets:
+        raise ValueError("staff checks its answer with --replications; --precision is for run, compare and sweep")
+    out = out or Path("results") / f"staff-{scenario.stem}"
+    simulate = lambda s: run_scenarios([s.model], round_replications, plan.seed, plan.executor)[0]  # noqa: E731
+    click.echo(f"staffing {', '.join(q.name for q in queues)} for {target.service_level:g} answered within "
+               f"{model.kpis.service_level_threshold_s:g}s, {round_replications} replications a round", err=True)
+    with results_directory(out, invocation()) as staging:
+        staffing = iterate_staffing(loaded, queues, target, simulate, rounds, lambda line: click.echo(line, err=True))
+        write_table(staffing.requirements, staging, "requirements")
+        write_table(staffing.rounds, staging, "rounds")
+        _write_staffed(staffing, loaded, staging / "staffed.yaml")
+        _write_chart(staffing.requirements, staging / "requirements.png")
+        write_resolved_config(staffing.scenario, staging, plan.replications, plan.seed)
+        (results,), _ = plan.run([staffing.scenario.model], "check")
+        write_results(results, staging, table_format)
+        types = [c.name for c in model.contacts if c.channel in REAL_TIME]
+        check = interval_check(results.intervals, types, target, model.calendar.interval_s)
+        write_table(check, staging, "interval_check")
+    click.echo(_summary(staffing, check, results, plan.replications))
+    click.echo(f"requirements.csv, staffed.yaml, interval_check.csv and the staffed scenario's results in {out}/",
+               err=True)
+    if report:
+        write_report_to(out)
+
+
+def _write_staffed(staffing, loaded, path: Path) -> None:
+    document = staffed_document(loaded.document, staffing.requirements, loaded.model.calendar.interval_s,
+                                "agents_required")
+    document = plain_document(document)
+    document.pop("provenance", None)
+    document["provenance"] = {**provenance(loaded.source), "made_by": "helpdesk-sim staff",
+                              "note": "agents_per_interval are agents on duty (no shrinkage): roster "
+                                      "agents_to_roster in requirements.csv to deliver them"}
+    path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def _write_chart(table, path: Path) -> None:
+    from scenarios.report.charts import requirement_figure  # matplotlib only when a chart is drawn
+    requirement_figure(table).savefig(path, dpi=90, bbox_inches="tight")
+
+
+def _summary(staffing, check, results, replications: int) -> str:
+    settled = "settled" if staffing.settled else "did NOT settle (see rounds.csv; raise --rounds)"
+    lines = [f"requirement {settled} after {len(staffing.rounds)} rounds", "",
+             f"{'group':<14}{'agent-hours a week: required':>30}{'SIPP':>8}{'on shift before':>17}"]
+    per_group = staffing.requirements.groupby("group", sort=False)
+    interval_h = _interval_hours(staffing.requirements)
+    for group, rows in per_group:
+        lines.append(f"{group:<14}{rows.agents_required.sum() * interval_h:>30.0f}"
+                     f"{rows.agents_sipp.sum() * interval_h:>8.0f}{rows.agents_on_shift_before.sum() * interval_h:>17.0f}")
+    summary = results.summary.set_index("contact_type")
+    lines += ["", f"staffed scenario over {replications} replications (mean ±95 %):"]
+    for row in [name for name in summary.index if name in set(check.contact_type)]:
+        lines.append(f"  {row:<12} service level {summary.at[row, 'service_level']:.3f} "
+                     f"±{summary.at[row, 'service_level_ci95']:.3f}, abandon {summary.at[row, 'abandon_rate']:.3f}")
+    decided = check[check.meets.notna()]
+    missed = decided[decided.meets == False]  # noqa: E712  (object column: True, False or None)
+    lines.append(f"intervals missing the target with confidence: {len(missed)} of {len(decided)}")
+    for _, row in missed.head(10).iterrows():
+        lines.append(f"  {row.weekday} {row.interval} {row.contact_type}: {row.service_level_mean:.3f} "
+                     f"±{row.service_level_ci95:.3f}")
+    return "\n".join(lines)
+
+
+def _interval_hours(table) -> float:
+    per_day = table.groupby(["group", "weekday"]).size().iloc[0]
+    return 24.0 / per_day

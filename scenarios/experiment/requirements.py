@@ -1,0 +1,157 @@
+"""Agents required per agent group, weekday and interval, from the load a simulation saw.
+
+The Erlang step of simulated staffing: each group is treated, interval by interval, as the
+stationary M/M/n(+M) queue of its own work, with the load it actually saw in simulation (so the
+routing of a multi-skill desk decides each group's share). With `infinite_server_load` (work in
+progress had everyone been answered on arrival) this is the offered-load staffing of Feldman,
+Mandelbaum, Massey & Whitt; with `offered_load` (the interval's own arrivals × their work) it is
+SIPP, the per-interval Erlang answer planners usually get.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from simulator.config import ModelConfig
+from simulator.erlang_solve import StaffingTarget, fewest_agents
+from simulator.network import build_network
+
+REAL_TIME = ("phone", "chat")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class GroupQueue:
+    """What the Erlang step needs to know about one group's work (times in seconds)."""
+
+    name: str
+    threshold_s: float  # inf: keep up with the load (work with no answer target)
+    mean_patience_s: float  # inf: nobody abandons (Erlang C)
+    shrinkage: float
+    real_time: bool  # answers phone or chat contacts first: its service level is what the target is about
+
+
+def group_queues(model: ModelConfig, names: tuple[str, ...] = ()) -> list[GroupQueue]:
+    """The groups to staff (all by default) and the threshold and patience of their first-choice work:
+    a call or chat is answered within the scenario's service-level threshold; an email or ticket
+    within its SLA's `answer_within`, or else only kept up with."""
+    known = [group.name for group in model.groups]
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise ValueError(f"--group: no agent group {', '.join(map(repr, unknown))} (groups: {', '.join(known)})")
+    network = build_network(model)
+    chosen = [g for g, group in enumerate(model.groups) if not names or group.name in names]
+    return [_group_queue(model, network, g) for g in chosen]
+
+
+def _group_queue(model: ModelConfig, network, g: int) -> GroupQueue:
+    served = network.serves[g]
+    best = min(preference for _, preference in served)
+    first_choice = {queue for queue, preference in served if preference == best}
+    types = [c for c, contact in enumerate(model.contacts) if network.type_queue(c) in first_choice]
+    thresholds, patience, weights = [], [], []
+    for c in types:
+        contact = model.contacts[c]
+        if contact.channel in REAL_TIME:
+            thresholds.append(model.kpis.service_level_threshold_s)
+        elif contact.sla is not None:
+            thresholds.append(contact.sla.answer_within_s)
+        patience.append(math.inf if contact.patience is None else contact.patience.mean)
+        weights.append(contact.arrivals.mean_rate_per_s() * contact.scale)
+    group = model.groups[g]
+    return GroupQueue(group.name, min(thresholds, default=math.inf), _mean_patience(patience, weights),
+                      group.shrinkage, any(model.contacts[c].channel in REAL_TIME for c in types))
+
+
+def _mean_patience(patience: list[float], weights: list[float]) -> float:
+    """Arrival-weighted mean patience; any work that never abandons makes it Erlang C (the safe side)."""
+    if not patience or any(math.isinf(p) for p in patience):
+        return math.inf
+    total = sum(weights)
+    return float(np.dot(patience, weights) / total) if total > 0 else float(np.mean(patience))
+
+
+def weekly_loads(group_intervals: pd.DataFrame, interval_s: float) -> pd.DataFrame:
+    """Mean load per group × weekday × interval of the day over replications and weeks; a weekday
+    the run never measured takes the mean of the same interval on the days it did."""
+    starts = pd.to_datetime(group_intervals.interval_start)
+    frame = group_intervals.assign(weekday=starts.dt.day_of_week,
+                                   slot=((starts - starts.dt.normalize()).dt.total_seconds() // interval_s).astype(int))
+    columns = ["offered_load", "infinite_server_load", "busy_agents_mean", "agents_on_shift_mean"]
+    means = frame.groupby(["group", "weekday", "slot"])[columns].mean()
+    by_slot = frame.groupby(["group", "slot"])[columns].mean()
+    slots = int(round(86400.0 / interval_s))
+    full = pd.MultiIndex.from_product([means.index.levels[0], range(7), range(slots)],
+                                      names=["group", "weekday", "slot"])
+    table = means.reindex(full)
+    fill = by_slot.reindex(pd.MultiIndex.from_arrays([full.get_level_values(0), full.get_level_values(2)]))
+    return table.fillna(pd.DataFrame(fill.to_numpy(), index=full, columns=columns)).fillna(0.0)
+
+
+def mean_handle_s(groups: pd.DataFrame, group_intervals: pd.DataFrame, interval_s: float) -> dict[str, float]:
+    """Each group's agent time per handled visit (after-call work included): busy time / handled."""
+    busy = group_intervals.groupby("group").busy_agents_mean.sum() * interval_s
+    handled = groups.groupby("group").handled.sum()
+    return {name: float(busy[name] / handled[name]) for name in handled.index if handled[name] > 0}
+
+
+def required_agents(loads: pd.Series, queue: GroupQueue, mean_handle: float, target: StaffingTarget) -> np.ndarray:
+    """The fewest agents per interval whose Erlang C/A answer at that load meets the target."""
+    group_target = StaffingTarget(target.service_level, queue.threshold_s,
+                                  target.max_abandon if queue.real_time else None)
+    if math.isinf(queue.threshold_s):
+        return np.array([math.floor(load) + 1 if load > 1e-9 else 0 for load in loads])  # keep up
+    cache: dict[float, int] = {}
+    answer = []
+    for load in loads:
+        key = round(float(load), 4)
+        if key not in cache:
+            cache[key] = fewest_agents(key, mean_handle, group_target, queue.mean_patience_s) if key > 0 else 0
+        answer.append(cache[key])
+    return np.array(answer, dtype=int)
+
+
+def requirement_table(loads: pd.DataFrame, queues: list[GroupQueue], handle: dict[str, float],
+                      target: StaffingTarget, interval_s: float, staffed: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per group × weekday × interval: both loads, the simulated requirement, SIPP's and the gap.
+
+    `staffed`: the requirement the simulation ran with (None in the first round, on the scenario's
+    own roster). Agents on shift beyond it are agents past their duty finishing the work in hand
+    (`finish_current`): that work needs no agent on duty, so it is taken off the load."""
+    rows = []
+    for queue in queues:
+        if queue.name not in handle:
+            raise ValueError(f"agent group {queue.name!r} handled nothing in the simulation, so its work "
+                             f"cannot be measured; leave it out with --group")
+        part = loads.loc[queue.name].reset_index()
+        finishing = np.zeros(len(part))
+        if staffed is not None:
+            ran_with = staffed.loc[staffed.group == queue.name, "agents_required"].to_numpy()
+            finishing = np.clip(part.agents_on_shift_mean.to_numpy() - ran_with, 0.0, None)
+        covered = covered_load(np.clip(part.infinite_server_load.to_numpy() - finishing, 0.0, None))
+        required = required_agents(covered, queue, handle[queue.name], target)
+        sipp = required_agents(part.offered_load, queue, handle[queue.name], target)
+        rows.append(pd.DataFrame({
+            "group": queue.name, "weekday": [WEEKDAYS[d] for d in part.weekday],
+            "interval": [_clock(slot * interval_s) for slot in part.slot],
+            "offered_load": part.offered_load.round(4), "infinite_server_load": part.infinite_server_load.round(4),
+            "finishing_agents": finishing.round(4), "staffed_load": covered.round(4),
+            "agents_required": required, "agents_sipp": sipp, "sipp_gap": sipp - required,
+            "agents_to_roster": np.ceil(required / (1.0 - queue.shrinkage) - 1e-9).astype(int),
+            "agents_on_shift_before": part.agents_on_shift_mean.round(3)}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def covered_load(load: np.ndarray) -> np.ndarray:
+    """The load an interval's staffing must cover: its mean, or the load at its end when that is higher
+    (half-way to the next interval's mean, the week wrapping round), so a steep rise is covered
+    through the interval and not only on average. At a fall the start needs no cover: agents who go
+    off duty at the boundary finish the work in hand."""
+    return np.maximum(load, (load + np.roll(load, -1)) / 2.0)
+
+
+def _clock(seconds: float) -> str:
+    return f"{int(seconds // 3600):02d}:{int(seconds % 3600 // 60):02d}"
