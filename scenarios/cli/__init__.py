@@ -81,4 +81,4 @@ def write_report_to(out: Path) -> None:
     click.echo(f"report: {write_report(out)}", err=True)
 
 
-from . import calibration, compare, erlang, report, staff, sweep  # noqa: E402,F401  (register their commands on `main`)
+from . import calibration, compare, erlang, report, schedule, staff, sweep  # noqa: E402,F401  (register their commands on `main`)

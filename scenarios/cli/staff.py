@@ -51,6 +51,13 @@ def staff(scenario, targets, groups, rounds, round_replications, overrides, plan
     model = loaded.model
     target = parse_staffing_targets(targets, model.kpis.service_level_threshold_s)
     queues = group_queues(model, tuple(groups))
+    if not queues:
+        raise ValueError("no agent group answers work with a target (calls, chats, or email with an SLA "
+                         "`answer_within`); name groups with --group to staff them to keep up with their load")
+    for group in model.groups:
+        if not groups and group.name not in {queue.name for queue in queues}:
+            click.echo(f"{group.name} keeps its roster: its first-choice work has no answer target (name it with "
+                       f"--group to staff it to keep up with its load)", err=True)
     plan = make_plan(plan_options, loaded.experiment)
     if plan.targets:
         raise ValueError("staff checks its answer with --replications; --precision is for run, compare and sweep")

@@ -32,19 +32,22 @@ class GroupQueue:
     mean_patience_s: float  # inf: nobody abandons (Erlang C)
     shrinkage: float
     real_time: bool  # answers phone or chat contacts first: its service level is what the target is about
+    open_only: tuple = ()  # per interval of the week, whether its SLA clock runs (business hours); () always
 
 
 def group_queues(model: ModelConfig, names: tuple[str, ...] = ()) -> list[GroupQueue]:
-    """The groups to staff (all by default) and the threshold and patience of their first-choice work:
-    a call or chat is answered within the scenario's service-level threshold; an email or ticket
-    within its SLA's `answer_within`, or else only kept up with."""
+    """The groups to staff and the threshold and patience of their first-choice work: a call or chat
+    is answered within the scenario's service-level threshold; an email or ticket within its SLA's
+    `answer_within` (in business hours only when that SLA runs on the business clock), or else only
+    kept up with. By default every group with an answer target; named groups whatever their work."""
     known = [group.name for group in model.groups]
     unknown = [name for name in names if name not in known]
     if unknown:
         raise ValueError(f"--group: no agent group {', '.join(map(repr, unknown))} (groups: {', '.join(known)})")
     network = build_network(model)
-    chosen = [g for g, group in enumerate(model.groups) if not names or group.name in names]
-    return [_group_queue(model, network, g) for g in chosen]
+    chosen = [_group_queue(model, network, g) for g, group in enumerate(model.groups)
+              if not names or group.name in names]
+    return chosen if names else [queue for queue in chosen if not math.isinf(queue.threshold_s)]
 
 
 def _group_queue(model: ModelConfig, network, g: int) -> GroupQueue:
@@ -52,18 +55,34 @@ def _group_queue(model: ModelConfig, network, g: int) -> GroupQueue:
     best = min(preference for _, preference in served)
     first_choice = {queue for queue, preference in served if preference == best}
     types = [c for c, contact in enumerate(model.contacts) if network.type_queue(c) in first_choice]
-    thresholds, patience, weights = [], [], []
+    thresholds, patience, weights, clocks = [], [], [], set()
     for c in types:
         contact = model.contacts[c]
         if contact.channel in REAL_TIME:
             thresholds.append(model.kpis.service_level_threshold_s)
-        elif contact.sla is not None:
+            clocks.add("wall")
+        elif contact.sla is not None and math.isfinite(contact.sla.answer_within_s):
             thresholds.append(contact.sla.answer_within_s)
+            clocks.add(contact.sla.clock)
         patience.append(math.inf if contact.patience is None else contact.patience.mean)
         weights.append(contact.arrivals.mean_rate_per_s() * contact.scale)
     group = model.groups[g]
+    business = clocks == {"business"} and model.calendar.business_hours is not None
     return GroupQueue(group.name, min(thresholds, default=math.inf), _mean_patience(patience, weights),
-                      group.shrinkage, any(model.contacts[c].channel in REAL_TIME for c in types))
+                      group.shrinkage, any(model.contacts[c].channel in REAL_TIME for c in types),
+                      open_intervals(model.calendar.business_hours, model.calendar.interval_s) if business else ())
+
+
+def open_intervals(hours, interval_s: float) -> tuple:
+    """Per interval of the week (Monday 00:00 first): whether business hours are open in any of it."""
+    slots = int(round(7 * 86400.0 / interval_s))
+    starts = np.arange(slots) * interval_s
+    open_ = np.zeros(slots, bool)
+    for day, periods in enumerate(hours.weekly):
+        for start, end in periods:
+            begin, finish = day * 86400.0 + start, day * 86400.0 + end
+            open_ |= (starts < finish) & (starts + interval_s > begin)
+    return tuple(open_.tolist())
 
 
 def _mean_patience(patience: list[float], weights: list[float]) -> float:
@@ -100,10 +119,10 @@ def mean_handle_s(groups: pd.DataFrame, group_intervals: pd.DataFrame, interval_
 
 def required_agents(loads: pd.Series, queue: GroupQueue, mean_handle: float, target: StaffingTarget) -> np.ndarray:
     """The fewest agents per interval whose Erlang C/A answer at that load meets the target."""
-    group_target = StaffingTarget(target.service_level, queue.threshold_s,
-                                  target.max_abandon if queue.real_time else None)
     if math.isinf(queue.threshold_s):
         return np.array([math.floor(load) + 1 if load > 1e-9 else 0 for load in loads])  # keep up
+    group_target = StaffingTarget(target.service_level, queue.threshold_s,
+                                  target.max_abandon if queue.real_time else None)
     cache: dict[float, int] = {}
     answer = []
     for load in loads:
@@ -134,6 +153,8 @@ def requirement_table(loads: pd.DataFrame, queues: list[GroupQueue], handle: dic
         covered = covered_load(np.clip(part.infinite_server_load.to_numpy() - finishing, 0.0, None))
         required = required_agents(covered, queue, handle[queue.name], target)
         sipp = required_agents(part.offered_load, queue, handle[queue.name], target)
+        if queue.open_only:  # the SLA clock stops when closed: the work waits for the opening hours
+            required, sipp = np.where(queue.open_only, required, 0), np.where(queue.open_only, sipp, 0)
         rows.append(pd.DataFrame({
             "group": queue.name, "weekday": [WEEKDAYS[d] for d in part.weekday],
             "interval": [_clock(slot * interval_s) for slot in part.slot],
