@@ -47,20 +47,23 @@ def fewest_agents(offered_load: float, mean_handle: float, target: StaffingTarge
                   mean_patience: float = math.inf) -> int:
     """The smallest agent count whose Erlang C/A service level (and abandonment) meets `target`.
 
-    Zero load needs zero agents. Without abandonment the queue only settles above the load, so
-    the search starts there; with it, from a square-root-rule guess well below, stepping up.
+    Zero load needs zero agents. Without abandonment the queue only settles above the load, so that
+    is the fewest possible; with it, one agent. Meeting the target is monotone in the agent count,
+    so the answer is found by doubling up from the load and then bisecting.
     """
     if not offered_load >= 0.0 or math.isinf(offered_load):
         raise ValueError(f"offered load must be zero or positive and finite, got {offered_load!r}")
     if offered_load == 0.0:
         return 0
-    if math.isinf(mean_patience):
-        agents = math.floor(offered_load) + 1
-    else:
-        agents = max(1, math.floor(offered_load - 3.0 * math.sqrt(offered_load)))
+    met = lambda n: target.met_by(metrics_at(offered_load, mean_handle, n, target.threshold, mean_patience))  # noqa: E731
+    fewest = math.floor(offered_load) + 1 if math.isinf(mean_patience) else 1
     limit = offered_load + SEARCH_HEADROOM_SQRTS * math.sqrt(offered_load) + SEARCH_HEADROOM_AGENTS
-    while not target.met_by(metrics_at(offered_load, mean_handle, agents, target.threshold, mean_patience)):
-        agents += 1
-        if agents > limit:
+    low, high = fewest - 1, max(fewest, math.ceil(offered_load))  # `low` fails (or is impossible)
+    while not met(high):
+        low, high = high, high + max(1, high - fewest + 1)
+        if low > limit:
             raise ValueError(f"no staffing up to {int(limit)} agents meets the target at {offered_load:.4g} erlangs")
-    return agents
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (low, middle) if met(middle) else (middle, high)
+    return high
