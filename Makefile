@@ -17,7 +17,8 @@ SIM := $(BIN)/helpdesk-sim
 
 # The main job end to end: the bundled examples (a call centre; an IT helpdesk with tickets), then a
 # real history calibrated, back-tested, and a scenario built on the fresh profile; last, the IT
-# helpdesk compared with two what-ifs, with its HTML report.
+# helpdesk compared with two what-ifs, with its HTML report; what it needs per interval, and the
+# least-cost roster from its allowed shifts against the current one.
 demo: $(STAMP)
 	@echo "== 1. Bundled example: scenarios/library/baseline.yaml"
 	$(SIM) run scenarios/library/baseline.yaml --out results/baseline
@@ -34,7 +35,14 @@ demo: $(STAMP)
 	@echo "== 6. Compare the IT helpdesk with two what-ifs (callback; a self-service portal) over the same customers"
 	$(SIM) compare scenarios/library/it-helpdesk.yaml scenarios/library/it-helpdesk-callback.yaml \
 		scenarios/library/it-helpdesk-portal.yaml --workers 2 --out results/compare-it-helpdesk --report
-	@echo "== Open results/compare-it-helpdesk/report.html in a browser (README: how to read it)"
+	@echo "== 7. What the IT helpdesk needs per interval (simulated staffing, beside SIPP's Erlang answer)"
+	$(SIM) staff scenarios/library/it-helpdesk.yaml --target service_level=0.8 -r 10 --workers 2 \
+		--out results/staff-it-helpdesk
+	@echo "== 8. The least-cost L1 roster from the allowed shifts, verified by simulation, against the current one"
+	$(SIM) schedule scenarios/library/it-helpdesk.yaml --shifts scenarios/library/it-helpdesk-shifts.yaml \
+		--target service_level=0.8 --requirements results/staff-it-helpdesk/requirements.csv -r 10 --workers 2 \
+		--out results/schedule-it-helpdesk --report
+	@echo "== Open results/compare-it-helpdesk/report.html and results/schedule-it-helpdesk/report.html in a browser"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2

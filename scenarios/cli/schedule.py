@@ -9,6 +9,7 @@ import pandas as pd
 import yaml
 
 from scenarios.experiment.compare import compare as paired_comparison
+from scenarios.experiment.interval_check import interval_check
 from scenarios.experiment.requirements import WEEKDAYS, group_queues
 from scenarios.experiment.results import plain_document, provenance, write_table
 from scenarios.experiment.results_dir import results_directory
@@ -81,7 +82,11 @@ def schedule(scenario, templates, targets, requirements, rounds, round_replicati
                                 "compare")
         comparison = paired_comparison(results[0], {"scheduled": results[1]})
         write_table(comparison, staging, "comparison", table_format)
+        current = interval_check(results[0].intervals, list(dict.fromkeys(verified.check.contact_type)), target,
+                                 model.calendar.interval_s)
     click.echo(_summary(shifts, verified, model.calendar.interval_s))
+    click.echo(f"intervals missing the target with confidence: current roster {_misses(current)}, "
+               f"scheduled {_misses(verified.check)}")
     click.echo(_service_levels(comparison, verified))
     click.echo(comparison_table(comparison, "current"))
     click.echo(f"schedule.csv, schedule.yaml, rounds.csv and the comparison with the current roster in {out}/",
@@ -118,6 +123,11 @@ def _coverage(verified, interval_s: float) -> pd.DataFrame:
                          "agents_required": need,
                          "agents_on_duty_expected": round(float(verified.schedule.coverage[index][slot]), 3)})
     return pd.DataFrame(rows)
+
+
+def _misses(check: pd.DataFrame) -> str:
+    decided = check[check.meets.notna()]
+    return f"{int((decided.meets == False).sum())} of {len(decided)}"  # noqa: E712
 
 
 def _service_levels(comparison: pd.DataFrame, verified) -> str:

@@ -13,6 +13,7 @@ from scenarios.experiment.results import (plain_document, provenance, write_reso
 from scenarios.experiment.results_dir import results_directory
 from scenarios.experiment.runner import run_scenarios
 from scenarios.experiment.staffing import iterate_staffing, parse_staffing_targets, staffed_document
+from scenarios.experiment.staffing_trim import trim_requirement
 from scenarios.format.scenario import load_scenario
 
 from . import friendly_errors, main, write_report_to
@@ -29,11 +30,14 @@ from .plan import experiment_options, invocation, make_plan, output_options
               help="Most simulate-and-restaff rounds before giving up on the requirement settling.")
 @click.option("--round-replications", type=click.IntRange(min=1), default=5, show_default=True,
               help="Replications per round (the final check uses --replications).")
+@click.option("--trim/--no-trim", default=True, show_default=True,
+              help="After the requirement settles, take agents off where the simulation shows the target beaten "
+                   "with confidence (pooled groups), and put them back where it then falls short.")
 @click.option("--set", "overrides", multiple=True, metavar="KEY.PATH=VALUE", help="Override a scenario value.")
 @experiment_options
 @output_options
 @friendly_errors
-def staff(scenario, targets, groups, rounds, round_replications, overrides, plan_options, out, table_format,
+def staff(scenario, targets, groups, rounds, round_replications, trim, overrides, plan_options, out, table_format,
           report):
     """Agents required per interval and group to meet a target in every interval, by the iterative
     staffing algorithm (simulate, staff each interval for the load seen in simulation, repeat until
@@ -66,7 +70,10 @@ def staff(scenario, targets, groups, rounds, round_replications, overrides, plan
     click.echo(f"staffing {', '.join(q.name for q in queues)} for {target.service_level:g} answered within "
                f"{model.kpis.service_level_threshold_s:g}s, {round_replications} replications a round", err=True)
     with results_directory(out, invocation()) as staging:
-        staffing = iterate_staffing(loaded, queues, target, simulate, rounds, lambda line: click.echo(line, err=True))
+        say = lambda line: click.echo(line, err=True)  # noqa: E731
+        staffing = iterate_staffing(loaded, queues, target, simulate, rounds, say)
+        if trim:
+            staffing = trim_requirement(loaded, staffing, queues, target, simulate, report=say)
         write_table(staffing.requirements, staging, "requirements")
         write_table(staffing.rounds, staging, "rounds")
         _write_staffed(staffing, loaded, staging / "staffed.yaml")
@@ -102,7 +109,7 @@ def _write_chart(table, path: Path) -> None:
 
 def _summary(staffing, check, results, replications: int) -> str:
     settled = "settled" if staffing.settled else "did NOT settle (see rounds.csv; raise --rounds)"
-    lines = [f"requirement {settled} after {len(staffing.rounds)} rounds", "",
+    lines = [f"requirement {settled} after {len(staffing.rounds)} rounds (trimming included)", "",
              f"{'group':<14}{'agent-hours a week: required':>30}{'SIPP':>8}{'on shift before':>17}"]
     per_group = staffing.requirements.groupby("group", sort=False)
     interval_h = _interval_hours(staffing.requirements)

@@ -19,6 +19,7 @@ from scenarios.experiment.executors import ExecutorSpec
 from scenarios.experiment.requirements import group_queues
 from scenarios.experiment.runner import run_scenarios
 from scenarios.experiment.staffing import iterate_staffing, staffed_scenario
+from scenarios.experiment.staffing_trim import trim_requirement
 from scenarios.format.scenario import load_scenario
 from simulator.engine import simulate
 from simulator.erlang_solve import StaffingTarget, fewest_agents
@@ -48,9 +49,12 @@ kpis: {{service_level: {{threshold: 20s}}}}
     return load_scenario(path)
 
 
-def staff(scenario, target, replications, rounds=8):
+def staff(scenario, target, replications, rounds=8, trim=True):
+    """As `helpdesk-sim staff` does it: iterate to a settled requirement, then trim it."""
     simulate_all = lambda s: run_scenarios([s.model], replications, SEED, SERIAL)[0]  # noqa: E731
-    return iterate_staffing(scenario, group_queues(scenario.model), target, simulate_all, rounds)
+    queues = group_queues(scenario.model)
+    settled = iterate_staffing(scenario, queues, target, simulate_all, rounds)
+    return trim_requirement(scenario, settled, queues, target, simulate_all) if trim else settled
 
 
 # --- stationary demand: the answer is Erlang's --------------------------------------------------------------
@@ -140,3 +144,40 @@ def test_waiting_probability_is_steadier_through_the_day_than_under_sipp(gks):
     # the rising side to about 0.25 after the peak.
     assert np.ptp(staffed) < 0.75 * np.ptp(sipp), (np.round(staffed, 3), np.round(sipp, 3))
     assert staffed.min() > 0.02 and sipp.min() < 0.01
+
+
+# --- pooled groups: the Erlang step overstaffs, trimming finds the slack the simulation shows ------------------
+
+POOLED = """\
+name: pooled
+calendar: {start: 2024-01-01 00:00, warmup: 1d, horizon: 7d, interval: 4h}
+demand:
+  contacts:
+    - {name: a, arrivals: {rate: 40/h}, handle_time: {dist: exponential, mean: 6min}}
+    - {name: b, arrivals: {rate: 40/h}, handle_time: {dist: exponential, mean: 6min}}
+staffing:
+  groups:
+    - {name: ga, skills: {a: 1, b: 2}, shifts: [{days: all, start: "00:00", end: "24:00", agents: 20}]}
+    - {name: gb, skills: {b: 1, a: 2}, shifts: [{days: all, start: "00:00", end: "24:00", agents: 20}]}
+kpis: {service_level: {threshold: 20s}}
+"""
+
+
+def test_trimming_takes_off_what_pooling_makes_spare_and_keeps_every_interval_at_target(tmp_path):
+    path = tmp_path / "pooled.yaml"
+    path.write_text(POOLED)
+    scenario = load_scenario(path)
+    target = StaffingTarget(0.8, 20.0)
+    settled = staff(scenario, target, replications=6, trim=False)
+    trimmed = staff(scenario, target, replications=6)
+    before, after = settled.requirements.agents_required.sum(), trimmed.requirements.agents_required.sum()
+    # Two M/M/n queues of 4 Erlangs each need 7 agents apiece at 80/20; one pooled queue of 8 Erlangs needs
+    # 12 (Erlang C), so up to 2 of the 14 are spare in every interval.
+    assert fewest_agents(4.0, 360.0, target) == 7 and fewest_agents(8.0, 360.0, target) == 12
+    assert after < before
+    per_interval = trimmed.requirements.groupby(["weekday", "interval"]).agents_required.sum()
+    assert (per_interval >= 12).all()  # never below one perfectly pooled queue: that would miss the target
+    check_runs = run_scenarios([trimmed.scenario.model], 20, SEED, SERIAL, first=500)[0]
+    levels = check_runs.intervals[check_runs.intervals.contact_type.isin(["a", "b"])]
+    per_replication = levels.groupby(["replication", "contact_type"]).service_level.mean().unstack()
+    assert (upper(per_replication.to_numpy()) >= 0.8).all(), per_replication.mean()
