@@ -12,6 +12,7 @@ groups:
       - {name: early, days: mon-fri, start: "07:30", end: "16:00", breaks: [{after: 4h, length: 30min}]}
       - {name: day, days: mon-fri, starts: ["08:00", "09:00", "10:00"], length: 8.5h, max: 12}
       - {name: part, days: mon-fri, starts: "10:00..14:00 every 1h", length: 4h, part_time: true}
+      - {name: flex, days: sun-thu, starts: ["08:00", "12:00"], length: 8h, per_day: true}  # each day on its own
 ```
 """
 from __future__ import annotations
@@ -30,6 +31,7 @@ from .yamlfile import LocatedDict, read_yaml
 
 STARTS = re.compile(r"^\s*(\d{1,2}:\d{2})\s*\.\.\s*(\d{1,2}:\d{2})\s+every\s+(\S+)\s*$")
 MAX_CANDIDATES = 5000
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 @dataclass(frozen=True)
@@ -106,14 +108,19 @@ def _template(group: str, section: Section) -> tuple[list[Candidate], TemplateLi
     if high is not None and high < low:
         raise section.error(f"max {high} is below min {low}", "max")
     part_time = section.take("part_time", _flag, False)
+    per_day = section.take("per_day", _flag, False)
     shared = {key: section.take(key) for key in ("days", "breaks") if section.has(key)}
+    days = [None]
+    if per_day:
+        days = [DAY_NAMES[d] for d in section.take("days", units.days)]
     section.done()
     made = []
-    for start in starts:
+    for start, day in ((start, day) for start in starts for day in days):
         clock = units.clock(start)
         finish = end if end is not None else _clock_after(clock, length)
-        data = LocatedDict({**shared, "name": name if len(starts) == 1 else f"{name}-{start}", "start": start,
-                            "end": finish, "agents": 0})
+        label = name if len(starts) == 1 else f"{name}-{start}"
+        data = LocatedDict({**shared, **({"days": day} if day else {}), "name": f"{label}-{day}" if day else label,
+                            "start": start, "end": finish, "agents": 0})
         data.where, data.key_where = getattr(section.data, "where", ("", 0)), getattr(section.data, "key_where", {})
         spec = {key: value for key, value in data.items() if key != "agents"}
         made.append(Candidate(group, name, _shift(Section(data, section.path, section)), part_time, spec))

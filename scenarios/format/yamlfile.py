@@ -91,7 +91,13 @@ def read_yaml(path: Path):
     path = Path(path)
     if not path.is_file():
         raise ScenarioError(f"no such file: {path}")
-    loader = _Loader(path.read_text(encoding="utf-8"))
+    return parse_yaml(path.read_text(encoding="utf-8"), str(path))
+
+
+def parse_yaml(text: str, source: str):
+    """YAML text as Located containers; errors name `source` (a file name, or e.g. "notebook")."""
+    path = source
+    loader = _Loader(text)
     loader.file_name = str(path)
     try:
         document = loader.get_single_data()
