@@ -414,3 +414,14 @@ def test_resolved_config_is_written_for_every_distribution(tmp_path, spec, mean,
     assert reported["reported_mean_s"] == pytest.approx(mean, rel=1e-5)
     assert reported["reported_cv"] == pytest.approx(cv, rel=1e-5, abs=1e-6)
     assert load_scenario(path).model.contacts[0].handle_time.mean == pytest.approx(mean, rel=1e-9)
+
+
+def test_a_scenario_written_as_text_loads_and_its_errors_name_the_source():
+    from scenarios.format.scenario import scenario_from_text
+    from scenarios.format.yamlfile import ScenarioError
+    text = ("calendar: {horizon: 1d}\ndemand: {contacts: [{name: c, arrivals: {rate: 10/h}, handle_time: "
+            "{dist: exponential, mean: 3min}}]}\nstaffing: {groups: [{name: g, skills: {c: 1}, shifts: "
+            "[{days: all, start: '10:00', end: '24:00', agents: 2}]}]}\n")
+    assert scenario_from_text(text).model.groups[0].shifts[0].start_s == 36000.0  # 10:00, not base-60
+    with pytest.raises(ScenarioError, match="notebook:4"):
+        scenario_from_text(text + "bogus: 1\n", "notebook")

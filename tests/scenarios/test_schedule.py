@@ -137,3 +137,14 @@ def test_bad_shift_templates_are_one_line(tmp_path, templates, says):
 def test_schedule_is_in_the_help_with_an_example():
     result = invoke("schedule", "--help")
     assert result.exit_code == 0 and "Examples:" in result.output and "--shifts" in result.output
+
+
+def test_per_day_templates_make_one_candidate_per_day_and_start(tmp_path):
+    from scenarios.format.shift_templates import load_shift_templates
+    path = write(tmp_path, "groups:\n  - name: l1\n    shifts:\n      - {name: flex, days: mon-wed, starts: ['08:00', "
+                           "'12:00'], length: 4h, per_day: true}\n", "shifts.yaml")
+    choices = load_shift_templates(path, ["l1"])
+    assert sorted(c.name for c in choices.candidates) == sorted(f"flex-{t}-{d}" for t in ("08:00", "12:00")
+                                                              for d in ("mon", "tue", "wed"))
+    assert all(len(c.shift.days) == 1 for c in choices.candidates)
+    assert [limit.template for limit in choices.limits] == ["flex"]  # min/max count every day and start together
