@@ -49,6 +49,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py
+	$(BIN)/python benchmarks/bench_staffing.py
 
 clean:
 	rm -rf $(VENV) results .pytest_cache
