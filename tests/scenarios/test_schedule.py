@@ -116,6 +116,13 @@ def test_schedule_writes_a_runnable_schedule_its_coverage_and_the_comparison(tmp
     assert (out / "current" / "summary.csv").is_file() and (out / "scheduled" / "summary.csv").is_file()
     assert (out / "report.html").is_file()
     assert "cost a week" in result.stdout and "scheduled against current" in result.stdout
+    # Simulated, the schedule meets the target in every interval, or the console names each one it misses.
+    check = pd.read_csv(out / "interval_check.csv")
+    missed = check[check.meets == False]  # noqa: E712
+    if missed.empty:
+        assert "every interval meets the target" in result.stdout
+    for _, row in missed.head(10).iterrows():
+        assert f"{row.weekday} {row.interval} {row.contact_type}" in result.stdout
 
 
 @pytest.mark.parametrize("templates, says", [
