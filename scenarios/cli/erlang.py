@@ -44,7 +44,9 @@ def _solve_options(command):
                         help="Find the fewest agents that meet --target instead of evaluating --agents.")(command)
 
 
-def _check_mode(solve, agents, target):
+def _check_mode(solve, agents, target, threshold):
+    if solve and threshold is not None:
+        raise click.UsageError("with --solve the threshold is part of --target (e.g. --target 0.8/120s), not --threshold")
     if solve and target is None:
         raise click.UsageError("--solve agents needs --target, e.g. --target 0.8/20s")
     if not solve and agents is None:
@@ -91,7 +93,7 @@ def erlang_b_command(arrivals, aht, agents):
 @click.option("--arrivals", required=True, help="Arrival rate with unit, e.g. 100/30min.")
 @click.option("--aht", required=True, help="Mean handle time, e.g. 180s.")
 @click.option("--agents", type=click.IntRange(min=1), help="Agents on duty (or use --solve agents).")
-@click.option("--threshold", default="20s", show_default=True, help="Service-level threshold.")
+@click.option("--threshold", help="Service-level threshold [default: 20s] (with --solve: in --target).")
 @_solve_options
 @friendly_errors
 def erlang_c_command(arrivals, aht, agents, threshold, solve, target):
@@ -102,7 +104,8 @@ def erlang_c_command(arrivals, aht, agents, threshold, solve, target):
       helpdesk-sim erlang c --arrivals 100/30min --aht 180s --agents 14
       helpdesk-sim erlang c --arrivals 100/30min --aht 180s --solve agents --target 0.8/20s
     """
-    _check_mode(solve, agents, target)
+    _check_mode(solve, agents, target, threshold)
+    threshold = "20s" if threshold is None else threshold
     if solve:
         _echo_solution(_rate(arrivals) * units.duration(aht), units.duration(aht), math.inf,
                        parse_target(target), ROWS_C)
@@ -118,7 +121,7 @@ def erlang_c_command(arrivals, aht, agents, threshold, solve, target):
 @click.option("--aht", required=True, help="Mean handle time, e.g. 3min.")
 @click.option("--patience", required=True, help="Mean patience (exponential), e.g. 5min.")
 @click.option("--agents", type=click.IntRange(min=1), help="Agents on duty (or use --solve agents).")
-@click.option("--threshold", default="20s", show_default=True, help="Service-level threshold.")
+@click.option("--threshold", help="Service-level threshold [default: 20s] (with --solve: in --target).")
 @_solve_options
 @click.option("--max-abandon", help="With --solve: also keep abandonment at or under this share, e.g. 0.05.")
 @friendly_errors
@@ -130,7 +133,8 @@ def erlang_a_command(arrivals, aht, patience, agents, threshold, solve, target, 
       helpdesk-sim erlang a --arrivals 200/h --aht 3min --patience 5min --agents 11
       helpdesk-sim erlang a --arrivals 200/h --aht 3min --patience 5min --solve agents --target 0.8/20s --max-abandon 0.03
     """
-    _check_mode(solve, agents, target)
+    _check_mode(solve, agents, target, threshold)
+    threshold = "20s" if threshold is None else threshold
     if max_abandon is not None and not solve:
         raise click.UsageError("--max-abandon goes with --solve agents")
     if solve:

@@ -16,6 +16,7 @@ from scenarios.experiment.results_dir import results_directory
 from scenarios.experiment.runner import run_scenarios
 from scenarios.experiment.schedule import schedule_table
 from scenarios.experiment.staffing import iterate_staffing, parse_staffing_targets
+from scenarios.experiment.staffing_trim import trim_requirement
 from scenarios.experiment.verified_schedule import verify_schedule, week_vectors
 from scenarios.format.scenario import load_scenario
 from scenarios.format.shift_templates import load_shift_templates
@@ -98,8 +99,10 @@ def schedule(scenario, templates, targets, requirements, rounds, round_replicati
 def _requirements(path, loaded, groups, target, simulate, say) -> pd.DataFrame:
     if path is None:
         say("requirement per interval by simulation (as `helpdesk-sim staff`):")
-        return iterate_staffing(loaded, group_queues(loaded.model, tuple(groups)), target, simulate,
-                                report=say).requirements
+        queues = group_queues(loaded.model, tuple(groups))
+        settled = iterate_staffing(loaded, queues, target, simulate, report=say)
+        return trim_requirement(loaded, settled, queues, target, simulate, report=say).requirements
+    _same_scenario(Path(path), loaded)
     table = pd.read_csv(path)
     missing = [group for group in groups if group not in set(table.get("group", []))]
     slots = 7 * int(round(86400.0 / loaded.model.calendar.interval_s))
@@ -109,6 +112,17 @@ def _requirements(path, loaded, groups, target, simulate, say) -> pd.DataFrame:
     if any((table.group == group).sum() != slots for group in groups):
         raise ValueError(f"{path}: expected {slots} intervals a week per group, as the scenario's calendar has")
     return table
+
+
+def _same_scenario(path: Path, loaded) -> None:
+    """requirements.csv from `staff` sits beside its config.resolved.yaml: refuse another scenario's."""
+    record = path.parent / "config.resolved.yaml"
+    if not record.is_file():
+        return
+    source = (yaml.safe_load(record.read_text(encoding="utf-8")) or {}).get("provenance", {}).get("source")
+    if source and Path(source).resolve() != Path(loaded.source).resolve():
+        raise ValueError(f"{path} was made for {source}, not {loaded.source}; run `helpdesk-sim staff` on this "
+                         f"scenario, or leave out --requirements")
 
 
 def _coverage(verified, interval_s: float) -> pd.DataFrame:

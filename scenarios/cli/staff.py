@@ -58,6 +58,13 @@ def staff(scenario, targets, groups, rounds, round_replications, trim, overrides
     if not queues:
         raise ValueError("no agent group answers work with a target (calls, chats, or email with an SLA "
                          "`answer_within`); name groups with --group to staff them to keep up with their load")
+    for queue in queues:
+        group = next(g for g in model.groups if g.name == queue.name)
+        calls = {contact.name for contact in model.contacts if contact.channel == "phone"}
+        if group.concurrency > 1 and calls & set(group.skill_map):
+            click.echo(f"warning: {group.name} holds several chats and also takes calls; a chat blocks calls, which the "
+                       f"Erlang step cannot see, so its call service level may fall short: read interval_check.csv",
+                       err=True)
     for group in model.groups:
         if not groups and group.name not in {queue.name for queue in queues}:
             click.echo(f"{group.name} keeps its roster: its first-choice work has no answer target (name it with "
@@ -84,7 +91,7 @@ def staff(scenario, targets, groups, rounds, round_replications, trim, overrides
         types = [c.name for c in model.contacts if c.channel in REAL_TIME]
         check = interval_check(results.intervals, types, target, model.calendar.interval_s)
         write_table(check, staging, "interval_check")
-    click.echo(_summary(staffing, check, results, plan.replications))
+    click.echo(_summary(staffing, check, results, plan.replications, trim))
     click.echo(f"requirements.csv, staffed.yaml, interval_check.csv and the staffed scenario's results in {out}/",
                err=True)
     if report:
@@ -107,9 +114,10 @@ def _write_chart(table, path: Path) -> None:
     requirement_figure(table).savefig(path, dpi=90, bbox_inches="tight")
 
 
-def _summary(staffing, check, results, replications: int) -> str:
+def _summary(staffing, check, results, replications: int, trimmed: bool) -> str:
     settled = "settled" if staffing.settled else "did NOT settle (see rounds.csv; raise --rounds)"
-    lines = [f"requirement {settled} after {len(staffing.rounds)} rounds (trimming included)", "",
+    lines = [f"requirement {settled} after {len(staffing.rounds)} rounds{' (trimming included)' if trimmed else ''}",
+             "",
              f"{'group':<14}{'agent-hours a week: required':>30}{'SIPP':>8}{'on shift before':>17}"]
     per_group = staffing.requirements.groupby("group", sort=False)
     interval_h = _interval_hours(staffing.requirements)

@@ -4,7 +4,9 @@ A replication's weeks are averaged first (its intervals are not independent of e
 the 95 % t-interval is taken over replications. An interval *misses with confidence* when even the
 upper end of its service-level interval is under the target (or the lower end of its abandonment
 interval is over the cap); one whose interval straddles the target is not shown to miss. An interval where fewer than two replications
-saw a contact has no interval, so it is neither (`meets` empty).
+saw a contact has no interval, so it is neither (`meets` empty). The half-width is never narrower
+than the 95 % Wilson interval of the share over all the interval's contacts, so a quiet interval
+where every replication happened to score 100 % is not "above the target with confidence".
 """
 from __future__ import annotations
 
@@ -29,9 +31,11 @@ def interval_check(intervals: pd.DataFrame, contact_types: list[str], target: St
     per_replication = rows.groupby(keys + ["replication"])[["service_level", "abandon_rate"]].mean()
     grouped = per_replication.groupby(keys)
     table = grouped.mean().add_suffix("_mean")
+    contacts = rows.groupby(keys).offered.sum().reindex(table.index)
     for kpi in ("service_level", "abandon_rate"):
         count, sd = grouped[kpi].count(), grouped[kpi].std(ddof=1)
-        table[f"{kpi}_ci95"] = stats.t.ppf(0.975, np.maximum(count - 1, 1)) * sd / np.sqrt(count)
+        spread = stats.t.ppf(0.975, np.maximum(count - 1, 1)) * sd / np.sqrt(count)
+        table[f"{kpi}_ci95"] = np.maximum(spread, _wilson_reach(table[f"{kpi}_mean"], contacts))
     table = table.reset_index()
     misses = table.service_level_mean + table.service_level_ci95 < target.service_level  # NaN: no
     if target.max_abandon is not None:
@@ -43,3 +47,13 @@ def interval_check(intervals: pd.DataFrame, contact_types: list[str], target: St
     table["weekday"] = [WEEKDAYS[d] for d in table.weekday]
     return table.drop(columns="slot")[["weekday", "interval", "contact_type", "service_level_mean",
                                        "service_level_ci95", "abandon_rate_mean", "abandon_rate_ci95", "meets"]]
+
+
+def _wilson_reach(share: pd.Series, contacts: pd.Series) -> pd.Series:
+    """How far the 95 % Wilson interval of a share over `contacts` reaches from it, the farther side:
+    a floor under the t-interval, which is zero wide when every replication scored the same (all
+    answered in time in a quiet interval is not evidence of much)."""
+    z, n = 1.959964, contacts.clip(lower=1).astype(float)
+    centre = (share + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * np.sqrt(share * (1 - share) / n + z * z / (4 * n * n))
+    return np.maximum(share - (centre - half), centre + half - share)

@@ -93,21 +93,33 @@ def _mean_patience(patience: list[float], weights: list[float]) -> float:
     return float(np.dot(patience, weights) / total) if total > 0 else float(np.mean(patience))
 
 
+def check_staffable(model: ModelConfig) -> None:
+    """A weekly requirement needs every weekday measured, on intervals that start on the clock."""
+    calendar = model.calendar
+    if calendar.horizon_s < 7 * 86400.0 - 1e-6:
+        raise ValueError(f"staffing needs at least a week measured (calendar.horizon is "
+                         f"{calendar.horizon_s / 86400:g}d): a weekday never simulated would get a requirement "
+                         f"from nowhere; use --set calendar.horizon=7d")
+    if (86400.0 / calendar.interval_s) % 1:
+        raise ValueError("staffing needs a calendar.interval that divides the day (e.g. 15min, 30min, 1h)")
+    first = (calendar.week_offset_s + calendar.warmup_s) % calendar.interval_s
+    if abs(first) > 1e-6 and abs(first - calendar.interval_s) > 1e-6:
+        raise ValueError("staffing needs the measured intervals on the clock (09:00, 09:30, …): make the start "
+                         "plus calendar.warmup a whole number of intervals after midnight")
+
+
 def weekly_loads(group_intervals: pd.DataFrame, interval_s: float) -> pd.DataFrame:
-    """Mean load per group × weekday × interval of the day over replications and weeks; a weekday
-    the run never measured takes the mean of the same interval on the days it did."""
+    """Mean load per group × weekday × interval of the day over replications and weeks (every weekday
+    is measured: check_staffable)."""
     starts = pd.to_datetime(group_intervals.interval_start)
     frame = group_intervals.assign(weekday=starts.dt.day_of_week,
                                    slot=((starts - starts.dt.normalize()).dt.total_seconds() // interval_s).astype(int))
     columns = ["offered_load", "infinite_server_load", "busy_agents_mean", "agents_on_shift_mean"]
     means = frame.groupby(["group", "weekday", "slot"])[columns].mean()
-    by_slot = frame.groupby(["group", "slot"])[columns].mean()
     slots = int(round(86400.0 / interval_s))
     full = pd.MultiIndex.from_product([means.index.levels[0], range(7), range(slots)],
                                       names=["group", "weekday", "slot"])
-    table = means.reindex(full)
-    fill = by_slot.reindex(pd.MultiIndex.from_arrays([full.get_level_values(0), full.get_level_values(2)]))
-    return table.fillna(pd.DataFrame(fill.to_numpy(), index=full, columns=columns)).fillna(0.0)
+    return means.reindex(full).fillna(0.0)  # only the last interval of a horizon cut short can be missing
 
 
 def mean_handle_s(groups: pd.DataFrame, group_intervals: pd.DataFrame, interval_s: float) -> dict[str, float]:
@@ -143,8 +155,9 @@ def requirement_table(loads: pd.DataFrame, queues: list[GroupQueue], handle: dic
     rows = []
     for queue in queues:
         if queue.name not in handle:
-            raise ValueError(f"agent group {queue.name!r} handled nothing in the simulation, so its work "
-                             f"cannot be measured; leave it out with --group")
+            raise ValueError(f"agent group {queue.name!r} handled nothing in the simulation of the scenario's own "
+                             f"roster, so its work cannot be measured: give it some agents to start from (any "
+                             f"roster will do), or name only the other groups with --group")
         part = loads.loc[queue.name].reset_index()
         finishing = np.zeros(len(part))
         if staffed is not None:
@@ -168,10 +181,12 @@ def requirement_table(loads: pd.DataFrame, queues: list[GroupQueue], handle: dic
 
 def covered_load(load: np.ndarray) -> np.ndarray:
     """The load an interval's staffing must cover: its mean, or the load at its end when that is higher
-    (half-way to the next interval's mean, the week wrapping round), so a steep rise is covered
-    through the interval and not only on average. At a fall the start needs no cover: agents who go
-    off duty at the boundary finish the work in hand."""
-    return np.maximum(load, (load + np.roll(load, -1)) / 2.0)
+    (half-way to the next interval's mean, the week wrapping round, but no more than twice its own
+    mean: a load rising from nothing within the interval ends there), so a steep rise is covered
+    through the interval and not only on average; an interval before the desk opens needs nobody.
+    At a fall the start needs no cover: agents who go off duty at the boundary finish the work in hand."""
+    end = np.minimum((load + np.roll(load, -1)) / 2.0, 2.0 * load)  # a rise from nothing ends at most at twice the mean
+    return np.maximum(load, end)
 
 
 def _clock(seconds: float) -> str:

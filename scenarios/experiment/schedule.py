@@ -5,7 +5,10 @@ week, the agents expected on duty cover the requirement. An integer program solv
 Variables: agents on each candidate shift (whole numbers). Coverage of an interval by one agent of a
 shift is the share of the interval the agent is on duty (breaks taken out: a fixed break exactly, a
 staggered break window by the average over its break positions), times (1 − shrinkage), the chance
-the agent is not absent that day. Cost: the shift's rostered hours a week × the group's cost per
+the agent is not absent that day. The simulation seats breaks in turn from the window's start
+(Break.start_for), so a shift with fewer agents than positions bunches them early: the program's
+average is exact when a shift's agents fill its positions evenly, and `coverage` reports the
+seated figure, which the verification by simulation is there to catch. Cost: the shift's rostered hours a week × the group's cost per
 hour (absent agents are paid, as in the simulation). Constraints: coverage ≥ requirement in every
 interval some candidate can cover; each template's min and max over its start times; each group's
 part-time share; the week's budget.
@@ -31,21 +34,33 @@ WEEK = 7 * 86400.0
 class Schedule:
     agents: np.ndarray  # per candidate
     cost: float  # the week's roster cost
-    coverage: np.ndarray  # (groups × intervals of the week) agents expected on duty
+    coverage: np.ndarray  # (groups × intervals of the week) agents expected on duty, breaks seated as simulated
     uncovered: list  # (group, interval index) with a requirement no candidate can cover
 
 
 def on_duty(shift: Shift, interval_s: float) -> np.ndarray:
-    """Per interval of the week (Monday 00:00 first): the share of it one agent of `shift` is on duty."""
+    """Per interval of the week (Monday 00:00 first): the share of it one agent of `shift` is on duty,
+    a staggered break averaged over its positions (the integer program's linear coverage)."""
+    return _duty(shift, interval_s, [[(pause, offset, 1.0 / len(starts)) for offset in starts]
+                                     for pause in shift.breaks for starts in [_break_starts(pause)]])
+
+
+def on_duty_seated(shift: Shift, agents: int, interval_s: float) -> np.ndarray:
+    """Agents of `shift` on duty per interval of the week, each seat taking its break where the
+    simulation puts it (Break.start_for): exact, where `on_duty` × agents is the program's average."""
+    return sum((_duty(shift, interval_s, [[(pause, pause.start_for(seat, agents), 1.0)] for pause in shift.breaks])
+                for seat in range(agents)), np.zeros(int(round(WEEK / interval_s))))
+
+
+def _duty(shift: Shift, interval_s: float, breaks: list) -> np.ndarray:
+    """One agent's on-duty share per interval; `breaks`: per break, (break, offset from the start, weight)."""
     slots = int(round(WEEK / interval_s))
     spans = []
     for day in shift.days:
         begin = day * 86400.0 + shift.start_s
         spans.append((begin, begin + shift.length_s, 1.0))
-        for pause in shift.breaks:
-            starts = _break_starts(pause)
-            for offset in starts:
-                spans.append((begin + offset, begin + offset + pause.length_s, -1.0 / len(starts)))
+        for places in breaks:
+            spans.extend((begin + offset, begin + offset + pause.length_s, -weight) for pause, offset, weight in places)
     duty = np.zeros(slots)
     edges = np.arange(slots + 1) * interval_s
     for start, end, weight in spans:
@@ -97,10 +112,20 @@ def solve_schedule(required: dict[str, np.ndarray], choices: ShiftChoices, shrin
         raise ValueError(f"no schedule meets the requirement within the shift limits and budget ({result.message}); "
                          f"raise `max`, the part-time share or the budget, or allow more shifts")
     agents = np.rint(result.x).astype(int)
-    coverage = np.array([(duty[[c.group == group for c in candidates]].T @ agents[[c.group == group
-                                                                                  for c in candidates]])
-                         for group in groups])
-    return Schedule(agents, float(cost @ agents), coverage, uncovered)
+    return Schedule(agents, float(cost @ agents), seated_coverage(candidates, agents, groups, shrinkage, interval_s),
+                    uncovered)
+
+
+def seated_coverage(candidates: list[Candidate], agents: np.ndarray, groups: list[str], shrinkage: dict,
+                    interval_s: float) -> np.ndarray:
+    """(groups × intervals of the week) agents expected on duty, breaks where the simulation puts them."""
+    slots = int(round(WEEK / interval_s))
+    coverage = np.zeros((len(groups), slots))
+    for candidate, count in zip(candidates, agents):
+        if count > 0:
+            coverage[groups.index(candidate.group)] += (on_duty_seated(candidate.shift, int(count), interval_s)
+                                                        * (1.0 - shrinkage[candidate.group]))
+    return coverage
 
 
 def _limits(candidates: list[Candidate], choices: ShiftChoices, cost: np.ndarray) -> list[LinearConstraint]:

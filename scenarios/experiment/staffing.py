@@ -26,7 +26,7 @@ import pandas as pd
 from simulator.erlang_solve import StaffingTarget
 from scenarios.format.scenario import Scenario, scenario_from_document
 
-from .requirements import WEEKDAYS, GroupQueue, mean_handle_s, requirement_table, weekly_loads
+from .requirements import WEEKDAYS, GroupQueue, check_staffable, mean_handle_s, requirement_table, weekly_loads
 from .runner import Results
 
 SETTLED_AFTER = 3  # rounds before a one-agent wobble counts as settled
@@ -44,6 +44,7 @@ def iterate_staffing(scenario: Scenario, queues: list[GroupQueue], target: Staff
                      simulate: Callable[[Scenario], Results], max_rounds: int = 8,
                      report: Callable[[str], None] = lambda text: None) -> Staffing:
     """Rounds of simulate → measure load → Erlang step; `simulate` runs one scenario's replications."""
+    check_staffable(scenario.model)
     interval_s = scenario.model.calendar.interval_s
     current, previous, before, rounds = scenario, None, None, []
     for number in range(1, max_rounds + 1):

@@ -66,7 +66,7 @@ def verify_schedule(scenario: Scenario, required: dict[str, np.ndarray], choices
         results = simulate(staffed)
         check = interval_check(results.intervals, types, target, interval_s)
         missed = check[check.meets == False]  # noqa: E712  (object column: True, False or None)
-        raised = _raise(required, missed, answering, schedule.uncovered, interval_s)
+        raised = _raise(required, missed, answering, schedule.uncovered, interval_s) if number < max_rounds else 0
         rounds.append({"round": number, "cost_per_week": round(schedule.cost, 2), "intervals_missing": len(missed),
                        "intervals_raised": raised})
         report(f"round {number}: schedule costs {schedule.cost:,.0f} a week; {len(missed)} intervals miss the "

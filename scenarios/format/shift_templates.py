@@ -117,7 +117,10 @@ def _template(group: str, section: Section) -> tuple[list[Candidate], TemplateLi
     made = []
     for start, day in ((start, day) for start in starts for day in days):
         clock = units.clock(start)
-        finish = end if end is not None else _clock_after(clock, length)
+        try:
+            finish = end if end is not None else _clock_after(clock, length)
+        except ValueError as problem:
+            raise section.error(str(problem), "length") from None
         label = name if len(starts) == 1 else f"{name}-{start}"
         data = LocatedDict({**shared, **({"days": day} if day else {}), "name": f"{label}-{day}" if day else label,
                             "start": start, "end": finish, "agents": 0})
@@ -135,16 +138,16 @@ def _starts(value) -> list[str]:
         raise ValueError('expected a list of start times or "HH:MM..HH:MM every 30min"')
     first, last, step = units.clock(match.group(1)), units.clock(match.group(2)), units.duration(match.group(3))
     if last < first:
-        raise ValueError("the last start time is before the first")
+        last += 86400.0  # over midnight: "22:00..02:00 every 1h"
     count = int((last - first) // step) + 1
     return [_format(first + k * step) for k in range(count)]
 
 
 def _clock_after(start: float, length: float) -> str:
-    if not 0 < length <= 86400:
-        raise ValueError("a shift lasts more than 0 and at most 24h")
+    if not 0 < length < 86400 and not (length == 86400 and start == 0):
+        raise ValueError("a shift lasts more than 0 and less than 24h (a 24h shift starts at 00:00)")
     end = (start + length) % 86400.0
-    return "24:00" if end == 0 and length == 86400 else _format(end)
+    return "24:00" if length == 86400 else _format(end)
 
 
 def _format(seconds: float) -> str:

@@ -303,7 +303,10 @@ def test_erlang_solve_gives_the_fewest_agents_and_shows_one_fewer():
      "not both"),
     (["a", "--arrivals", "10/h", "--aht", "3min", "--patience", "1min", "--agents", "3", "--max-abandon", "0.1"],
      "goes with --solve"),
-], ids=["no-target", "no-threshold", "level-above-1", "level-not-a-number", "agents-and-solve", "cap-alone"])
+    (["c", "--arrivals", "10/h", "--aht", "3min", "--threshold", "120s", "--solve", "agents", "--target", "0.8/20s"],
+     "part of --target"),
+], ids=["no-target", "no-threshold", "level-above-1", "level-not-a-number", "agents-and-solve", "cap-alone",
+        "threshold-twice"])
 def test_erlang_solve_bad_input_says_what_to_write(args, says):
     result = invoke("erlang", *args)
     assert result.exit_code == 2, result.output

@@ -99,7 +99,7 @@ def test_schedule_writes_a_runnable_schedule_its_coverage_and_the_comparison(tmp
     scenario = write(tmp_path, SMALL)
     shifts = write(tmp_path, TEMPLATES, "shifts.yaml")
     out = tmp_path / "out"
-    result = invoke("schedule", scenario, "--shifts", shifts, "--target", "service_level=0.8",
+    result = invoke("schedule", scenario, "--set", "calendar.horizon=7d", "--shifts", shifts, "--target", "service_level=0.8",
                     "--round-replications", 2, "-r", 2, "--out", out, "--report")
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out / "schedule.csv")
@@ -136,7 +136,7 @@ def test_schedule_writes_a_runnable_schedule_its_coverage_and_the_comparison(tmp
      "budget"),
 ], ids=["group", "start-and-starts", "max-below-min", "bad-starts", "budget"])
 def test_bad_shift_templates_are_one_line(tmp_path, templates, says):
-    result = invoke("schedule", write(tmp_path, SMALL), "--shifts", write(tmp_path, templates, "shifts.yaml"),
+    result = invoke("schedule", write(tmp_path, SMALL), "--set", "calendar.horizon=7d", "--shifts", write(tmp_path, templates, "shifts.yaml"),
                     "--target", "service_level=0.8", "--round-replications", 1, "-r", 1, "--out", tmp_path / "out")
     assert result.exit_code == 2 and says in result.output and no_traceback(result), result.output
 
@@ -155,3 +155,38 @@ def test_per_day_templates_make_one_candidate_per_day_and_start(tmp_path):
                                                               for d in ("mon", "tue", "wed"))
     assert all(len(c.shift.days) == 1 for c in choices.candidates)
     assert [limit.template for limit in choices.limits] == ["flex"]  # min/max count every day and start together
+
+
+def test_seated_coverage_puts_breaks_where_the_simulation_does():
+    from scenarios.experiment.schedule import on_duty_seated
+    lunch = Shift(MONDAY, 8 * HOUR, 16 * HOUR, 0, (Break(3 * HOUR, 1800.0, (3 * HOUR, 5.5 * HOUR)),))
+    two = on_duty_seated(lunch, 2, 1800.0)[22:27]  # 11:00–13:30 holds five; two agents spread to its ends
+    assert two.tolist() == [1.0, 2.0, 2.0, 2.0, 1.0]  # the program's average would say 1.6 throughout
+    five = on_duty_seated(lunch, 5, 1800.0)[22:27]
+    assert five.tolist() == pytest.approx((on_duty(lunch, 1800.0) * 5)[22:27].tolist())  # filled evenly: the average
+
+
+def test_start_ranges_may_cross_midnight_and_a_whole_day_starts_at_midnight(tmp_path):
+    from scenarios.format.shift_templates import load_shift_templates
+    from scenarios.format.yamlfile import ScenarioError
+    path = write(tmp_path, "groups:\n  - name: l1\n    shifts:\n      - {name: night, days: mon, starts: "
+                           "'22:00..01:00 every 1h', length: 8h}\n      - {name: all, days: sun, start: '00:00', "
+                           "length: 24h}\n", "shifts.yaml")
+    names = sorted(c.name for c in load_shift_templates(path, ["l1"]).candidates)
+    assert names == ["all", "night-00:00", "night-01:00", "night-22:00", "night-23:00"]
+    path.write_text("groups:\n  - name: l1\n    shifts:\n      - {name: x, days: mon, start: '08:00', length: 24h}\n")
+    with pytest.raises(ScenarioError, match="starts at 00:00") as caught:
+        load_shift_templates(path, ["l1"])
+    assert caught.value.line == 4
+
+
+def test_requirements_made_for_another_scenario_are_refused(tmp_path):
+    scenario = write(tmp_path, SMALL)
+    other = write(tmp_path / "other", SMALL)
+    made = tmp_path / "staff"
+    assert invoke("staff", other, "--set", "calendar.horizon=7d", "--target", "service_level=0.8",
+                  "--round-replications", 1, "-r", 1, "--out", made, "--no-trim").exit_code == 0
+    result = invoke("schedule", scenario, "--set", "calendar.horizon=7d", "--shifts", write(tmp_path, TEMPLATES, "s.yaml"),
+                    "--target", "service_level=0.8", "--requirements", made / "requirements.csv", "-r", 1,
+                    "--out", tmp_path / "out")
+    assert result.exit_code == 2 and "was made for" in result.output and no_traceback(result)

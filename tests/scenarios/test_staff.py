@@ -15,7 +15,7 @@ from .helpers import SMALL, invoke, no_traceback, write
 
 def test_staff_writes_the_requirement_a_runnable_staffed_scenario_and_its_check(tmp_path):
     out = tmp_path / "out"
-    result = invoke("staff", write(tmp_path, SMALL), "--target", "service_level=0.8", "--round-replications", 2,
+    result = invoke("staff", write(tmp_path, SMALL), "--set", "calendar.horizon=7d", "--target", "service_level=0.8", "--round-replications", 2,
                     "-r", 2, "--out", out)
     assert result.exit_code == 0, result.output
     requirements = pd.read_csv(out / "requirements.csv")
@@ -36,7 +36,7 @@ def test_staff_writes_the_requirement_a_runnable_staffed_scenario_and_its_check(
 
 def test_staff_keeps_the_roster_of_groups_left_out(tmp_path):
     out = tmp_path / "out"
-    result = invoke("staff", write(tmp_path, SMALL), "--target", "service_level=0.8", "--group", "l1",
+    result = invoke("staff", write(tmp_path, SMALL), "--set", "calendar.horizon=7d", "--target", "service_level=0.8", "--group", "l1",
                     "--round-replications", 1, "-r", 1, "--out", out)
     assert result.exit_code == 0, result.output
     assert set(pd.read_csv(out / "requirements.csv").group) == {"l1"}
@@ -51,9 +51,11 @@ def test_staff_keeps_the_roster_of_groups_left_out(tmp_path):
     (["--target", "cost=3"], "--target needs"),
     (["--target", "service_level=0.8", "--group", "l9"], "no agent group 'l9'"),
     (["--target", "service_level=0.8", "--precision", "service_level=0.01"], "--precision is for"),
-], ids=["level", "no-level", "wrong-direction", "kpi", "group", "precision"])
+    (["--target", "service_level=0.8", "--set", "calendar.horizon=2d"], "at least a week"),
+    (["--target", "service_level=0.8", "--set", "calendar.warmup=90min"], "on the clock"),
+], ids=["level", "no-level", "wrong-direction", "kpi", "group", "precision", "short-horizon", "off-grid"])
 def test_staff_input_errors_are_one_line(tmp_path, args, says):
-    result = invoke("staff", write(tmp_path, SMALL), *args, "-r", 1, "--out", tmp_path / "out")
+    result = invoke("staff", write(tmp_path, SMALL), "--set", "calendar.horizon=7d", *args, "-r", 1, "--out", tmp_path / "out")
     assert result.exit_code == 2 and says in result.output and no_traceback(result), result.output
 
 
@@ -64,6 +66,7 @@ def test_targets_parse_as_shares_or_percentages():
 
 def test_covered_load_covers_the_end_of_a_rising_interval_and_only_the_mean_of_a_falling_one():
     assert covered_load(np.array([10.0, 20.0, 10.0])).tolist() == [15.0, 20.0, 10.0]  # the week wraps round
+    assert covered_load(np.array([0.0, 10.0, 20.0])).tolist() == [0.0, 15.0, 20.0]  # nobody before opening
 
 
 def test_staff_is_in_the_help_with_examples():
