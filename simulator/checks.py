@@ -23,6 +23,17 @@ def check_model(model: ModelConfig) -> None:
     if model.policies.queue not in QUEUE_POLICIES or model.policies.routing not in ROUTING_POLICIES:
         raise ConfigError(f"unknown policy (queue: {', '.join(QUEUE_POLICIES)}; routing: "
                           f"{', '.join(ROUTING_POLICIES)})", "policies")
+    for group in model.groups:
+        if group.discipline is not None and group.discipline not in QUEUE_POLICIES:
+            raise ConfigError(f"unknown queue discipline {group.discipline!r} (one of {', '.join(QUEUE_POLICIES)})",
+                              f"staffing.groups.{group.name}.queue")
+    for name, bypass in [(model.policies.queue, model.policies.max_bypass_s)] + [
+            group.queue_policy(model.policies) for group in model.groups]:
+        if bypass is not None and not (bypass > 0 and bypass < float("inf")):
+            raise ConfigError(f"max_bypass must be a positive duration, got {bypass!r}", "policies.queue")
+        if bypass is not None and name != "priority-fifo":
+            raise ConfigError(f"max_bypass caps how long priority passes a visit over: it goes with "
+                              f"priority-fifo, not {name}", "policies.queue")
     if not model.demand_scale > 0:
         raise ConfigError("the demand scale must be positive", "demand.scale")
     for contact in model.contacts:

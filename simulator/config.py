@@ -244,6 +244,8 @@ class AgentGroup:
     agents_per_slot: tuple | None = None
     slot_s: float = 1800.0
     resolution: Resolution | None = None  # for the escalated work in its own queue
+    discipline: str | None = None  # how its agents pick the next visit (None: policies.queue)
+    max_bypass_s: float | None = None  # with `discipline`: its own cap on passing a visit over
 
     def __post_init__(self):
         skills = self.skills.items() if isinstance(self.skills, dict) else self.skills
@@ -254,6 +256,12 @@ class AgentGroup:
     @property
     def skill_map(self) -> dict[str, int]:
         return dict(self.skills)
+
+    def queue_policy(self, policies: "Policies") -> tuple[str, float | None]:
+        """(discipline, max bypass) this group's agents use: its own, or the scenario's."""
+        if self.discipline is None:
+            return policies.queue, policies.max_bypass_s
+        return self.discipline, self.max_bypass_s
 
 
 @dataclass(frozen=True)
@@ -317,6 +325,7 @@ class Overflow:
 @dataclass(frozen=True)
 class Policies:
     queue: str = "priority-fifo"
+    max_bypass_s: float | None = None  # a visit passed over this long is served next (None: never)
     routing: str = "longest-idle"
     shift_end: str = "finish_current"
     self_service: SelfService | None = None

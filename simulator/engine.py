@@ -24,6 +24,7 @@ import simpy
 
 from .agent_pool import AgentPool
 from .business_hours import ALWAYS_OPEN, BusinessClock
+from .sla_due import SlaDue
 from .config import ModelConfig
 from .contact_book import ESCALATE, RESOLVE, ContactBook
 from .engine_levers import LeverSteps
@@ -44,7 +45,8 @@ class Engine(LeverSteps):
         self.seed, self.replication = seed, replication
         self.book = book = ContactBook(demand, model)
         self.pool = pool = AgentPool(self.env, roster, self._back_to_work, len(model.groups))
-        self.routing = Routing(model, book.state, pool.epoch)
+        needs_due = any(group.queue_policy(model.policies)[0] == "sla-deadline" for group in model.groups)
+        self.routing = Routing(model, book.state, pool.epoch, SlaDue(model, book) if needs_due else None)
         routing = self.routing
         self.free_agent_for, self.next_waiting_for = routing.free_agent_for, routing.next_waiting_for
         self.queues, self.discipline = routing.queues, routing.discipline  # routing's heaps, pushed to here
@@ -129,6 +131,17 @@ class Engine(LeverSteps):
         heappush(self.queues[queue], self.discipline(self.priority[visit], self.env._now, visit))
         if patience != INF:
             self._after(patience, self._patience_end, visit)
+
+    def _enqueue(self, queue: int, visit: int, enqueued_s: float) -> None:
+        """A visit waits (every discipline's heap; with `max_bypass`, a timer to promote it)."""
+        self.routing.enqueue(queue, visit, self.priority[visit], enqueued_s)
+        for bypass in self.routing.bypass:
+            self._after(max(0.0, enqueued_s + bypass - self.env._now), self._on_bypass, (visit, bypass, enqueued_s))
+
+    def _on_bypass(self, visit_bypass_enqueued: tuple) -> None:
+        visit, bypass, enqueued_s = visit_bypass_enqueued
+        if self.state[visit] == WAITING:
+            self.routing.promote(self.queue[visit], visit, enqueued_s, bypass)
 
     def _answer(self, visit: int, agent: int) -> None:
         env = self.env

@@ -23,7 +23,7 @@ class LeverSteps:
         self.chat_capacity = pool.concurrency
         slowdown = [group.chat_slowdown for group in model.groups]
         self.chat_slowdown = [slowdown[group] for group in pool.group_of]
-        if self.has_chat or self.desk is not None or any(self.overflow_after):
+        if self.has_chat or self.desk is not None or any(self.overflow_after) or not self.routing.plain:
             # the lever paths replace the lean ones, so plain models never pay for the levers' checks
             self._enter, self._take_next_or_idle = self._enter_with_levers, self._take_next_with_levers
 
@@ -43,7 +43,7 @@ class LeverSteps:
         self.state[visit] = WAITING
         if self.desk is not None and self._offer_callback(visit, queue):
             return
-        heappush(self.queues[queue], self.discipline(self.priority[visit], self.env._now, visit))
+        self._enqueue(queue, visit, self.env._now)
         if patience != INF:
             self._after(patience, self._patience_end, visit)
         if self.overflow_after[queue]:
@@ -106,7 +106,7 @@ class LeverSteps:
             desk.in_line[queue] -= 1  # off the line until the quoted time
             self._after(quote, self._on_callback_due, visit)
         else:
-            heappush(self.queues[queue], self.discipline(self.priority[visit], self.env._now, visit))
+            self._enqueue(queue, visit, self.env._now)
             if self.overflow_after[queue]:
                 self._schedule_overflow(visit, queue)
         return True
@@ -115,7 +115,7 @@ class LeverSteps:
         """The quoted time: the caller rejoins the line at their original place (`at_time`)."""
         queue = self.queue[visit]
         self.desk.in_line[queue] += 1
-        heappush(self.queues[queue], self.discipline(self.priority[visit], self.arrival[visit], visit))
+        self._enqueue(queue, visit, self.arrival[visit])
         if self.overflow_after[queue]:
             self._schedule_overflow(visit, queue)  # overflow counts from rejoining the line
         agent = self.free_agent_for(queue)
@@ -155,8 +155,7 @@ class LeverSteps:
         visit, target = visit_and_target
         if self.state[visit] != WAITING:
             return
-        first, second, _ = self.discipline(self.priority[visit], self.arrival[visit], visit)
-        heappush(self.queues[target], (OVERFLOW_RANK + first, second, visit))
+        self.routing.enqueue(target, visit, self.priority[visit], self.arrival[visit], OVERFLOW_RANK)
         agent = (self.routing.free_agent_for_chat if self.is_chat[target] else self.free_agent_for)(target)
         if agent >= 0:
             self._back_to_work(agent)  # an idle agent takes its best work; one holding chats, more chats

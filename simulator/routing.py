@@ -11,29 +11,54 @@ other entry goes stale).
 """
 from __future__ import annotations
 
-from heapq import heappop
+from heapq import heappop, heappush
 
 from .config import ModelConfig
-from .policies import AGENT_SELECTION, QUEUE_DISCIPLINES
+from .policies import AGENT_SELECTION, PROMOTED, discipline_key
 
 WAITING, ANSWERED, LEFT = 1, 2, 3  # a visit's state in the engine (0: not yet in a queue)
 OVERFLOW_RANK = 1e12  # added to an overflow entry's first rank: the target group's own work comes first
 
 
 class Routing:
-    def __init__(self, model: ModelConfig, state: bytearray, epoch: list[int]):
+    def __init__(self, model: ModelConfig, state: bytearray, epoch: list[int], due_of=None):
         network = model.network
         self.queues = [[] for _ in network.queue_names]  # (key before preference, key after, visit)
         self.free = [[] for _ in model.groups]  # (selection key, agent, epoch when it became free)
         self.served_by = [list(pairs) for pairs in network.served_by]
         self.serves = [list(pairs) for pairs in network.serves]
-        self.discipline = QUEUE_DISCIPLINES[model.policies.queue]
         self.selection = AGENT_SELECTION[model.policies.routing]
         self.state, self.epoch = state, epoch
         self.is_chat = [channel == "chat" for channel in network.queue_channels]
         self.overflow_queue = self._add_overflow_queues(model)
         self.chat_free = [[] for _ in model.groups]  # (chats held, selection key, agent, epoch)
         self.serves_chat = [[(q, p) for q, p in pairs if self.is_chat[q]] for pairs in self.serves]
+        self._set_disciplines(model, due_of)
+
+    def _set_disciplines(self, model: ModelConfig, due_of) -> None:
+        """One set of queue heaps per (discipline, max bypass) in use; each group reads its own. With one
+        and no bypass (`plain`), the engine pushes to `queues` with `discipline` itself (hot path)."""
+        used = [group.queue_policy(model.policies) for group in model.groups]
+        kinds = list(dict.fromkeys(used))
+        self.keys = [discipline_key(name, due_of) for name, _ in kinds]
+        self.heaps = [self.queues] + [[[] for _ in self.queues] for _ in kinds[1:]]
+        self.group_heaps = [self.heaps[kinds.index(policy)] for policy in used]
+        self.discipline = self.keys[0]
+        self.bypass = sorted({bypass for _, bypass in kinds if bypass is not None})
+        self.bypass_heaps = {bypass: [self.heaps[k] for k, (_, b) in enumerate(kinds) if b == bypass]
+                             for bypass in self.bypass}
+        self.plain = len(kinds) == 1 and not self.bypass
+
+    def enqueue(self, queue: int, visit: int, priority: int, enqueued_s: float, offset: float = 0.0) -> None:
+        """A visit waits in `queue` (every discipline's heap of it), ranked after `offset` (overflow)."""
+        for key, heaps in zip(self.keys, self.heaps):
+            first, second, _ = key(priority, enqueued_s, visit)
+            heappush(heaps[queue], (offset + first, second, visit))
+
+    def promote(self, queue: int, visit: int, enqueued_s: float, bypass: float) -> None:
+        """Passed over `bypass` seconds: ahead of everything in the heaps of disciplines with that cap."""
+        for heaps in self.bypass_heaps[bypass]:
+            heappush(heaps[queue], (PROMOTED, enqueued_s, visit))
 
     def _add_overflow_queues(self, model: ModelConfig) -> dict[tuple[int, bool], int]:
         """Per overflow target group, one extra queue for chats and one for other work (as needed):
@@ -81,7 +106,7 @@ class Routing:
         """The head the discipline ranks first across the group's queues (or `serves`, e.g. only its
         chat queues), its preference in between."""
         state, best, best_key = self.state, None, None
-        queues = self.queues
+        queues = self.group_heaps[group]
         for queue_index, preference in self.serves[group] if serves is None else serves:
             queue = queues[queue_index]
             while queue and state[queue[0][2]] != WAITING:

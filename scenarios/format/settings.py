@@ -85,7 +85,8 @@ def build_kpi_settings(section: Section) -> KpiSettings:
 
 def build_policies(section: Section) -> Policies:
     """Queue discipline, agent selection, shift end, and the levers in front of the agents."""
-    policies = Policies(queue=section.take("queue", one_of(QUEUE_POLICIES), "priority-fifo"),
+    queue, max_bypass = section.take("queue", queue_policy, ("priority-fifo", None))
+    policies = Policies(queue=queue, max_bypass_s=max_bypass,
                         routing=section.take("routing", one_of(ROUTING_POLICIES), "longest-idle"),
                         shift_end=section.take("shift_end", one_of(SHIFT_END_POLICIES), "finish_current"),
                         self_service=_self_service(section.optional_section("self_service")),
@@ -94,6 +95,22 @@ def build_policies(section: Section) -> Policies:
                         overflow=_overflow(section))
     section.done()
     return policies
+
+
+def queue_policy(value) -> tuple[str, float | None]:
+    """`priority-fifo`, or `{discipline: priority-fifo, max_bypass: 10min}`: (discipline, max bypass)."""
+    if not isinstance(value, dict):
+        return one_of(QUEUE_POLICIES)(value), None
+    unknown = set(value) - {"discipline", "max_bypass"}
+    if unknown:
+        raise ValueError(f"unknown key {sorted(unknown)[0]!r}: a queue policy takes `discipline` and `max_bypass`")
+    if "discipline" not in value:
+        raise ValueError("give the `discipline` (one of " + ", ".join(QUEUE_POLICIES) + ")")
+    name = one_of(QUEUE_POLICIES)(value["discipline"])
+    bypass = units.duration(value["max_bypass"]) if "max_bypass" in value else None
+    if bypass is not None and name != "priority-fifo":
+        raise ValueError(f"max_bypass caps how long priority passes a visit over: it goes with priority-fifo, not {name}")
+    return name, bypass
 
 
 def _overflow(policies: Section) -> tuple[Overflow, ...]:

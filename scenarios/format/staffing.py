@@ -9,6 +9,7 @@ from simulator.config import CHANNELS, AgentGroup, Break, Calendar, Queue, Shift
 
 from .contacts import build_resolution, channel_choice
 from .reader import Section, items_of
+from .settings import queue_policy
 from .values import as_list, non_negative, per_interval_series, whole_number
 
 
@@ -45,9 +46,18 @@ def _group(name: str, section: Section, calendar: Calendar) -> AgentGroup:
                        shrinkage=section.take("shrinkage", units.probability, 0.0),
                        cost_per_hour=section.take("cost_per_hour", non_negative, 0.0),
                        agents_per_slot=None if table is None else np.rint(table).astype(int), slot_s=slot,
-                       resolution=build_resolution(section.optional_section("resolution")))
+                       resolution=build_resolution(section.optional_section("resolution")),
+                       **_own_queue_policy(section))
     section.done()
     return group
+
+
+def _own_queue_policy(section: Section) -> dict:
+    """A group's own `queue` discipline (overrides policies.queue for its agents)."""
+    if not section.has("queue"):
+        return {}
+    name, bypass = section.take("queue", queue_policy)
+    return {"discipline": name, "max_bypass_s": bypass}
 
 
 def _chat_places(value) -> int:

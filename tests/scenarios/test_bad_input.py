@@ -464,3 +464,27 @@ def test_console_script_bad_input_exits_2_without_traceback(tmp_path):
     assert f"{path.name}:{marked_line(text)}:" in done.stderr and "`demand.contacts.billing.arrivals.rate`" in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
     assert done.stdout == ""
+
+
+@pytest.mark.parametrize("policy, says", [
+    ("policies.queue=first-come", "one of"),
+    ("policies.queue={discipline: fifo, max_bypass: 5min}", "goes with priority-fifo"),
+    ("policies.queue={max_bypass: 5min}", "give the `discipline`"),
+    ("policies.queue={discipline: priority-fifo, max_bypass: soon}", "duration"),
+    ("policies.queue={discipline: priority-fifo, cap: 5min}", "unknown key"),
+    ("staffing.groups.l1.queue=lottery", "one of"),
+], ids=["unknown", "bypass-without-priority", "no-discipline", "bad-duration", "unknown-key", "group-unknown"])
+def test_queue_policies_are_checked(tmp_path, policy, says):
+    from .helpers import SMALL
+    error = load_error(write(tmp_path, SMALL), (policy,))
+    assert says in str(error)
+
+
+def test_a_group_may_have_its_own_discipline(tmp_path):
+    from .helpers import SMALL
+    from scenarios.format.scenario import load_scenario
+    scenario = load_scenario(write(tmp_path, SMALL), ("policies.queue={discipline: priority-fifo, max_bypass: 10min}",
+                                                      "staffing.groups.l2.queue=sla-deadline"))
+    l1, l2 = scenario.model.groups
+    assert l1.queue_policy(scenario.model.policies) == ("priority-fifo", 600.0)
+    assert l2.queue_policy(scenario.model.policies) == ("sla-deadline", None)
