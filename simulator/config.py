@@ -227,6 +227,16 @@ class Shift:
 
 
 @dataclass(frozen=True)
+class Proficiency:
+    """A share of a group's agents who handle at `handle_time_factor` times the drawn handle time and
+    resolve at `first_contact` (None: the work's own rate) instead of escalating."""
+
+    share: float = 1.0
+    handle_time_factor: float = 1.0
+    first_contact: float | None = None
+
+
+@dataclass(frozen=True)
 class AgentGroup:
     """Agents with the same skills, rostered by `shifts` or, for replaying a history, by a table of
     agents on duty per slot from time 0 (`agents_per_slot`, slot length `slot_s`). `skills` name
@@ -246,6 +256,7 @@ class AgentGroup:
     resolution: Resolution | None = None  # for the escalated work in its own queue
     discipline: str | None = None  # how its agents pick the next visit (None: policies.queue)
     max_bypass_s: float | None = None  # with `discipline`: its own cap on passing a visit over
+    proficiency: tuple[Proficiency, ...] = ()  # cohorts by share of its agents (the rest: as drawn)
 
     def __post_init__(self):
         skills = self.skills.items() if isinstance(self.skills, dict) else self.skills

@@ -24,12 +24,14 @@ import simpy
 
 from .agent_pool import AgentPool
 from .business_hours import ALWAYS_OPEN, BusinessClock
+from .proficiency import agent_proficiency
 from .sla_due import SlaDue
 from .config import ModelConfig
 from .contact_book import ESCALATE, RESOLVE, ContactBook
 from .engine_levers import LeverSteps
 from .eventlog import ABANDONED, ESCALATED, RESOLVED, RETRIED, EventLog
 from .fates import Demand, draw_demand, retrial_generator
+from .streams import Stream, generator
 from .roster import Roster, build_roster
 from .routing import ANSWERED, LEFT, WAITING, Routing
 
@@ -46,7 +48,10 @@ class Engine(LeverSteps):
         self.book = book = ContactBook(demand, model)
         self.pool = pool = AgentPool(self.env, roster, self._back_to_work, len(model.groups))
         needs_due = any(group.queue_policy(model.policies)[0] == "sla-deadline" for group in model.groups)
-        self.routing = Routing(model, book.state, pool.epoch, SlaDue(model, book) if needs_due else None)
+        self.factor, self.first_contact_of_agent = agent_proficiency(model, roster)
+        draw = generator(seed, replication, Stream.ROUTING).random if model.policies.routing == "random" else None
+        self.routing = Routing(model, book.state, pool.epoch, SlaDue(model, book) if needs_due else None,
+                               self.factor, draw)
         routing = self.routing
         self.free_agent_for, self.next_waiting_for = routing.free_agent_for, routing.next_waiting_for
         self.queues, self.discipline = routing.queues, routing.discipline  # routing's heaps, pushed to here
@@ -64,6 +69,7 @@ class Engine(LeverSteps):
                                           calendar.run_end_s)
         self._handled, self._patience_end = self._on_handled, self._on_patience_end  # bound once
         self.patience_of_type = [contact.patience for contact in model.contacts]
+        self._init_proficiency(model, demand)
 
     def _bind_columns(self, book: ContactBook, pool: AgentPool) -> None:
         """Hot-path columns as direct attributes (one lookup instead of two per access)."""

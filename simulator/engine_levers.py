@@ -8,6 +8,7 @@ from heapq import heappush
 from math import inf as INF
 
 from .callback import ACCEPTED, CallbackDesk
+from .contact_book import ESCALATE, RESOLVE, RESOLVE_THEN_REPEAT
 from .config import ModelConfig
 from .eventlog import CALLBACK_MISSED
 from .routing import LEFT, OVERFLOW_RANK, WAITING
@@ -26,6 +27,37 @@ class LeverSteps:
         if self.has_chat or self.desk is not None or any(self.overflow_after) or not self.routing.plain:
             # the lever paths replace the lean ones, so plain models never pay for the levers' checks
             self._enter, self._take_next_or_idle = self._enter_with_levers, self._take_next_with_levers
+
+    # --- proficiency (agents who handle faster or slower, and resolve more or less) ------------------
+    def _init_proficiency(self, model: ModelConfig, demand) -> None:
+        """Swap in the proficient steps only when some agent's factor or first-contact rate differs."""
+        if any(factor != 1.0 for factor in self.factor):
+            self._answer = self._answer_proficient
+        if any(rate is not None for rate in self.first_contact_of_agent):
+            paths = model.network.paths
+            self.last_stage = [len(path) - 1 for path in paths]
+            self.stage_first_contact = [[stage.first_contact for stage in path] for path in paths]
+            coins = demand.escalation_coin
+            self.coin = [coins[:, k].tolist() for k in range(coins.shape[1])]
+            self._handled = self._on_handled_proficient
+
+    def _answer_proficient(self, visit: int, agent: int) -> None:
+        """The drawn handle time, at this agent's speed."""
+        self.handle[visit] *= self.factor[agent]
+        type(self)._answer(self, visit, agent)
+
+    def _on_handled_proficient(self, visit: int) -> None:
+        """Escalate when the visit's pre-drawn coin is at least the first-contact rate in force: the
+        agent's own, or the stage's."""
+        stage, kind = self.stage[visit], self.contact_type[self.contact[visit]]
+        if stage < self.last_stage[kind]:
+            rate = self.first_contact_of_agent[self.agent[visit]]
+            episode = self.episode[visit]
+            if self.coin[stage][episode] >= (self.stage_first_contact[kind][stage] if rate is None else rate):
+                self.then[visit] = ESCALATE
+            else:
+                self.then[visit] = RESOLVE_THEN_REPEAT if self.repeat_delay[episode] != INF else RESOLVE
+        self._on_handled(visit)
 
     def _enter_with_levers(self, visit: int, patience: float) -> None:
         """`Engine._enter` with chat, callback or overflow on."""

@@ -51,6 +51,9 @@ class Demand:
     repeat_delay_s: np.ndarray  # per episode: inf, or the delay after resolution before the repeat
     next_episode: np.ndarray  # int32 per episode: the repeat episode's row, or -1
     episode_number: np.ndarray  # int16 per episode: 0 first, n the n-th repeat
+    escalation_coin: np.ndarray | None = None  # (episodes, max stages - 1): the uniform coin of each stage's
+    # handling; it escalates when the coin is at least the first-contact rate in force (the stage's own,
+    # or the handling agent's proficiency), so a policy or training change never re-draws it
 
     def __len__(self) -> int:
         return len(self.arrival_s)
@@ -164,17 +167,19 @@ def _episodes(contact: ContactType, path: tuple[Stage, ...], width: int, count: 
         patience = contact.patience.sample(streams(Stream.PATIENCE, *part), count)
     escalations = np.zeros(count, np.int8)
     stage_handle = np.full((count, width), np.nan)
+    coins = np.full((count, width), np.nan)
     if len(path) > 1:  # one coin stream per stage: a longer or shorter path never re-draws earlier stages
-        escalate = np.column_stack([
-            streams(Stream.ESCALATION, *part, 0, number).random(count)
-            >= stage.first_contact for number, stage in enumerate(path[:-1])])
+        coins[:, :len(path) - 1] = np.column_stack([streams(Stream.ESCALATION, *part, 0, number).random(count)
+                                                    for number in range(len(path) - 1)])
+        escalate = coins[:, :len(path) - 1] >= np.array([stage.first_contact for stage in path[:-1]])
         escalations = np.cumprod(escalate, axis=1).sum(axis=1).astype(np.int8)
         for stage_number, stage in enumerate(path[1:], start=1):
             rng = streams(Stream.ESCALATION, *part, stage_number)
             stage_handle[:, stage_number - 1] = stage.handle_time.sample(rng, count)
-    coins = streams(Stream.CALLBACK, *part).random((2, count)) if callback else np.zeros((2, 0))
+    callback_coins = streams(Stream.CALLBACK, *part).random((2, count)) if callback else np.zeros((2, 0))
     return {"handle_s": handle, "after_call_work_s": wrap, "patience_s": patience, "escalations": escalations,
-            "stage_handle_s": stage_handle, "callback_accept": coins[0], "callback_reach": coins[1]}
+            "stage_handle_s": stage_handle, "callback_accept": callback_coins[0], "callback_reach": callback_coins[1],
+            "escalation_coin": coins}
 
 
 def _repeat_counts(contact: ContactType, count: int, streams) -> np.ndarray:
@@ -225,7 +230,8 @@ def _merge(parts: list[dict], width: int) -> Demand:
         stacked([per_contact("first_delay"), stacked([p["repeat_delay"] for p in parts])]).astype(float),
         stacked([stacked([shifted(p["first_next"], b) for p, b in zip(parts, bases)])[order],
                  stacked([shifted(p["repeat_next"], b) for p, b in zip(parts, bases)])]).astype(np.int32),
-        stacked([np.zeros(contacts), stacked([p["repeat_number"] for p in parts])]).astype(np.int16))
+        stacked([np.zeros(contacts), stacked([p["repeat_number"] for p in parts])]).astype(np.int16),
+        fate("escalation_coin"))
 
 
 def plain_demand(model: ModelConfig, arrival_s, contact_type, handle_s, patience_s) -> Demand:
@@ -242,7 +248,7 @@ def plain_demand(model: ModelConfig, arrival_s, contact_type, handle_s, patience
                   np.zeros(count, bool),
                   np.asarray(handle_s, float), np.zeros(0), np.zeros(0), np.zeros(count), np.asarray(patience_s, float), np.zeros(count, np.int8),
                   np.full((count, width), np.nan), np.full(count, np.inf), np.full(count, -1, np.int32),
-                  np.zeros(count, np.int16))
+                  np.zeros(count, np.int16), np.full((count, width), np.nan))
 
 
 def retrial_generator(seed: int, replication: int, contact_name: str, serial: int, episode_number: int,

@@ -17,7 +17,7 @@ import pandas as pd
 from .config import CHANNELS, ModelConfig
 from .eventlog import AUTO_RESOLVED, DEFLECTED, ESCALATED, LOST, EventLog
 from .outcomes import ContactOutcomes, VisitOutcomes, contact_outcomes, visit_outcomes
-from .sla import business_clock, sla_met
+from .sla import business_clock, sla_met, sla_overtaken
 from .stats import defined, mean, percentile, ratio
 from .agent_kpis import agent_kpis
 
@@ -28,7 +28,7 @@ KPI_COLUMNS = [
     "wait_p90_s", "wait_p95_s", "aht_s", "contacts", "first_response_s", "first_response_business_s", "resolved",
     "resolution_time_h", "resolution_p90_h", "resolution_time_business_h", "fcr_rate", "escalation_rate",
     "repeat_rate", "callbacks_offered", "callbacks_accepted", "callbacks_missed", "callback_delay_s",
-    "sla_met_rate", "occupancy",
+    "sla_met_rate", "sla_overtaken_rate", "occupancy",
     "utilization", "agents_on_shift_mean", "agents_staffed_mean", "queue_len_mean", "queue_len_max", "backlog_end",
     "agent_hours", "self_service_cost", "automation_cost", "cost", "cost_per_resolved",
 ]
@@ -195,6 +195,7 @@ def contact_kpis(contacts: ContactOutcomes, segment: Segment, model: ModelConfig
             contacts.log, model)[:contacts.log.contacts]).sum())
         if _uses(segment, can_abandon) else np.nan,
         "sla_met_rate": sla_met(contacts, mask, model, clock),
+        "sla_overtaken_rate": sla_overtaken(contacts, mask, model, clock),
         "backlog_end": int((contacts.open_at_end & segment.contacts).sum()),
     }
 

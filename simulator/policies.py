@@ -13,7 +13,8 @@ never needs to know which policy is in force.
 - With `max_bypass`, a visit still waiting that long is promoted above every priority (PROMOTED:
   served first come first served among the promoted), so urgent work cannot starve routine work.
 - An agent selection turns a free agent into its entry `(rank, agent, epoch)` in its group's free
-  line; across groups serving a queue the most preferring group comes first, then this rank.
+  line; across groups serving a queue the most preferring group comes first, then this rank:
+  `longest-idle`, `fastest-first` (the lowest handle-time factor, then the longest idle), `random`.
 """
 from __future__ import annotations
 
@@ -58,6 +59,30 @@ def longest_idle(idle_since_s: float, agent: int, epoch: int) -> tuple:
     return (idle_since_s, agent, epoch)
 
 
+def fastest_first(factor: list[float]):
+    """The most proficient free agent (lowest handle-time factor), then the longest idle."""
+    def key(idle_since_s: float, agent: int, epoch: int) -> tuple:
+        return ((factor[agent], idle_since_s), agent, epoch)
+    return key
+
+
+def random_agent(draw: Callable[[], float]):
+    """Any free agent, equally likely: each joins the free line with a fresh uniform rank, and the
+    lowest of those is a uniform pick (`draw`: the routing stream of the replication)."""
+    def key(idle_since_s: float, agent: int, epoch: int) -> tuple:
+        return (draw(), agent, epoch)
+    return key
+
+
+def selection_key(name: str, factor: list[float], draw: Callable[[], float]):
+    """The free-line key of the agent selection called `name`."""
+    if name == "fastest-first":
+        return fastest_first(factor)
+    if name == "random":
+        return random_agent(draw)
+    return AGENT_SELECTION[name]
+
+
 QUEUE_DISCIPLINES = {"priority-fifo": priority_fifo, "fifo": fifo, "longest-waiting-first": longest_waiting_first,
                      "sla-deadline": None}
-AGENT_SELECTION = {"longest-idle": longest_idle}
+AGENT_SELECTION = {"longest-idle": longest_idle, "fastest-first": None, "random": None}

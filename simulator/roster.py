@@ -30,6 +30,7 @@ class Roster:
     break_agent: np.ndarray
     break_start_s: np.ndarray
     break_length_s: np.ndarray
+    agent_position: np.ndarray | None = None  # (seat + ½) / seats of its shift (or table): proficiency cohorts
 
     @property
     def agents(self) -> int:
@@ -48,7 +49,8 @@ class Roster:
 
 def build_roster(model: ModelConfig, seed: int, replication: int) -> Roster:
     """Every shift instance overlapping [0, end) of every group, with absences and breaks."""
-    columns = {name: [] for name in ("group", "concurrency", "agent", "start", "end", "absent", "b_agent", "b_start", "b_len")}
+    columns = {name: [] for name in ("group", "concurrency", "position", "agent", "start", "end", "absent", "b_agent",
+                                     "b_start", "b_len")}
     first_agent = 0
     for group_index, group in enumerate(model.groups):
         absence = lambda owner, *parts, name=group.name: generator(seed, replication, Stream.ABSENCE,
@@ -57,7 +59,8 @@ def build_roster(model: ModelConfig, seed: int, replication: int) -> Roster:
     as_array = lambda key, dtype: np.asarray(columns[key], dtype=dtype)
     return Roster(as_array("group", np.int32), as_array("concurrency", np.int32), as_array("agent", np.int32),
                   as_array("start", float), as_array("end", float), as_array("absent", bool),
-                  as_array("b_agent", np.int32), as_array("b_start", float), as_array("b_len", float))
+                  as_array("b_agent", np.int32), as_array("b_start", float), as_array("b_len", float),
+                  as_array("position", float))
 
 
 def _add_group(columns, model: ModelConfig, group_index: int, group: AgentGroup, first_agent: int, absence) -> int:
@@ -71,6 +74,7 @@ def _add_group(columns, model: ModelConfig, group_index: int, group: AgentGroup,
         agents = range(first_agent, first_agent + shift.agents)
         columns["group"] += [group_index] * shift.agents
         columns["concurrency"] += [group.concurrency] * shift.agents
+        columns["position"] += [(seat + 0.5) / shift.agents for seat in range(shift.agents)]
         for day in range(-1, math.ceil(calendar.run_end_s / 86400.0) + 1):
             start = midnight_0 + day * 86400.0 + shift.start_s
             if (weekday_0 + day) % 7 not in shift.days or start + shift.length_s <= 0 or start >= calendar.run_end_s:
@@ -92,6 +96,7 @@ def _add_table_group(columns, model: ModelConfig, group_index: int, group: Agent
     headcount = int(table.max(initial=0))
     columns["group"] += [group_index] * headcount
     columns["concurrency"] += [group.concurrency] * headcount
+    columns["position"] += [(j + 0.5) / headcount for j in range(headcount)]
     end_s = model.calendar.run_end_s
     for j in range(headcount):
         on = np.concatenate(([False], table > j, [False]))

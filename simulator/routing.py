@@ -14,20 +14,20 @@ from __future__ import annotations
 from heapq import heappop, heappush
 
 from .config import ModelConfig
-from .policies import AGENT_SELECTION, PROMOTED, discipline_key
+from .policies import PROMOTED, discipline_key, selection_key
 
 WAITING, ANSWERED, LEFT = 1, 2, 3  # a visit's state in the engine (0: not yet in a queue)
 OVERFLOW_RANK = 1e12  # added to an overflow entry's first rank: the target group's own work comes first
 
 
 class Routing:
-    def __init__(self, model: ModelConfig, state: bytearray, epoch: list[int], due_of=None):
+    def __init__(self, model: ModelConfig, state: bytearray, epoch: list[int], due_of=None, factor=None, draw=None):
         network = model.network
         self.queues = [[] for _ in network.queue_names]  # (key before preference, key after, visit)
         self.free = [[] for _ in model.groups]  # (selection key, agent, epoch when it became free)
         self.served_by = [list(pairs) for pairs in network.served_by]
         self.serves = [list(pairs) for pairs in network.serves]
-        self.selection = AGENT_SELECTION[model.policies.routing]
+        self.selection = selection_key(model.policies.routing, factor, draw)
         self.state, self.epoch = state, epoch
         self.is_chat = [channel == "chat" for channel in network.queue_channels]
         self.overflow_queue = self._add_overflow_queues(model)

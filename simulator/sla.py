@@ -73,3 +73,63 @@ def _against(taken: np.ndarray, target: np.ndarray, so_far: np.ndarray, lost: np
     ok = unlimited | (~none & (taken <= target))
     missed = ~unlimited & ((~none & (taken > target)) | (none & ((so_far >= target) | lost)))
     return ok, missed
+
+
+def sla_overtaken(contacts: ContactOutcomes, mask: np.ndarray, model: ModelConfig, clock) -> float:
+    """Of the masked contacts that missed their answer target, the share that a contact arriving
+    after them was answered before by the same agents (served out of turn while they breached: a
+    later arrival in a queue some of the same agents serve); NaN when none missed one (or none has one)."""
+    answer, _, business = _targets(model)
+    log = contacts.log
+    kind, tier = contacts.contact_type, log.tier
+    within = answer[kind, tier]
+    chosen = mask & np.isfinite(within) & ~np.isin(contacts.final, (DEFLECTED, AUTO_RESOLVED))
+    if not chosen.any():
+        return np.nan
+    arrival, responded = contacts.arrival_s[chosen], contacts.first_response_s[chosen]
+    on_business = business[kind, tier][chosen]
+
+    def elapsed(until):
+        wall = until - arrival
+        return np.where(on_business, clock.between(arrival, until), wall) if on_business.any() else wall
+
+    lost = np.isin(contacts.final[chosen], LOST)
+    _, missed = _against(elapsed(responded), within[chosen], elapsed(np.full(len(arrival), log.run_end_s)), lost)
+    if not missed.any():
+        return np.nan
+    pool = _shared_agents(model)[[model.network.type_queue(k) for k in range(len(model.contacts))]][kind]
+    overtaken = _answered_out_of_turn(np.flatnonzero(chosen), contacts, pool)
+    return float(overtaken[missed].sum() / missed.sum())
+
+
+def _shared_agents(model: ModelConfig) -> np.ndarray:
+    """Per queue, a label shared by every queue some of the same agents serve (directly or through a
+    chain of groups): the contacts that could have been answered instead of one another."""
+    served_by = model.network.served_by
+    label = list(range(len(served_by)))
+
+    def root(q):
+        while label[q] != q:
+            q = label[q]
+        return q
+    first_queue_of_group = {}
+    for q, pairs in enumerate(served_by):
+        for _, group in pairs:
+            if group in first_queue_of_group:
+                label[root(q)] = root(first_queue_of_group[group])
+            else:
+                first_queue_of_group[group] = q
+    return np.array([root(q) for q in range(len(served_by))])
+
+
+def _answered_out_of_turn(rows: np.ndarray, contacts: ContactOutcomes, queue: np.ndarray) -> np.ndarray:
+    """For each contact in `rows`: did any contact of its agents' pool (`queue`: a label per contact)
+    that arrived later (all contacts, not only the masked) get its first response earlier?"""
+    answered = np.where(np.isnan(contacts.first_response_s), np.inf, contacts.first_response_s)
+    later_first = np.full(len(answered), np.inf)  # earliest first response among later arrivals, same queue
+    for q in np.unique(queue[rows]):
+        members = np.flatnonzero(queue == q)
+        members = members[np.argsort(contacts.arrival_s[members], kind="stable")]
+        suffix = np.minimum.accumulate(answered[members][::-1])[::-1]
+        later_first[members] = np.append(suffix[1:], np.inf)
+    return later_first[rows] < answered[rows]

@@ -27,6 +27,7 @@ class Stream(IntEnum):
     PRIORITY = 10
     AUTOMATION = 11
     AFTER_CALL_WORK = 12
+    ROUTING = 13  # the `random` agent selection's picks (a policy's draws: no contact's fate)
 
 
 def owner_key(name: str) -> int:

@@ -23,7 +23,7 @@ LOWER_IS_BETTER = {
     "p_wait", "mean_wait_s", "wait_p50_s", "wait_p90_s", "wait_p95_s", "first_response_s", "first_response_business_s",
     "resolution_time_h", "resolution_p90_h", "resolution_time_business_h", "escalation_rate", "repeat_rate",
     "callbacks_missed", "callback_delay_s", "queue_len_mean", "queue_len_max", "backlog_end", "self_service_cost",
-    "automation_cost", "cost", "cost_per_resolved",
+    "automation_cost", "cost", "cost_per_resolved", "sla_overtaken_rate",
 }
 COLUMNS = ["scenario", "contact_type", "group", "kpi", "better", "base", "alternative", "diff", "diff_ci95",
            "unpaired_ci95", "replications", "verdict"]

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from simulator import units
-from simulator.config import CHANNELS, AgentGroup, Break, Calendar, Queue, Shift
+from simulator.config import CHANNELS, AgentGroup, Break, Calendar, Proficiency, Queue, Shift
 
 from .contacts import build_resolution, channel_choice
 from .reader import Section, items_of
 from .settings import queue_policy
-from .values import as_list, non_negative, per_interval_series, whole_number
+from .values import as_list, non_negative, per_interval_series, positive, whole_number
 
 
 def build_staffing(staffing: Section, calendar: Calendar) -> tuple[tuple[AgentGroup, ...], tuple[Queue, ...]]:
@@ -47,9 +47,37 @@ def _group(name: str, section: Section, calendar: Calendar) -> AgentGroup:
                        cost_per_hour=section.take("cost_per_hour", non_negative, 0.0),
                        agents_per_slot=None if table is None else np.rint(table).astype(int), slot_s=slot,
                        resolution=build_resolution(section.optional_section("resolution")),
+                       proficiency=_proficiency(section),
                        **_own_queue_policy(section))
     section.done()
     return group
+
+
+def _proficiency(group: Section) -> tuple[Proficiency, ...]:
+    """`{handle_time_factor: 1.3, first_contact: 0.7}` for every agent, or cohorts by `share` of the
+    group's agents: `[{share: 0.3, handle_time_factor: 1.4, first_contact: 0.6}, …]`."""
+    if not group.has("proficiency"):
+        return ()
+    value = group.take("proficiency")
+    many = isinstance(value, list)
+    cohorts = []
+    for index, item in enumerate(value if many else [value]):
+        section = Section(item, group.child_path(f"proficiency.{index}" if many else "proficiency"), group)
+        cohorts.append(Proficiency(share=section.take("share", _share, None if many else 1.0),
+                                   handle_time_factor=section.take("handle_time_factor", positive, 1.0),
+                                   first_contact=section.take("first_contact", units.probability, None)))
+        section.done()
+    if sum(cohort.share for cohort in cohorts) > 1.0 + 1e-9:
+        raise group.error("the proficiency shares add up to more than 1 (the rest of the agents are as drawn)",
+                          "proficiency")
+    return tuple(cohorts)
+
+
+def _share(value) -> float:
+    share = units.probability(value)
+    if share <= 0:
+        raise ValueError("a share of the group's agents must be above 0")
+    return share
 
 
 def _own_queue_policy(section: Section) -> dict:

@@ -38,6 +38,8 @@ DEFINITIONS = {
     "callbacks_missed": "accepted call backs that did not reach the customer (lost)",
     "callback_delay_s": "joining the queue to being called back, seconds",
     "sla_met_rate": "contacts meeting their SLA / contacts with a decided SLA",
+    "sla_overtaken_rate": "contacts that missed their answer target while a later arrival in their queue was "
+                          "answered first / contacts that missed it",
     "occupancy": "busy agent time / available agent time",
     "utilization": "busy agent time / paid agent time",
     "agents_on_shift_mean": "time-weighted mean of agents available",
