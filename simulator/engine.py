@@ -140,6 +140,9 @@ class Engine(LeverSteps):
 
     def _enqueue(self, queue: int, visit: int, enqueued_s: float) -> None:
         """A visit waits (every discipline's heap; with `max_bypass`, a timer to promote it)."""
+        if self.routing.plain:
+            heappush(self.queues[queue], self.discipline(self.priority[visit], enqueued_s, visit))
+            return
         self.routing.enqueue(queue, visit, self.priority[visit], enqueued_s)
         for bypass in self.routing.bypass:
             self._after(max(0.0, enqueued_s + bypass - self.env._now), self._on_bypass, (visit, bypass, enqueued_s))
