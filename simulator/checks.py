@@ -27,13 +27,18 @@ def check_model(model: ModelConfig) -> None:
         if group.discipline is not None and group.discipline not in QUEUE_POLICIES:
             raise ConfigError(f"unknown queue discipline {group.discipline!r} (one of {', '.join(QUEUE_POLICIES)})",
                               f"staffing.groups.{group.name}.queue")
-    for name, bypass in [(model.policies.queue, model.policies.max_bypass_s)] + [
-            group.queue_policy(model.policies) for group in model.groups]:
+    for group in model.groups:
+        if group.max_bypass_s is not None and group.discipline is None:
+            raise ConfigError("a group's max_bypass goes with its own `queue` discipline",
+                              f"staffing.groups.{group.name}.queue")
+    for (name, bypass), where in [((model.policies.queue, model.policies.max_bypass_s), "policies.queue")] + [
+            (group.queue_policy(model.policies), f"staffing.groups.{group.name}.queue") for group in model.groups
+            if group.discipline is not None]:
         if bypass is not None and not (bypass > 0 and bypass < float("inf")):
-            raise ConfigError(f"max_bypass must be a positive duration, got {bypass!r}", "policies.queue")
+            raise ConfigError(f"max_bypass must be a positive duration, got {bypass!r}", where)
         if bypass is not None and name != "priority-fifo":
             raise ConfigError(f"max_bypass caps how long priority passes a visit over: it goes with "
-                              f"priority-fifo, not {name}", "policies.queue")
+                              f"priority-fifo, not {name}", where)
     if not model.demand_scale > 0:
         raise ConfigError("the demand scale must be positive", "demand.scale")
     for contact in model.contacts:

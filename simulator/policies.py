@@ -10,8 +10,9 @@ never needs to know which policy is in force.
   ignores priority; `longest-waiting-first` ignores priority and preference (the oldest visit across
   all the group's queues); `sla-deadline` serves the earliest SLA due time first (visits without an
   SLA after all those with one), then preference, then the longest waiting.
-- With `max_bypass`, a visit still waiting that long is promoted above every priority (PROMOTED:
-  served first come first served among the promoted), so urgent work cannot starve routine work.
+- With `max_bypass`, a visit still waiting that long is promoted above every priority (first rank
+  PROMOTED + its enqueue time: first come first served among the promoted, across queues), so
+  urgent work cannot starve routine work.
 - An agent selection turns a free agent into its entry `(rank, agent, epoch)` in its group's free
   line; across groups serving a queue the most preferring group comes first, then this rank:
   `longest-idle`, `fastest-first` (the lowest handle-time factor, then the longest idle), `random`.
@@ -67,8 +68,8 @@ def fastest_first(factor: list[float]):
 
 
 def random_agent(draw: Callable[[], float]):
-    """Any free agent, equally likely: each joins the free line with a fresh uniform rank, and the
-    lowest of those is a uniform pick (`draw`: the routing stream of the replication)."""
+    """Any free agent, equally likely: the pick is drawn when an agent is needed (Routing), from the
+    replication's routing stream; the rank here only orders the free line of chats."""
     def key(idle_since_s: float, agent: int, epoch: int) -> tuple:
         return (draw(), agent, epoch)
     return key

@@ -1,7 +1,8 @@
 """Agent proficiency: each agent's handle-time factor and first-contact rate, from its group's cohorts.
 
-A group's `proficiency` cohorts take shares of its agents by seat, in every shift alike (the first
-`share` of each shift's seats is the first cohort, and so on; the seats left are as drawn), so a
+A group's `proficiency` cohorts take shares of its agents by position: agents sit on the golden-ratio
+sequence (roster.spread_positions), so any run of them (a shift's seats, the seats of a staffing
+table on duty at some hour) holds about each cohort's share, and the agents left are as drawn. A
 training what-if changes who handles how fast, never which customers come or what they need: the
 drawn handle time is multiplied by the agent's factor when an agent answers, and a handling
 escalates when the contact's pre-drawn coin is at least the agent's first-contact rate.

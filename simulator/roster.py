@@ -30,7 +30,7 @@ class Roster:
     break_agent: np.ndarray
     break_start_s: np.ndarray
     break_length_s: np.ndarray
-    agent_position: np.ndarray | None = None  # (seat + ½) / seats of its shift (or table): proficiency cohorts
+    agent_position: np.ndarray | None = None  # in [0, 1): proficiency cohorts (spread: see `spread_positions`)
 
     @property
     def agents(self) -> int:
@@ -63,10 +63,21 @@ def build_roster(model: ModelConfig, seed: int, replication: int) -> Roster:
                   as_array("position", float))
 
 
+GOLDEN = (5 ** 0.5 - 1) / 2
+
+
+def spread_positions(first: int, count: int) -> list[float]:
+    """Positions of a group's agents first … first + count - 1 on the golden-ratio sequence: every run
+    of consecutive agents (a shift's seats, the first n seats of a table on duty) covers [0, 1) about
+    evenly, so a cohort of share s holds about s of any of them."""
+    return [((index + 1) * GOLDEN) % 1.0 for index in range(first, first + count)]
+
+
 def _add_group(columns, model: ModelConfig, group_index: int, group: AgentGroup, first_agent: int, absence) -> int:
     """`absence(owner, *parts)`: the absence generator of a part of this group."""
     if group.agents_per_slot is not None:
         return _add_table_group(columns, model, group_index, group, first_agent, absence)
+    group_start = first_agent
     calendar = model.calendar
     midnight_0 = -(calendar.week_offset_s % 86400.0)  # sim time of the first day's midnight
     weekday_0 = calendar.start.weekday()
@@ -74,7 +85,7 @@ def _add_group(columns, model: ModelConfig, group_index: int, group: AgentGroup,
         agents = range(first_agent, first_agent + shift.agents)
         columns["group"] += [group_index] * shift.agents
         columns["concurrency"] += [group.concurrency] * shift.agents
-        columns["position"] += [(seat + 0.5) / shift.agents for seat in range(shift.agents)]
+        columns["position"] += spread_positions(first_agent - group_start, shift.agents)
         for day in range(-1, math.ceil(calendar.run_end_s / 86400.0) + 1):
             start = midnight_0 + day * 86400.0 + shift.start_s
             if (weekday_0 + day) % 7 not in shift.days or start + shift.length_s <= 0 or start >= calendar.run_end_s:
@@ -96,7 +107,7 @@ def _add_table_group(columns, model: ModelConfig, group_index: int, group: Agent
     headcount = int(table.max(initial=0))
     columns["group"] += [group_index] * headcount
     columns["concurrency"] += [group.concurrency] * headcount
-    columns["position"] += [(j + 0.5) / headcount for j in range(headcount)]
+    columns["position"] += spread_positions(0, headcount)
     end_s = model.calendar.run_end_s
     for j in range(headcount):
         on = np.concatenate(([False], table > j, [False]))

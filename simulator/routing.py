@@ -11,7 +11,7 @@ other entry goes stale).
 """
 from __future__ import annotations
 
-from heapq import heappop, heappush
+from heapq import heapify, heappop, heappush
 
 from .config import ModelConfig
 from .policies import PROMOTED, discipline_key, selection_key
@@ -28,6 +28,7 @@ class Routing:
         self.served_by = [list(pairs) for pairs in network.served_by]
         self.serves = [list(pairs) for pairs in network.serves]
         self.selection = selection_key(model.policies.routing, factor, draw)
+        self.pick = draw if model.policies.routing == "random" else None
         self.state, self.epoch = state, epoch
         self.is_chat = [channel == "chat" for channel in network.queue_channels]
         self.overflow_queue = self._add_overflow_queues(model)
@@ -40,25 +41,30 @@ class Routing:
         and no bypass (`plain`), the engine pushes to `queues` with `discipline` itself (hot path)."""
         used = [group.queue_policy(model.policies) for group in model.groups]
         kinds = list(dict.fromkeys(used))
-        self.keys = [discipline_key(name, due_of) for name, _ in kinds]
-        self.heaps = [self.queues] + [[[] for _ in self.queues] for _ in kinds[1:]]
-        self.group_heaps = [self.heaps[kinds.index(policy)] for policy in used]
-        self.discipline = self.keys[0]
-        self.bypass = sorted({bypass for _, bypass in kinds if bypass is not None})
-        self.bypass_heaps = {bypass: [self.heaps[k] for k, (_, b) in enumerate(kinds) if b == bypass]
-                             for bypass in self.bypass}
+        keys = [discipline_key(name, due_of) for name, _ in kinds]
+        heaps = [self.queues] + [[[] for _ in self.queues] for _ in kinds[1:]]
+        self.group_heaps = [heaps[kinds.index(policy)] for policy in used]
+        self.discipline = keys[0]
+        readers = [{kinds.index(used[group]) for _, group in pairs} for pairs in self.served_by]
+        # per queue, the (key, heaps) of the disciplines some group serving it reads: no dead entries
+        self.pushes = [[(keys[k], heaps[k]) for k in sorted(kind_set)] for kind_set in readers]
+        bypasses = {bypass for _, bypass in kinds if bypass is not None}
+        self.bypass = sorted(bypasses)
+        self.bypass_heaps = [{bypass: [heaps[k] for k in sorted(kind_set) if kinds[k][1] == bypass]
+                              for bypass in bypasses} for kind_set in readers]
         self.plain = len(kinds) == 1 and not self.bypass
 
     def enqueue(self, queue: int, visit: int, priority: int, enqueued_s: float, offset: float = 0.0) -> None:
-        """A visit waits in `queue` (every discipline's heap of it), ranked after `offset` (overflow)."""
-        for key, heaps in zip(self.keys, self.heaps):
+        """A visit waits in `queue` (the heap of every discipline its groups read), after `offset` (overflow)."""
+        for key, heaps in self.pushes[queue]:
             first, second, _ = key(priority, enqueued_s, visit)
             heappush(heaps[queue], (offset + first, second, visit))
 
     def promote(self, queue: int, visit: int, enqueued_s: float, bypass: float) -> None:
-        """Passed over `bypass` seconds: ahead of everything in the heaps of disciplines with that cap."""
-        for heaps in self.bypass_heaps[bypass]:
-            heappush(heaps[queue], (PROMOTED, enqueued_s, visit))
+        """Passed over `bypass` seconds: ahead of every priority in the heaps of disciplines with that cap,
+        first come first served among the promoted (the wait is in the first rank, before preference)."""
+        for heaps in self.bypass_heaps[queue].get(bypass, ()):
+            heappush(heaps[queue], (PROMOTED + enqueued_s, enqueued_s, visit))
 
     def _add_overflow_queues(self, model: ModelConfig) -> dict[tuple[int, bool], int]:
         """Per overflow target group, one extra queue for chats and one for other work (as needed):
@@ -80,6 +86,8 @@ class Routing:
 
     def free_agent_for(self, queue: int) -> int:
         """A free agent of the group that prefers this queue most (by the selection key among equals)."""
+        if self.pick is not None:
+            return self._random_free_agent(queue)
         epoch, best, best_key = self.epoch, None, None
         for preference, group in self.served_by[queue]:
             free = self.free[group]
@@ -88,6 +96,26 @@ class Routing:
             if free and (best is None or (preference, free[0][0]) < best_key):
                 best, best_key = free, (preference, free[0][0])
         return heappop(best)[1] if best is not None else -1
+
+    def _random_free_agent(self, queue: int) -> int:
+        """`random`: any free agent of the most preferring groups, equally likely at the moment of the
+        pick (a rank drawn when an agent became free would favour the agents freed last)."""
+        epoch, chosen, best = self.epoch, [], None
+        for preference, group in self.served_by[queue]:
+            if best is not None and preference > best:
+                break
+            free = self.free[group]
+            free[:] = [entry for entry in free if entry[2] == epoch[entry[1]]]  # drop the stale
+            if free:
+                best = preference
+                chosen.extend((group, index) for index in range(len(free)))
+        if not chosen:
+            return -1
+        group, index = chosen[min(int(self.pick() * len(chosen)), len(chosen) - 1)]
+        free = self.free[group]
+        entry = free.pop(index)
+        heapify(free)
+        return entry[1]
 
     def free_agent_for_chat(self, queue: int) -> int:
         """For a chat: the most preferring group's idle agent, else its agent holding the fewest chats."""

@@ -76,9 +76,10 @@ def _against(taken: np.ndarray, target: np.ndarray, so_far: np.ndarray, lost: np
 
 
 def sla_overtaken(contacts: ContactOutcomes, mask: np.ndarray, model: ModelConfig, clock) -> float:
-    """Of the masked contacts that missed their answer target, the share that a contact arriving
-    after them was answered before by the same agents (served out of turn while they breached: a
-    later arrival in a queue some of the same agents serve); NaN when none missed one (or none has one)."""
+    """Of the masked contacts that missed their answer target, the share passed over while they
+    waited: during their first wait (from arrival to answer, hang-up or the end of the run), an agent
+    of a group that serves their queue answered a visit that had arrived after them. NaN when none
+    missed a target (or none has one)."""
     answer, _, business = _targets(model)
     log = contacts.log
     kind, tier = contacts.contact_type, log.tier
@@ -97,39 +98,26 @@ def sla_overtaken(contacts: ContactOutcomes, mask: np.ndarray, model: ModelConfi
     _, missed = _against(elapsed(responded), within[chosen], elapsed(np.full(len(arrival), log.run_end_s)), lost)
     if not missed.any():
         return np.nan
-    pool = _shared_agents(model)[[model.network.type_queue(k) for k in range(len(model.contacts))]][kind]
-    overtaken = _answered_out_of_turn(np.flatnonzero(chosen), contacts, pool)
-    return float(overtaken[missed].sum() / missed.sum())
+    rows = np.flatnonzero(chosen)[missed]
+    return float(_passed_over(rows, log, model).mean())
 
 
-def _shared_agents(model: ModelConfig) -> np.ndarray:
-    """Per queue, a label shared by every queue some of the same agents serve (directly or through a
-    chain of groups): the contacts that could have been answered instead of one another."""
-    served_by = model.network.served_by
-    label = list(range(len(served_by)))
-
-    def root(q):
-        while label[q] != q:
-            q = label[q]
-        return q
-    first_queue_of_group = {}
-    for q, pairs in enumerate(served_by):
-        for _, group in pairs:
-            if group in first_queue_of_group:
-                label[root(q)] = root(first_queue_of_group[group])
-            else:
-                first_queue_of_group[group] = q
-    return np.array([root(q) for q in range(len(served_by))])
-
-
-def _answered_out_of_turn(rows: np.ndarray, contacts: ContactOutcomes, queue: np.ndarray) -> np.ndarray:
-    """For each contact in `rows`: did any contact of its agents' pool (`queue`: a label per contact)
-    that arrived later (all contacts, not only the masked) get its first response earlier?"""
-    answered = np.where(np.isnan(contacts.first_response_s), np.inf, contacts.first_response_s)
-    later_first = np.full(len(answered), np.inf)  # earliest first response among later arrivals, same queue
-    for q in np.unique(queue[rows]):
-        members = np.flatnonzero(queue == q)
-        members = members[np.argsort(contacts.arrival_s[members], kind="stable")]
-        suffix = np.minimum.accumulate(answered[members][::-1])[::-1]
-        later_first[members] = np.append(suffix[1:], np.inf)
-    return later_first[rows] < answered[rows]
+def _passed_over(rows: np.ndarray, log: EventLog, model: ModelConfig) -> np.ndarray:
+    """For each contact in `rows` (its first visit is its own row): while that visit waited, did an
+    agent of a group serving its queue answer a visit that arrived after it?"""
+    wait_end = np.fmin(np.fmin(log.answered_s[rows], log.left_s[rows]), log.run_end_s)
+    answered = ~np.isnan(log.answered_s)
+    group_of_visit = np.where(answered, log.roster.agent_group[np.maximum(log.agent, 0)], -1)
+    passed = np.zeros(len(rows), bool)
+    for group in range(len(model.groups)):
+        serves = np.array([any(g == group for _, g in model.network.served_by[q])
+                           for q in range(len(model.network.served_by))])
+        mine = serves[log.queue[rows]]
+        taken = np.flatnonzero(group_of_visit == group)
+        if not mine.any() or not len(taken):
+            continue
+        order = taken[np.argsort(log.arrival_s[taken], kind="stable")]
+        earliest_answer_after = np.append(np.minimum.accumulate(log.answered_s[order][::-1])[::-1], np.inf)
+        later = np.searchsorted(log.arrival_s[order], log.arrival_s[rows[mine]], side="right")
+        passed[mine] |= earliest_answer_after[later] < wait_end[mine]
+    return passed

@@ -63,7 +63,8 @@ def _proficiency(group: Section) -> tuple[Proficiency, ...]:
     cohorts = []
     for index, item in enumerate(value if many else [value]):
         section = Section(item, group.child_path(f"proficiency.{index}" if many else "proficiency"), group)
-        cohorts.append(Proficiency(share=section.take("share", _share, None if many else 1.0),
+        share = section.take("share", _share) if many else section.take("share", _share, 1.0)
+        cohorts.append(Proficiency(share=share,
                                    handle_time_factor=section.take("handle_time_factor", positive, 1.0),
                                    first_contact=section.take("first_contact", units.probability, None)))
         section.done()

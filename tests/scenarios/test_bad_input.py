@@ -473,7 +473,11 @@ def test_console_script_bad_input_exits_2_without_traceback(tmp_path):
     ("policies.queue={discipline: priority-fifo, max_bypass: soon}", "duration"),
     ("policies.queue={discipline: priority-fifo, cap: 5min}", "unknown key"),
     ("staffing.groups.l1.queue=lottery", "one of"),
-], ids=["unknown", "bypass-without-priority", "no-discipline", "bad-duration", "unknown-key", "group-unknown"])
+    ("staffing.groups.l1.proficiency=[{handle_time_factor: 1.4}]", "`share` is required"),
+    ("staffing.groups.l1.proficiency=[{share: 0.7}, {share: 0.5}]", "more than 1"),
+    ("staffing.groups.l1.proficiency={handle_time_factor: 0}", "positive"),
+], ids=["unknown", "bypass-without-priority", "no-discipline", "bad-duration", "unknown-key", "group-unknown",
+        "cohort-without-share", "shares-over-1", "zero-factor"])
 def test_queue_policies_are_checked(tmp_path, policy, says):
     from .helpers import SMALL
     error = load_error(write(tmp_path, SMALL), (policy,))
