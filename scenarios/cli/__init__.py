@@ -17,7 +17,7 @@ from scenarios.experiment.results_dir import results_directory
 from scenarios.format.scenario import load_scenario
 from scenarios.format.yamlfile import ScenarioError
 
-from .plan import describe_reached, experiment_options, invocation, make_plan, output_options
+from .plan import counted, describe_reached, experiment_options, invocation, make_plan, output_options
 
 
 def friendly_errors(command):
@@ -58,9 +58,9 @@ def run(scenario, plan_options, out, table_format, report, overrides):
     loaded = load_scenario(scenario, tuple(overrides))
     plan = make_plan(plan_options, loaded.experiment)
     out = out or Path("results") / scenario.stem
-    click.echo(f"{loaded.name}: {'batches of ' if plan.targets else ''}{plan.replications} replications, "
+    click.echo(f"{loaded.name}: {'batches of ' if plan.targets else ''}{counted(plan.replications, 'replication')}, "
                f"seed {plan.seed}, {units.format_duration(loaded.model.calendar.horizon_s)} measured", err=True)
-    with results_directory(out, invocation()) as staging:
+    with results_directory(out, invocation(), lambda text: click.echo(text, err=True)) as staging:
         write_resolved_config(loaded, staging, plan.replications, plan.seed)
         (results,), reached = plan.run([loaded.model])
         if reached:
@@ -70,7 +70,7 @@ def run(scenario, plan_options, out, table_format, report, overrides):
     if reached:
         click.echo(describe_reached(reached), err=True)
     count = results.replications["replication"].nunique()
-    click.echo(f"(mean ±95 % CI half-width over {count} replications) results in {out}/", err=True)
+    click.echo(f"(mean ±95 % CI half-width over {counted(count, 'replication')}) results in {out}/", err=True)
     if report:
         write_report_to(out)
 

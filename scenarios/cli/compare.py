@@ -13,7 +13,7 @@ from scenarios.experiment.results_dir import results_directory
 from scenarios.format.scenario import load_scenario
 
 from . import friendly_errors, main, write_report_to
-from .plan import describe_reached, experiment_options, invocation, make_plan, output_options
+from .plan import counted, describe_reached, experiment_options, invocation, make_plan, output_options
 
 HEADLINE = ["service_level", "abandon_rate", "asa_s", "resolution_time_h", "sla_met_rate", "lost_rate",
             "occupancy", "cost"]
@@ -49,9 +49,9 @@ def compare(base, alternatives, inline, plan_options, out, table_format, report)
                        f"differences mix a change of definition with a change of operation", err=True)
     plan = make_plan(plan_options, scenarios[names[0]].experiment)
     out = out or Path("results") / f"compare-{base.stem}"
-    click.echo(f"{len(names)} scenarios, the same {'batches of ' if plan.targets else ''}{plan.replications} "
-               f"replications each, seed {plan.seed}", err=True)
-    with results_directory(out, invocation()) as staging:
+    click.echo(f"{len(names)} scenarios, the same {'batches of ' if plan.targets else ''}{counted(plan.replications, 'replication')} "
+               f"each, seed {plan.seed}", err=True)
+    with results_directory(out, invocation(), lambda text: click.echo(text, err=True)) as staging:
         results, reached = run_paired(scenarios, plan, staging, table_format, "compare")
         table = paired_comparison(results[0], dict(zip(names[1:], results[1:])))
         write_table(table, staging, "comparison", table_format)
@@ -107,7 +107,7 @@ def comparison_table(table, base: str) -> str:
     blocks = []
     for name, rows in table[(table.contact_type == "all") & table.kpi.isin(HEADLINE)].groupby("scenario", sort=False):
         rows = rows.set_index("kpi").reindex(HEADLINE).dropna(subset=["base", "alternative"], how="all")
-        lines = [f"== {name} against {base} ({int(rows.replications.max())} paired replications)",
+        lines = [f"== {name} against {base} ({counted(int(rows.replications.max()), 'paired replication')})",
                  f"{'kpi':<18}{'base':>12}{'alternative':>13}{'difference ±95 %':>24}{'unpaired ±':>12}  verdict"]
         for kpi, row in rows.iterrows():
             lines.append(f"{kpi:<18}{_number(row.base):>12}{_number(row.alternative):>13}"

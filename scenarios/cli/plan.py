@@ -108,4 +108,9 @@ def describe_reached(reached: Reached | None) -> str:
         return ""
     widths = ", ".join(f"{target} (reached ±{width:.4g})" for target, width in reached.half_widths.items())
     verdict = "met" if reached.met else "NOT met: the cap on replications was reached"
-    return f"precision {verdict} after {reached.replications} replications: {widths}"
+    return f"precision {verdict} after {counted(reached.replications, 'replication')}: {widths}"
+
+
+def counted(count: int, noun: str) -> str:
+    """`1 replication`, `20 replications`."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"

@@ -66,7 +66,7 @@ def schedule(scenario, templates, targets, requirements, rounds, round_replicati
     out = out or Path("results") / f"schedule-{scenario.stem}"
     simulate = lambda s, n: run_scenarios([s.model], n, plan.seed, plan.executor)[0]  # noqa: E731
     say = lambda line: click.echo(line, err=True)  # noqa: E731
-    with results_directory(out, invocation()) as staging:
+    with results_directory(out, invocation(), lambda text: click.echo(text, err=True)) as staging:
         table = _requirements(requirements, loaded, groups, target, lambda s: simulate(s, round_replications),
                               say)
         write_table(table, staging, "requirements")

@@ -17,7 +17,7 @@ from scenarios.experiment.staffing_trim import trim_requirement
 from scenarios.format.scenario import load_scenario
 
 from . import friendly_errors, main, write_report_to
-from .plan import experiment_options, invocation, make_plan, output_options
+from .plan import counted, experiment_options, invocation, make_plan, output_options
 
 
 @main.command()
@@ -75,8 +75,8 @@ def staff(scenario, targets, groups, rounds, round_replications, trim, overrides
     out = out or Path("results") / f"staff-{scenario.stem}"
     simulate = lambda s: run_scenarios([s.model], round_replications, plan.seed, plan.executor)[0]  # noqa: E731
     click.echo(f"staffing {', '.join(q.name for q in queues)} for {target.service_level:g} answered within "
-               f"{model.kpis.service_level_threshold_s:g}s, {round_replications} replications a round", err=True)
-    with results_directory(out, invocation()) as staging:
+               f"{model.kpis.service_level_threshold_s:g}s, {counted(round_replications, 'replication')} a round", err=True)
+    with results_directory(out, invocation(), lambda text: click.echo(text, err=True)) as staging:
         say = lambda line: click.echo(line, err=True)  # noqa: E731
         staffing = iterate_staffing(loaded, queues, target, simulate, rounds, say)
         if trim:
@@ -125,7 +125,7 @@ def _summary(staffing, check, results, replications: int, trimmed: bool) -> str:
         lines.append(f"{group:<14}{rows.agents_required.sum() * interval_h:>30.0f}"
                      f"{rows.agents_sipp.sum() * interval_h:>8.0f}{rows.agents_on_shift_before.sum() * interval_h:>17.0f}")
     summary = results.summary.set_index("contact_type")
-    lines += ["", f"staffed scenario over {replications} replications (mean ±95 %):"]
+    lines += ["", f"staffed scenario over {counted(replications, 'replication')} (mean ±95 %):"]
     for row in [name for name in summary.index if name in set(check.contact_type)]:
         lines.append(f"  {row:<12} service level {summary.at[row, 'service_level']:.3f} "
                      f"±{summary.at[row, 'service_level_ci95']:.3f}, abandon {summary.at[row, 'abandon_rate']:.3f}")

@@ -16,7 +16,7 @@ from scenarios.format.scenario import load_scenario
 
 from . import friendly_errors, main, write_report_to
 from .compare import _number, run_paired
-from .plan import describe_reached, experiment_options, invocation, make_plan, output_options
+from .plan import counted, describe_reached, experiment_options, invocation, make_plan, output_options
 
 SHOWN = ["service_level", "abandon_rate", "asa_s", "occupancy", "cost"]
 MAX_VARIANTS = 500
@@ -60,9 +60,9 @@ def sweep(scenario, axes, targets, best_by, overrides, plan_options, out, table_
     check_rows([condition.row for condition in conditions], [v.model for v in variants.values()], "--target")
     plan = make_plan(plan_options, variants[names[0]].experiment)
     out = out or Path("results") / f"sweep-{scenario.stem}"
-    click.echo(f"{len(names)} variants, the same {'batches of ' if plan.targets else ''}{plan.replications} "
-               f"replications each, seed {plan.seed}", err=True)
-    with results_directory(out, invocation()) as staging:
+    click.echo(f"{len(names)} variants, the same {'batches of ' if plan.targets else ''}{counted(plan.replications, 'replication')} "
+               f"each, seed {plan.seed}", err=True)
+    with results_directory(out, invocation(), lambda text: click.echo(text, err=True)) as staging:
         folders = dict(zip(names, _folders(names)))
         results, reached = run_paired({folders[n]: variants[n] for n in names}, plan, staging / "variants",
                                       table_format, "sweep")

@@ -30,12 +30,14 @@ KEPT_ON_FAILURE = ("config.resolved.yaml", FAILED, MARKER)
 
 
 @contextmanager
-def results_directory(out: Path, request: dict) -> Iterator[Path]:
+def results_directory(out: Path, request: dict, say=None) -> Iterator[Path]:
     """Yield a staging folder; on success it becomes `out`, on failure `out` holds the request and
     `run.failed.yaml` (`request`: the command and its arguments, and the error). The exception is
-    re-raised."""
+    re-raised. `say(text)`: told when earlier results in `out` were replaced, so nothing is
+    overwritten silently."""
     out = Path(os.path.abspath(out))  # `.` and `..` get a real name to stage beside
     refuse_foreign(out)
+    had_results = _finished(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
     staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; results are as readable as any folder
@@ -49,6 +51,8 @@ def results_directory(out: Path, request: dict) -> Iterator[Path]:
         _replace(failed if _finished(out) else out, staging)
         raise
     _replace(out, staging)
+    if had_results and say is not None:
+        say(f"replaced the earlier results in {out}")
     if failed.is_dir() and (failed / MARKER).exists():
         shutil.rmtree(failed, ignore_errors=True)  # an earlier attempt's record, now superseded
 

@@ -116,3 +116,12 @@ def test_parquet_tables_hold_the_same_numbers_as_csv(tmp_path):
         dates = [column for column in parquet if pd.api.types.is_datetime64_any_dtype(parquet[column])]
         csv = pd.read_csv(tmp_path / "csv" / f"{table}.csv", parse_dates=dates)
         pd.testing.assert_frame_equal(parquet, csv, check_dtype=False)  # parquet keeps the timestamps typed
+
+
+def test_replacing_earlier_results_is_said(tmp_path):
+    out = tmp_path / "out"
+    first = run(tmp_path, out)
+    assert first.exit_code == 0 and "replaced the earlier results" not in first.stderr
+    again = run(tmp_path, out)
+    assert again.exit_code == 0 and f"replaced the earlier results in {out}" in again.stderr
+    assert "over 2 replications" in again.stderr and "2 replications, seed" in again.stderr
