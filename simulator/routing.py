@@ -28,7 +28,9 @@ class Routing:
         self.served_by = [list(pairs) for pairs in network.served_by]
         self.serves = [list(pairs) for pairs in network.serves]
         self.selection = selection_key(model.policies.routing, factor, draw)
-        self.pick = draw if model.policies.routing == "random" else None
+        self.pick = draw
+        if model.policies.routing == "random":
+            self.free_agent_for = self._random_free_agent  # the hot path keeps no check for it
         self.state, self.epoch = state, epoch
         self.is_chat = [channel == "chat" for channel in network.queue_channels]
         self.overflow_queue = self._add_overflow_queues(model)
@@ -86,8 +88,6 @@ class Routing:
 
     def free_agent_for(self, queue: int) -> int:
         """A free agent of the group that prefers this queue most (by the selection key among equals)."""
-        if self.pick is not None:
-            return self._random_free_agent(queue)
         epoch, best, best_key = self.epoch, None, None
         for preference, group in self.served_by[queue]:
             free = self.free[group]

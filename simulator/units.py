@@ -104,6 +104,14 @@ def _day_range(text: str) -> list[int]:
     return [(first + step) % 7 for step in range((last - first) % 7 + 1)]
 
 
+def format_clock(seconds: float) -> str:
+    """`HH:MM` of a time of day in seconds after midnight (a whole day, 86400, is `24:00`)."""
+    if seconds == 86400.0:
+        return "24:00"
+    seconds %= 86400.0
+    return f"{int(seconds // 3600):02d}:{int(seconds % 3600 // 60):02d}"
+
+
 def format_duration(seconds: float) -> str:
     """The shortest exact human form of a duration, for resolved configs and reports."""
     if math.isinf(seconds):

@@ -10,8 +10,8 @@ import yaml
 
 from scenarios.experiment.compare import compare as paired_comparison
 from scenarios.experiment.interval_check import interval_check
-from scenarios.experiment.requirements import WEEKDAYS, group_queues
-from scenarios.experiment.results import plain_document, provenance, write_table
+from scenarios.experiment.requirements import group_queues, slot_label
+from scenarios.experiment.results import write_scenario_file, write_table
 from scenarios.experiment.results_dir import results_directory
 from scenarios.experiment.runner import run_scenarios
 from scenarios.experiment.schedule import schedule_table
@@ -78,7 +78,8 @@ def schedule(scenario, templates, targets, requirements, rounds, round_replicati
         write_table(verified.rounds, staging, "rounds")
         write_table(verified.check, staging, "interval_check")
         write_table(_coverage(verified, model.calendar.interval_s), staging, "coverage")
-        _write_scenario(verified.scenario, loaded, staging / "schedule.yaml")
+        write_scenario_file(verified.scenario.document, loaded.source, staging / "schedule.yaml",
+                            made_by="helpdesk-sim schedule")
         results, _ = run_paired({"current": loaded, "scheduled": verified.scenario}, plan, staging, table_format,
                                 "compare")
         comparison = paired_comparison(results[0], {"scheduled": results[1]})
@@ -127,14 +128,11 @@ def _same_scenario(path: Path, loaded) -> None:
 
 def _coverage(verified, interval_s: float) -> pd.DataFrame:
     """Per group and interval of the week: the requirement and the agents the schedule puts on duty."""
-    slots = int(round(86400.0 / interval_s))
     rows = []
     for index, (group, required) in enumerate(verified.required.items()):
         for slot, need in enumerate(required):
-            rows.append({"group": group, "weekday": WEEKDAYS[slot // slots],
-                         "interval": f"{int(slot % slots * interval_s // 3600):02d}:"
-                                     f"{int(slot % slots * interval_s % 3600 // 60):02d}",
-                         "agents_required": need,
+            weekday, clock = slot_label(slot, interval_s)
+            rows.append({"group": group, "weekday": weekday, "interval": clock, "agents_required": need,
                          "agents_on_duty_expected": round(float(verified.schedule.coverage[index][slot]), 3)})
     return pd.DataFrame(rows)
 
@@ -161,16 +159,8 @@ def _runs(cells: list, interval_s: float) -> list[tuple[str, str, str, str]]:
             runs[-1][2] = slot
         else:
             runs.append([group, slot, slot])
-    clock = lambda s: f"{int(s % slots * interval_s // 3600):02d}:{int(s % slots * interval_s % 3600 // 60):02d}"  # noqa: E731
-    return [(group, WEEKDAYS[first // slots], clock(first),
-             "24:00" if (last + 1) % slots == 0 else clock(last + 1)) for group, first, last in runs]
-
-
-def _write_scenario(scenario, loaded, path: Path) -> None:
-    document = plain_document(scenario.document)
-    document.pop("provenance", None)
-    document["provenance"] = {**provenance(loaded.source), "made_by": "helpdesk-sim schedule"}
-    path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return [(group, *slot_label(first, interval_s),
+             "24:00" if (last + 1) % slots == 0 else slot_label(last + 1, interval_s)[1]) for group, first, last in runs]
 
 
 def _summary(shifts: pd.DataFrame, verified, interval_s: float) -> str:

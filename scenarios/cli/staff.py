@@ -4,15 +4,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import yaml
 
 from scenarios.experiment.interval_check import interval_check
 from scenarios.experiment.requirements import REAL_TIME, group_queues
-from scenarios.experiment.results import (plain_document, provenance, write_resolved_config, write_results,
-                                          write_table)
+from scenarios.experiment.results import write_resolved_config, write_results, write_scenario_file, write_table
 from scenarios.experiment.results_dir import results_directory
 from scenarios.experiment.runner import run_scenarios
-from scenarios.experiment.staffing import iterate_staffing, parse_staffing_targets, staffed_document
+from scenarios.experiment.staffing import iterate_staffing, parse_staffing_targets
 from scenarios.experiment.staffing_trim import trim_requirement
 from scenarios.format.scenario import load_scenario
 
@@ -83,7 +81,9 @@ def staff(scenario, targets, groups, rounds, round_replications, trim, overrides
             staffing = trim_requirement(loaded, staffing, queues, target, simulate, report=say)
         write_table(staffing.requirements, staging, "requirements")
         write_table(staffing.rounds, staging, "rounds")
-        _write_staffed(staffing, loaded, staging / "staffed.yaml")
+        write_scenario_file(staffing.scenario.document, loaded.source, staging / "staffed.yaml",
+                            made_by="helpdesk-sim staff", note="agents_per_interval are agents on duty (no "
+                            "shrinkage): roster agents_to_roster in requirements.csv to deliver them")
         _write_chart(staffing.requirements, staging / "requirements.png")
         write_resolved_config(staffing.scenario, staging, plan.replications, plan.seed)
         (results,), _ = plan.run([staffing.scenario.model], "check")
@@ -96,17 +96,6 @@ def staff(scenario, targets, groups, rounds, round_replications, trim, overrides
                err=True)
     if report:
         write_report_to(out)
-
-
-def _write_staffed(staffing, loaded, path: Path) -> None:
-    document = staffed_document(loaded.document, staffing.requirements, loaded.model.calendar.interval_s,
-                                "agents_required")
-    document = plain_document(document)
-    document.pop("provenance", None)
-    document["provenance"] = {**provenance(loaded.source), "made_by": "helpdesk-sim staff",
-                              "note": "agents_per_interval are agents on duty (no shrinkage): roster "
-                                      "agents_to_roster in requirements.csv to deliver them"}
-    path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
 def _write_chart(table, path: Path) -> None:

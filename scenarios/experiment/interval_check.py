@@ -15,6 +15,7 @@ import pandas as pd
 from scipy import stats
 
 from simulator.erlang_solve import StaffingTarget
+from simulator.units import format_clock
 
 from .requirements import WEEKDAYS
 
@@ -42,8 +43,7 @@ def interval_check(intervals: pd.DataFrame, contact_types: list[str], target: St
         misses |= table.abandon_rate_mean - table.abandon_rate_ci95 > target.max_abandon
     decided = table.service_level_ci95.notna()  # two or more replications saw contacts then
     table["meets"] = np.where(decided, ~misses, None)
-    table.insert(0, "interval", [f"{int(s * interval_s // 3600):02d}:{int(s * interval_s % 3600 // 60):02d}"
-                                 for s in table.slot])
+    table.insert(0, "interval", [format_clock(slot * interval_s) for slot in table.slot])
     table["weekday"] = [WEEKDAYS[d] for d in table.weekday]
     return table.drop(columns="slot")[["weekday", "interval", "contact_type", "service_level_mean",
                                        "service_level_ci95", "abandon_rate_mean", "abandon_rate_ci95", "meets"]]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from simulator import units
 from simulator.config import ModelConfig
 from simulator.erlang_solve import StaffingTarget, fewest_agents
 from simulator.network import build_network
@@ -170,7 +171,7 @@ def requirement_table(loads: pd.DataFrame, queues: list[GroupQueue], handle: dic
             required, sipp = np.where(queue.open_only, required, 0), np.where(queue.open_only, sipp, 0)
         rows.append(pd.DataFrame({
             "group": queue.name, "weekday": [WEEKDAYS[d] for d in part.weekday],
-            "interval": [_clock(slot * interval_s) for slot in part.slot],
+            "interval": [units.format_clock(slot * interval_s) for slot in part.slot],
             "offered_load": part.offered_load.round(4), "infinite_server_load": part.infinite_server_load.round(4),
             "finishing_agents": finishing.round(4), "staffed_load": covered.round(4),
             "agents_required": required, "agents_sipp": sipp, "sipp_gap": sipp - required,
@@ -189,5 +190,7 @@ def covered_load(load: np.ndarray) -> np.ndarray:
     return np.maximum(load, end)
 
 
-def _clock(seconds: float) -> str:
-    return f"{int(seconds // 3600):02d}:{int(seconds % 3600 // 60):02d}"
+def slot_label(slot: int, interval_s: float) -> tuple[str, str]:
+    """(weekday, `HH:MM`) of an interval of the week, Monday 00:00 being slot 0."""
+    per_day = int(round(86400.0 / interval_s))
+    return WEEKDAYS[slot // per_day], units.format_clock(slot % per_day * interval_s)

@@ -37,6 +37,16 @@ def write_resolved_config(scenario: Scenario, out: Path, replications: int, seed
     return path
 
 
+def write_scenario_file(document: dict, source: str, path: Path, **record) -> Path:
+    """A scenario a command made (staffed, scheduled) as a file that runs as it is, its provenance
+    (where it came from, which command made it, and `record`) in place of the source's."""
+    document = plain_document(document)
+    document.pop("provenance", None)
+    document["provenance"] = {**provenance(source), **record}
+    path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
 TABLE_FORMATS = ("csv", "parquet")
 
 

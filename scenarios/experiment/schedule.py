@@ -23,6 +23,7 @@ import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from simulator.config import Shift
+from simulator.units import format_clock
 from scenarios.format.shift_templates import Candidate, ShiftChoices
 
 from .requirements import WEEKDAYS
@@ -159,8 +160,8 @@ def schedule_table(candidates: list[Candidate], schedule: Schedule, cost_per_hou
         shift = candidate.shift
         hours = weekly_hours(shift)
         rows.append({"group": candidate.group, "shift": shift.name, "template": candidate.template,
-                     "days": ",".join(WEEKDAYS[d] for d in shift.days), "start": _clock(shift.start_s),
-                     "end": _clock(shift.end_s), "agents": int(agents), "part_time": candidate.part_time,
+                     "days": ",".join(WEEKDAYS[d] for d in shift.days), "start": format_clock(shift.start_s),
+                     "end": format_clock(shift.end_s), "agents": int(agents), "part_time": candidate.part_time,
                      "hours_per_week": round(hours * agents, 2),
                      "cost_per_week": round(hours * agents * cost_per_hour[candidate.group], 2)})
     return pd.DataFrame(rows, columns=["group", "shift", "template", "days", "start", "end", "agents", "part_time",
@@ -180,6 +181,3 @@ def scheduled_document(document: dict, candidates: list[Candidate], agents: np.n
             group["shifts"] = [{"name": "none", "days": "mon", "start": "00:00", "end": "00:01", "agents": 0}]
     return document
 
-
-def _clock(seconds: float) -> str:
-    return "24:00" if seconds == 86400 else f"{int(seconds // 3600):02d}:{int(seconds % 3600 // 60):02d}"

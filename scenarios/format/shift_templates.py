@@ -140,18 +140,14 @@ def _starts(value) -> list[str]:
     if last < first:
         last += 86400.0  # over midnight: "22:00..02:00 every 1h"
     count = int((last - first) // step) + 1
-    return [_format(first + k * step) for k in range(count)]
+    return [units.format_clock((first + k * step) % 86400.0) for k in range(count)]
 
 
 def _clock_after(start: float, length: float) -> str:
     if not 0 < length < 86400 and not (length == 86400 and start == 0):
         raise ValueError("a shift lasts more than 0 and less than 24h (a 24h shift starts at 00:00)")
     end = (start + length) % 86400.0
-    return "24:00" if length == 86400 else _format(end)
-
-
-def _format(seconds: float) -> str:
-    return f"{int(seconds // 3600) % 24:02d}:{int(seconds % 3600 // 60):02d}"
+    return "24:00" if length == 86400 else units.format_clock(end)
 
 
 def _flag(value) -> bool:

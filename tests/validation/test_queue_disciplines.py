@@ -15,7 +15,6 @@ import pytest
 from simulator.config import AgentGroup, Arrivals, Calendar, ContactType, ModelConfig, Policies, Sla, Shift
 from simulator.distributions import Exponential
 from simulator.engine import simulate
-from simulator.fates import draw_demand
 
 from .replicate import ALL_DAYS, assert_matches, per_replication
 

@@ -97,3 +97,16 @@ def test_an_agents_first_contact_rate_replaces_the_work_s_with_the_same_coins():
     plain, trained = draw_demand(escalating(), 6, 0), draw_demand(escalating(0.6), 6, 0)
     assert np.array_equal(plain.escalation_coin, trained.escalation_coin, equal_nan=True)  # the same customers
     assert np.array_equal(plain.handle_s, trained.handle_s)
+
+
+def test_random_routing_picks_either_idle_agent_equally_often():
+    """Two identical agents, calls so rare that both are nearly always idle: a uniform pick gives the
+    same agent as the call before with probability 1/2 (binomial: tolerance 4 standard errors)."""
+    calls = ContactType("calls", Arrivals(rate_per_s=0.02 / 60), Exponential(60.0))
+    desk = AgentGroup("desk", {"calls": 1}, (Shift(ALL_DAYS, 0.0, 0.0, 2),))
+    model = ModelConfig((calls,), (desk,), Calendar(horizon_s=200 * 86400), Policies(routing="random"))
+    from simulator.engine import simulate
+    log = simulate(model, 8, 0)
+    agents = log.agent[~np.isnan(log.answered_s)]
+    same = float(np.mean(agents[1:] == agents[:-1]))
+    assert abs(same - 0.5) <= 4 * np.sqrt(0.25 / (len(agents) - 1)), (same, len(agents))
