@@ -66,6 +66,9 @@ class ContactBook:
         self.callback_reach = _column(demand.callback_reach, "d", float)
         self.callback = bytearray(count)  # per visit: NOT_OFFERED, DECLINED, ACCEPTED
         self.patience_of_episode = _column(demand.patience_s, "d", float)
+        drawn = demand.retrial_delay_s.shape[1] if len(demand.retrial_delay_s) else 0  # the first retrials
+        self.retrial_delay = [_column(demand.retrial_delay_s[:, n], "d", float) for n in range(drawn)]
+        self.retrial_patience = [_column(demand.retrial_patience_s[:, n], "d", float) for n in range(drawn)]
         self.escalations = _column(demand.escalations, "b", np.int8)
         self.stage_handle = [_column(demand.stage_handle_s[:, k], "d", float)
                              for k in range(demand.stage_handle_s.shape[1])]

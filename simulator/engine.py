@@ -248,16 +248,23 @@ class Engine(LeverSteps):
 
     def _maybe_retry(self, visit: int, retrial) -> int:
         """An abandoner calls again with the same need (handle time), fresh patience, after a delay.
-        The draws are keyed by the contact and attempt, so they are the same in every scenario."""
-        book = self.book
-        contact = self.contact[visit]
-        kind = self.contact_type[contact]
-        rng = retrial_generator(self.seed, self.replication, self.model.contacts[kind].name, book.serial[contact],
-                                int(book.episode_number[self.episode[visit]]), self.attempt[visit])
-        if rng.random() >= retrial.probability:
-            return ABANDONED
-        delay = float(retrial.delay.sample(rng, 1)[0])
-        patience = float(self.patience_of_type[kind].sample(rng, 1)[0])
+        The draws are the episode's own (its first retrials) or keyed by the contact and attempt, so
+        they are the same in every scenario."""
+        book, episode, attempt = self.book, self.episode[visit], self.attempt[visit]
+        if attempt < len(book.retrial_delay):
+            delay = book.retrial_delay[attempt][episode]
+            if delay != delay:  # NaN: gives up for good
+                return ABANDONED
+            patience = book.retrial_patience[attempt][episode]
+        else:
+            contact = self.contact[visit]
+            kind = self.contact_type[contact]
+            rng = retrial_generator(self.seed, self.replication, self.model.contacts[kind].name,
+                                    book.serial[contact], int(book.episode_number[episode]), attempt)
+            if rng.random() >= retrial.probability:
+                return ABANDONED
+            delay = float(retrial.delay.sample(rng, 1)[0])
+            patience = float(self.patience_of_type[kind].sample(rng, 1)[0])
         self._after(delay, self._on_retrial, (visit, patience))
         return RETRIED
 

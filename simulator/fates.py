@@ -3,9 +3,12 @@
 A contact's whole fate comes from its type's own named streams, independent of anything that happens
 in the run: its priority tier, and for its first episode and each repeat episode the handle time,
 patience, how many times the handling will be escalated and how long each escalated handling takes,
-and whether (and after how long) the fix fails and the customer comes back. Retrial draws are keyed
-by the contact itself (`retrial_generator`). So two scenarios that differ in staffing or policies
-see the same customers with the same needs, and their difference has a tight paired interval.
+and whether (and after how long) the fix fails and the customer comes back, and whether a caller who
+hangs up calls again, after how long and with what patience. The first RETRIALS_DRAWN retrials are
+drawn in blocks with the rest (a generator per decision cost half the engine's time); a later one,
+rare, draws from a generator keyed by the contact itself (`retrial_generator`).
+So two scenarios that differ in staffing or policies see the same customers with the same needs,
+and their difference has a tight paired interval.
 """
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ from .eventlog import AUTO_RESOLVED, DEFLECTED
 from .network import Stage
 from .streams import Stream, generator
 
+RETRIALS_DRAWN = 2  # retrials per episode drawn with its other fates (16 bytes each)
 MAX_REPEATS = 30000  # episodes per contact are numbered in int16
 EXTRA_SERIALS = 1 << 30  # serial numbers of the contacts a scale above 1 adds (keys of their retrial draws)
 REPEAT_KEYS = ("repeat_next", "repeat_delay", "repeat_number")  # a cohort's arrays indexed by repeat episode
@@ -51,6 +55,9 @@ class Demand:
     repeat_delay_s: np.ndarray  # per episode: inf, or the delay after resolution before the repeat
     next_episode: np.ndarray  # int32 per episode: the repeat episode's row, or -1
     episode_number: np.ndarray  # int16 per episode: 0 first, n the n-th repeat
+    retrial_delay_s: np.ndarray | None = None  # (episodes, RETRIALS_DRAWN): delay before calling again
+    # after the n-th hang-up; NaN: gives up for good ((0, RETRIALS_DRAWN) when no type has retrials)
+    retrial_patience_s: np.ndarray | None = None  # (episodes, RETRIALS_DRAWN): patience on that retrial
     escalation_coin: np.ndarray | None = None  # (episodes, max stages - 1): the uniform coin of each stage's
     # handling; it escalates when the coin is at least the first-contact rate in force (the stage's own,
     # or the handling agent's proficiency), so a policy or training change never re-draws it
@@ -97,12 +104,13 @@ def _cohort(model: ModelConfig, k: int, contact: ContactType, path, width: int, 
     assist = dict(model.policies.automation.handle_time_factor) if model.policies.automation else {}
     factor = assist.get(contact.name, 1.0)
     callback = model.policies.callback is not None
-    first = _episodes(contact, path, width, count, streams, (), factor, callback)
+    retrials = any(c.retrial is not None for c in model.contacts)
+    first = _episodes(contact, path, width, count, streams, (), factor, callback, retrials)
     deflection, leak, tried = front_door(model.policies, contact, count, streams)
     first["handle_s"] = first["handle_s"] * leak
     repeats_per_contact = _repeat_counts(contact, count, streams)
     total = int(repeats_per_contact.sum())
-    repeats = _episodes(contact, path, width, total, streams, (1,), factor, callback)
+    repeats = _episodes(contact, path, width, total, streams, (1,), factor, callback, retrials)
     delay_before = contact.repeat.delay.sample(streams(Stream.REPEAT, 1), total) if total else np.zeros(0)
     links = _repeat_links(repeats_per_contact, delay_before)
     never = deflection != 0  # resolved before an agent: it never comes back (its repeat rows stay
@@ -154,9 +162,10 @@ def front_door(policies, contact: ContactType, count: int, streams):
 
 
 def _episodes(contact: ContactType, path: tuple[Stage, ...], width: int, count: int, streams, part: tuple,
-              factor: float = 1.0, callback: bool = False) -> dict:
+              factor: float = 1.0, callback: bool = False, retrials: bool = False) -> dict:
     """Handle time (times the agent-assist `factor`), wrap-up, patience, escalations, escalated
-    handle times and (with a callback policy) the call back coins for `count` episodes."""
+    handle times, (with a callback policy) the call back coins and (with retrials in the scenario)
+    the first retrial for `count` episodes."""
     handle = contact.handle_time.sample(streams(Stream.HANDLE_TIME, *part), count)
     handle = handle * factor if factor != 1.0 else handle
     wrap = np.zeros(count) if contact.after_call_work is None else contact.after_call_work.sample(
@@ -177,9 +186,24 @@ def _episodes(contact: ContactType, path: tuple[Stage, ...], width: int, count: 
             rng = streams(Stream.ESCALATION, *part, stage_number)
             stage_handle[:, stage_number - 1] = stage.handle_time.sample(rng, count)
     callback_coins = streams(Stream.CALLBACK, *part).random((2, count)) if callback else np.zeros((2, 0))
+    retry_delay, retry_patience = _retrials(contact, count, streams(Stream.RETRIAL, *part)) if retrials \
+        else (np.zeros((0, RETRIALS_DRAWN)), np.zeros((0, RETRIALS_DRAWN)))
     return {"handle_s": handle, "after_call_work_s": wrap, "patience_s": patience, "escalations": escalations,
             "stage_handle_s": stage_handle, "callback_accept": callback_coins[0], "callback_reach": callback_coins[1],
-            "escalation_coin": coins}
+            "retrial_delay_s": retry_delay, "retrial_patience_s": retry_patience, "escalation_coin": coins}
+
+
+def _retrials(contact: ContactType, count: int, rng) -> tuple[np.ndarray, np.ndarray]:
+    """Per episode and n < RETRIALS_DRAWN, if its caller hangs up for the (n+1)-th time: the delay
+    before calling again (NaN: the coin says they give up) and the patience on that call; NaN for a
+    type without retrials."""
+    retrial, shape = contact.retrial, (count, RETRIALS_DRAWN)
+    if retrial is None or count == 0:
+        return np.full(shape, np.nan), np.full(shape, np.nan)
+    calls_again = rng.random(shape) < retrial.probability
+    delay = retrial.delay.sample(rng, count * RETRIALS_DRAWN).reshape(shape)
+    patience = contact.patience.sample(rng, count * RETRIALS_DRAWN).reshape(shape)
+    return np.where(calls_again, delay, np.nan), patience
 
 
 def _repeat_counts(contact: ContactType, count: int, streams) -> np.ndarray:
@@ -231,7 +255,7 @@ def _merge(parts: list[dict], width: int) -> Demand:
         stacked([stacked([shifted(p["first_next"], b) for p, b in zip(parts, bases)])[order],
                  stacked([shifted(p["repeat_next"], b) for p, b in zip(parts, bases)])]).astype(np.int32),
         stacked([np.zeros(contacts), stacked([p["repeat_number"] for p in parts])]).astype(np.int16),
-        fate("escalation_coin"))
+        fate("retrial_delay_s"), fate("retrial_patience_s"), fate("escalation_coin"))
 
 
 def plain_demand(model: ModelConfig, arrival_s, contact_type, handle_s, patience_s) -> Demand:
@@ -248,11 +272,13 @@ def plain_demand(model: ModelConfig, arrival_s, contact_type, handle_s, patience
                   np.zeros(count, bool),
                   np.asarray(handle_s, float), np.zeros(0), np.zeros(0), np.zeros(count), np.asarray(patience_s, float), np.zeros(count, np.int8),
                   np.full((count, width), np.nan), np.full(count, np.inf), np.full(count, -1, np.int32),
-                  np.zeros(count, np.int16), np.full((count, width), np.nan))
+                  np.zeros(count, np.int16), np.zeros((0, RETRIALS_DRAWN)), np.zeros((0, RETRIALS_DRAWN)),
+                  np.full((count, width), np.nan))
 
 
 def retrial_generator(seed: int, replication: int, contact_name: str, serial: int, episode_number: int,
                       attempt: int) -> np.random.Generator:
-    """The draws of one retrial decision (call again?, after how long, with what patience), keyed by
-    the contact, its episode and the attempt that was abandoned, so they never depend on the run."""
+    """The draws of a retrial decision beyond the first RETRIALS_DRAWN (call again?, after how long,
+    with what patience), keyed by the contact, its episode and the attempt that was abandoned, so
+    they never depend on the run. (The first ones are drawn with the episode's other fates.)"""
     return generator(seed, replication, Stream.RETRIAL, contact_name, serial, episode_number, attempt)
