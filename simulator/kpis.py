@@ -17,7 +17,7 @@ import pandas as pd
 from .config import CHANNELS, ModelConfig
 from .eventlog import AUTO_RESOLVED, DEFLECTED, ESCALATED, LOST, EventLog
 from .outcomes import ContactOutcomes, VisitOutcomes, contact_outcomes, visit_outcomes
-from .sla import business_clock, sla_met, sla_overtaken
+from .sla import business_clock, sla_met, sla_overtaken, sla_status
 from .stats import defined, mean, percentile, ratio
 from .agent_kpis import agent_kpis
 
@@ -46,22 +46,41 @@ class Segment:
     contacts: np.ndarray
     types: tuple
 
+    @property
+    def holds(self) -> tuple:
+        """What the row counts: whole contact types (each with all its tiers), or a priority's share
+        of them; two rows holding the same have the same KPIs."""
+        kind, _, value = self.name.partition(":")
+        whole = kind != "priority" or all(len(c.tiers) == 1 for c in self.types)
+        return tuple(c.name for c in self.types) + (() if whole else (self.name,))
+
+
+class Shared:
+    """Per-replication arrays every row reads (worked out once, not once per row)."""
+
+    def __init__(self, visits: VisitOutcomes, contacts: ContactOutcomes, model: ModelConfig, clock):
+        self.clock = clock
+        self.impatient = impatient_visits(visits.log, model)
+        self.sla = sla_status(contacts, model, clock)
+        self.lost = np.isin(contacts.final, LOST)
+        self.reached_desk = ~np.isin(contacts.final, (DEFLECTED, AUTO_RESOLVED))
+        self.deflected, self.auto_resolved = contacts.final == DEFLECTED, contacts.final == AUTO_RESOLVED
+
 
 def replication_kpis(log: EventLog, model: ModelConfig, visits: VisitOutcomes | None = None) -> pd.DataFrame:
     """One row per segment (`contact_type` holds its name), KPI_COLUMNS, for one replication."""
     visits = visits or visit_outcomes(log)
     contacts = contact_outcomes(log, visits)
-    clock = business_clock(model, log)
-    rows, by_name = [], {}
+    shared = Shared(visits, contacts, model, business_clock(model, log))
+    rows, by_types = [], {}
     for segment in segments(log, contacts, model):
-        same = model.contacts[0].name if segment.name == ALL and len(model.contacts) == 1 else \
-            repeated_type(segment.name, model)
-        if same is not None:  # the row of one whole contact type under another name: copied, not recomputed
-            row = {**by_name[same], "contact_type": segment.name}
+        same = by_types.get(segment.holds)
+        if same is not None:  # the same contacts under another name (a type, its channel…): copied
+            row = {**same, "contact_type": segment.name}
         else:
-            row = {"contact_type": segment.name, **queue_kpis(visits, segment, model),
-                   **contact_kpis(contacts, segment, model, clock)}
-        by_name[segment.name] = row
+            row = {"contact_type": segment.name, **queue_kpis(visits, segment, model, shared),
+                   **contact_kpis(contacts, segment, model, shared)}
+            by_types[segment.holds] = row
         if segment.name == ALL:
             row.update(agent_kpis(log, visits, model))
             row.update(lever_costs(contacts, model))
@@ -142,7 +161,7 @@ def can_repeat(contact) -> bool:
     return contact.repeat is not None
 
 
-def queue_kpis(visits: VisitOutcomes, segment: Segment, model: ModelConfig) -> dict:
+def queue_kpis(visits: VisitOutcomes, segment: Segment, model: ModelConfig, shared: Shared) -> dict:
     """Counts, waits and service level of the segment's front-line visits in the measured period."""
     settings, log = model.kpis, visits.log
     mask = visits.measured & visits.front_line & segment.visits
@@ -151,7 +170,7 @@ def queue_kpis(visits: VisitOutcomes, segment: Segment, model: ModelConfig) -> d
     short = abandoned & (wait < settings.short_abandon_s)
     within = answered & (wait <= settings.service_level_threshold_s)
     handled = visits.handled[mask]
-    could = int((mask & impatient_visits(log, model)).sum())  # offered visits of types that can abandon
+    could = int((mask & shared.impatient).sum())  # offered visits of types that can abandon
     abandonment = _uses(segment, can_abandon)
     return {
         "offered": offered, "answered": int(answered.sum()), "abandoned": int(abandoned.sum()),
@@ -170,32 +189,32 @@ def queue_kpis(visits: VisitOutcomes, segment: Segment, model: ModelConfig) -> d
     }
 
 
-def contact_kpis(contacts: ContactOutcomes, segment: Segment, model: ModelConfig, clock) -> dict:
+def contact_kpis(contacts: ContactOutcomes, segment: Segment, model: ModelConfig, shared: Shared) -> dict:
     """First response, resolution, FCR, loss and SLA of the segment's contacts that arrived in the period."""
     mask = contacts.measured & segment.contacts
     arrival, responded = contacts.arrival_s[mask], contacts.first_response_s[mask]
     resolved = contacts.resolved_s[mask]
     done = ~np.isnan(resolved)
     to_resolve_h = (resolved[done] - arrival[done]) / 3600.0
+    clock = shared.clock
     business = clock is not None and model.calendar.business_hours is not None
     lifecycle = _uses(segment, can_escalate) or _uses(segment, can_repeat)
     portal, bots = _front_door_types(model)
-    reached_desk = ~np.isin(contacts.final, (DEFLECTED, AUTO_RESOLVED))
     return {
         "contacts": int(mask.sum()), "resolved": int(done.sum()),
-        "deflected": int((contacts.final[mask] == DEFLECTED).sum()) if _uses(segment, portal) else np.nan,
-        "auto_resolved": int((contacts.final[mask] == AUTO_RESOLVED).sum()) if _uses(segment, bots) else np.nan,
+        "deflected": int((shared.deflected & mask).sum()) if _uses(segment, portal) else np.nan,
+        "auto_resolved": int((shared.auto_resolved & mask).sum()) if _uses(segment, bots) else np.nan,
         "first_response_s": mean(defined(responded - arrival)),
         "first_response_business_s": mean(_business(clock, arrival, responded)) if business else np.nan,
         "resolution_time_h": mean(to_resolve_h), "resolution_p90_h": percentile(to_resolve_h, 90),
         "resolution_time_business_h": mean(_business(clock, arrival[done], resolved[done]) / 3600.0)
         if business else np.nan,
         "fcr_rate": ratio(contacts.first_contact_resolved[mask].sum(), done.sum()) if lifecycle else np.nan,
-        "lost_rate": ratio(np.isin(contacts.final[mask], LOST).sum(), (mask & reached_desk & impatient_visits(
-            contacts.log, model)[:contacts.log.contacts]).sum())
+        "lost_rate": ratio((shared.lost & mask).sum(), (mask & shared.reached_desk
+                                                        & shared.impatient[:contacts.log.contacts]).sum())
         if _uses(segment, can_abandon) else np.nan,
-        "sla_met_rate": sla_met(contacts, mask, model, clock),
-        "sla_overtaken_rate": sla_overtaken(contacts, mask, model, clock),
+        "sla_met_rate": sla_met(shared.sla, mask),
+        "sla_overtaken_rate": sla_overtaken(shared.sla, mask),
         "backlog_end": int((contacts.open_at_end & segment.contacts).sum()),
     }
 

@@ -8,6 +8,8 @@ Contacts resolved before reaching the desk (self-service, a bot) are not the des
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .business_hours import ALWAYS_OPEN, BusinessClock
@@ -39,67 +41,72 @@ def _targets(model: ModelConfig):
     return answer, resolve, business
 
 
-def sla_met(contacts: ContactOutcomes, mask: np.ndarray, model: ModelConfig, clock) -> float:
-    """Met / decided among the masked contacts that have an SLA; NaN if none has one."""
+@dataclass(frozen=True)
+class SlaStatus:
+    """Per contact, worked out once per replication (every KPI row reads a mask of it)."""
+
+    met: np.ndarray  # decided and met
+    decided: np.ndarray  # has an SLA (and reached the desk) and is decided: met, missed or lost
+    missed_answer: np.ndarray  # has a finite answer target and missed it
+    passed_over: np.ndarray  # of those, passed over while waiting (False elsewhere)
+
+
+def sla_status(contacts: ContactOutcomes, model: ModelConfig, clock) -> SlaStatus | None:
+    """Each contact's SLA outcome; None when no contact type has an SLA."""
     answer, resolve, business = _targets(model)
+    if np.isnan(answer).all():
+        return None
     log = contacts.log
     kind, tier = contacts.contact_type, log.tier
-    answer_within, resolve_within = answer[kind, tier], resolve[kind, tier]
-    chosen = mask & ~np.isnan(answer_within) & ~np.isin(contacts.final, (DEFLECTED, AUTO_RESOLVED))
-    if not chosen.any():
-        return np.nan
-    arrival = contacts.arrival_s[chosen]
-    on_business = business[kind, tier][chosen]
+    answer_within, resolve_within, on_business = answer[kind, tier], resolve[kind, tier], business[kind, tier]
+    has_sla = ~np.isnan(answer_within) & ~np.isin(contacts.final, (DEFLECTED, AUTO_RESOLVED))
+    arrival = contacts.arrival_s
 
     def elapsed(until):
         wall = until - arrival
-        return np.where(on_business, clock.between(arrival, until), wall) if on_business.any() else wall
+        return np.where(on_business, clock.between(arrival, until), wall) if (on_business & has_sla).any() else wall
 
-    lost = np.isin(contacts.final[chosen], LOST)
+    lost = np.isin(contacts.final, LOST)
     so_far = elapsed(np.full(len(arrival), log.run_end_s))
-    answered_ok, answered_missed = _against(elapsed(contacts.first_response_s[chosen]), answer_within[chosen],
-                                            so_far, lost)
-    resolved_ok, resolved_missed = _against(elapsed(contacts.resolved_s[chosen]), resolve_within[chosen],
-                                            so_far, lost)
-    met = answered_ok & resolved_ok & ~lost  # a contact lost for good misses its SLA, whatever its targets
-    decided = met | answered_missed | resolved_missed | lost
-    return float(met.sum() / decided.sum()) if decided.any() else np.nan
+    answered_ok, answered_missed = _against(elapsed(contacts.first_response_s), answer_within, so_far, lost)
+    resolved_ok, resolved_missed = _against(elapsed(contacts.resolved_s), resolve_within, so_far, lost)
+    met = has_sla & answered_ok & resolved_ok & ~lost  # a contact lost for good misses its SLA, whatever its targets
+    decided = has_sla & (met | answered_missed | resolved_missed | lost)
+    missed_answer = has_sla & np.isfinite(answer_within) & answered_missed
+    passed_over = np.zeros(len(arrival), bool)
+    rows = np.flatnonzero(missed_answer)
+    passed_over[rows] = _passed_over(rows, log, model)
+    return SlaStatus(met, decided, missed_answer, passed_over)
+
+
+def sla_met(status: SlaStatus | None, mask: np.ndarray) -> float:
+    """Met / decided among the masked contacts that have an SLA; NaN if none is decided."""
+    if status is None:
+        return np.nan
+    decided = int((status.decided & mask).sum())
+    return float((status.met & mask).sum() / decided) if decided else np.nan
 
 
 def _against(taken: np.ndarray, target: np.ndarray, so_far: np.ndarray, lost: np.ndarray):
-    """(within target, missed) for one target; an infinite target is always met."""
+    """(within target, missed) for one target; an infinite target is always met (NaN: no SLA)."""
     none = np.isnan(taken)
     unlimited = np.isinf(target)
-    ok = unlimited | (~none & (taken <= target))
-    missed = ~unlimited & ((~none & (taken > target)) | (none & ((so_far >= target) | lost)))
+    with np.errstate(invalid="ignore"):
+        ok = unlimited | (~none & (taken <= target))
+        missed = ~unlimited & ((~none & (taken > target)) | (none & ((so_far >= target) | lost)))
     return ok, missed
 
 
-def sla_overtaken(contacts: ContactOutcomes, mask: np.ndarray, model: ModelConfig, clock) -> float:
+def sla_overtaken(status: SlaStatus | None, mask: np.ndarray) -> float:
     """Of the masked contacts that missed their answer target, the share passed over while they
     waited: during their first wait (from arrival to answer, hang-up or the end of the run), an agent
     of a group that serves their queue answered a visit that had arrived after them. NaN when none
     missed a target (or none has one)."""
-    answer, _, business = _targets(model)
-    log = contacts.log
-    kind, tier = contacts.contact_type, log.tier
-    within = answer[kind, tier]
-    chosen = mask & np.isfinite(within) & ~np.isin(contacts.final, (DEFLECTED, AUTO_RESOLVED))
-    if not chosen.any():
+    if status is None:
         return np.nan
-    arrival, responded = contacts.arrival_s[chosen], contacts.first_response_s[chosen]
-    on_business = business[kind, tier][chosen]
-
-    def elapsed(until):
-        wall = until - arrival
-        return np.where(on_business, clock.between(arrival, until), wall) if on_business.any() else wall
-
-    lost = np.isin(contacts.final[chosen], LOST)
-    _, missed = _against(elapsed(responded), within[chosen], elapsed(np.full(len(arrival), log.run_end_s)), lost)
-    if not missed.any():
-        return np.nan
-    rows = np.flatnonzero(chosen)[missed]
-    return float(_passed_over(rows, log, model).mean())
+    missed = status.missed_answer & mask
+    count = int(missed.sum())
+    return float((status.passed_over & missed).sum() / count) if count else np.nan
 
 
 def _passed_over(rows: np.ndarray, log: EventLog, model: ModelConfig) -> np.ndarray:
