@@ -37,21 +37,20 @@ class CallbackDesk:
         self.in_line = [0] * len(network.queue_names)  # visits waiting, per queue
         self.available = pool.available
         self.accept_coin, self.reach_coin = book.callback_accept, book.callback_reach
-
-    def expected_wait(self, queue: int, kind: int) -> float:
-        groups, available = self.served_by[queue], self.available
-        agents = available[groups[0]] if len(groups) == 1 else sum(available[group] for group in groups)
-        return (self.in_line[queue] + 1) * self.mean_handle[kind] / agents if agents > 0 else math.inf
+        self.threshold_s, self.accept_probability = policy.offer_when_expected_wait_over_s, policy.accept_probability
 
     def offer(self, queue: int, kind: int, episode: int) -> tuple[int, float]:
-        """(NOT_OFFERED | DECLINED | ACCEPTED, the quoted wait) for a caller about to wait."""
+        """(NOT_OFFERED | DECLINED | ACCEPTED, the quoted wait) for a caller about to wait. (One
+        method, the expected wait inline: it runs for every caller who waits.)"""
         if not self.offered_to[kind]:
             return NOT_OFFERED, math.nan
-        quote = self.expected_wait(queue, kind)
-        if quote <= self.policy.offer_when_expected_wait_over_s or (self.at_time and math.isinf(quote)):
+        available, agents = self.available, 0
+        for group in self.served_by[queue]:  # a loop: a generator in sum() costs twice as much here
+            agents += available[group]
+        quote = (self.in_line[queue] + 1) * self.mean_handle[kind] / agents if agents > 0 else math.inf
+        if quote <= self.threshold_s or (self.at_time and quote == math.inf):
             return NOT_OFFERED, quote
-        accepted = self.accept_coin[episode] < self.policy.accept_probability
-        return (ACCEPTED if accepted else DECLINED), quote
+        return (ACCEPTED if self.accept_coin[episode] < self.accept_probability else DECLINED), quote
 
     def reaches(self, episode: int) -> bool:
         return self.reach_coin[episode] < self.policy.reach_probability
