@@ -117,8 +117,7 @@ class ContactBook:
             channel_of_queue[queue], as_numpy(self.priority, "i2"), as_numpy(self.arrival, "f8"),
             as_numpy(self.answered, "f8"), as_numpy(self.ended, "f8"), as_numpy(self.wrap, "f8"),
             as_numpy(self.left, "f8"),
-            as_numpy(self.agent, "i4"), np.frombuffer(bytes(self.outcome), dtype=np.int8).copy(),
-            np.frombuffer(bytes(self.callback), dtype=np.int8).copy(),
+            as_numpy(self.agent, "i4"), as_numpy(self.outcome, np.int8), as_numpy(self.callback, np.int8),
             self.contacts, np.asarray(self.tier, dtype=np.int8), np.asarray(self.tried_self_service, dtype=bool),
             as_numpy(pool.avail_time, "f8"), as_numpy(pool.avail_group, "i2"), as_numpy(pool.avail_change, "i1"),
             roster, calendar.warmup_s, calendar.end_s, calendar.run_end_s)

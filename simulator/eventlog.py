@@ -85,6 +85,7 @@ class EventLog:
         return frame
 
 
-def as_numpy(column: array, dtype) -> np.ndarray:
-    """A copy of an `array.array` column as a numpy array (no per-item Python objects)."""
-    return np.frombuffer(column, dtype=dtype).copy() if len(column) else np.empty(0, dtype=dtype)
+def as_numpy(column, dtype) -> np.ndarray:
+    """An `array.array` or `bytearray` column as a numpy array over the same memory (no copy: the
+    event log takes over the engine's columns once the run is over; they cannot grow after this)."""
+    return np.frombuffer(column, dtype=dtype) if len(column) else np.empty(0, dtype=dtype)
