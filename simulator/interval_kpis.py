@@ -29,8 +29,11 @@ def interval_kpis(log: EventLog, model: ModelConfig, result: VisitOutcomes | Non
         frame = _type_frame(result, log.contact_type == index, edges, model, contact.name, can_abandon(contact))
         frame["agents_on_shift_mean"] = on_duty[_front_line_groups(model, index)].sum(axis=0) / np.diff(edges)
         frames.append(frame)
-    everything = _type_frame(result, np.ones(len(log), dtype=bool), edges, model, ALL,
-                             any(map(can_abandon, model.contacts)))
+    if len(frames) == 1:  # one contact type: `all` holds the same visits
+        everything = frames[0].assign(contact_type=ALL)
+    else:
+        everything = _type_frame(result, np.ones(len(log), dtype=bool), edges, model, ALL,
+                                 any(map(can_abandon, model.contacts)))
     busy, available = result.busy.per_interval(edges), result.on_duty.per_interval(edges)
     everything["occupancy"] = np.divide(busy, available, out=np.full(len(busy), np.nan), where=available > 0)
     everything["agents_on_shift_mean"] = available / np.diff(edges)

@@ -88,8 +88,16 @@ class Routing:
 
     def free_agent_for(self, queue: int) -> int:
         """A free agent of the group that prefers this queue most (by the selection key among equals)."""
-        epoch, best, best_key = self.epoch, None, None
-        for preference, group in self.served_by[queue]:
+        epoch, pairs = self.epoch, self.served_by[queue]
+        if len(pairs) == 1:  # one group serves the queue (the common case): its line's head, no ranking
+            free = self.free[pairs[0][1]]
+            while free:
+                head = heappop(free)
+                if head[2] == epoch[head[1]]:
+                    return head[1]
+            return -1
+        best, best_key = None, None
+        for preference, group in pairs:
             free = self.free[group]
             while free and free[0][2] != epoch[free[0][1]]:
                 heappop(free)  # stale: that agent went off shift or on a break since
@@ -133,9 +141,17 @@ class Routing:
     def next_waiting_for(self, group: int, serves=None) -> int:
         """The head the discipline ranks first across the group's queues (or `serves`, e.g. only its
         chat queues), its preference in between."""
-        state, best, best_key = self.state, None, None
-        queues = self.group_heaps[group]
-        for queue_index, preference in self.serves[group] if serves is None else serves:
+        state, queues = self.state, self.group_heaps[group]
+        pairs = self.serves[group] if serves is None else serves
+        if len(pairs) == 1:  # the group serves one queue: its head, no ranking across queues
+            queue = queues[pairs[0][0]]
+            while queue:
+                visit = heappop(queue)[2]
+                if state[visit] == WAITING:
+                    return visit
+            return -1
+        best, best_key = None, None
+        for queue_index, preference in pairs:
             queue = queues[queue_index]
             while queue and state[queue[0][2]] != WAITING:
                 heappop(queue)  # left the line (abandoned) while in it
