@@ -10,7 +10,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special
 
 from . import units
 
@@ -108,6 +107,11 @@ class Erlang(Gamma):
         return {"dist": self.name, "k": int(self.shape), "mean": self.mean}
 
 
+def _gamma(x: float) -> float:
+    from scipy.special import gamma  # here, not at the top: only a Weibull needs scipy.special (slow to load)
+    return gamma(x)
+
+
 @dataclass(frozen=True)
 class Weibull(Distribution):
     shape: float
@@ -117,8 +121,8 @@ class Weibull(Distribution):
     def sample(self, rng, size):
         return self.scale * rng.weibull(self.shape, size)
 
-    mean = property(lambda self: float(self.scale * special.gamma(1 + 1 / self.shape)))
-    variance = property(lambda self: float(self.scale ** 2 * special.gamma(1 + 2 / self.shape) - self.mean ** 2))
+    mean = property(lambda self: float(self.scale * _gamma(1 + 1 / self.shape)))
+    variance = property(lambda self: float(self.scale ** 2 * _gamma(1 + 2 / self.shape) - self.mean ** 2))
 
     def to_spec(self):
         return {"dist": self.name, "shape": self.shape, "scale": self.scale}

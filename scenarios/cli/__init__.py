@@ -1,10 +1,13 @@
 """`helpdesk-sim`: the command line (run here; `erlang`, `calibrate` and `backtest` in their own modules).
 
-Bad input ends with one clear message on stderr and exit code 2, never a traceback.
+Bad input ends with one clear message on stderr and exit code 2, never a traceback. The other
+commands' modules are imported only when their command runs (or `--help` lists them), so `run`
+does not start by loading what calibration, staffing or the report need.
 """
 from __future__ import annotations
 
 import functools
+import importlib
 import sys
 from pathlib import Path
 
@@ -32,7 +35,24 @@ def friendly_errors(command):
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Each command defined outside this module, and the module that registers it on `main` when imported.
+LAZY_COMMANDS = {"backtest": "calibration", "calibrate": "calibration", "compare": "compare", "erlang": "erlang",
+                 "report": "report", "schedule": "schedule", "staff": "staff", "sweep": "sweep"}
+
+
+class LazyGroup(click.Group):
+    """A group that imports a command's module (LAZY_COMMANDS) the first time the command is asked for."""
+
+    def list_commands(self, ctx):
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx, name):
+        if name not in self.commands and name in LAZY_COMMANDS:
+            importlib.import_module(f".{LAZY_COMMANDS[name]}", __name__)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="helpdesk-sim")
 def main():
     """Helpdesk capacity simulator: scenario runs and queueing formulas."""
@@ -80,5 +100,3 @@ def write_report_to(out: Path) -> None:
     from scenarios.report.report import write_report
     click.echo(f"report: {write_report(out)}", err=True)
 
-
-from . import calibration, compare, erlang, report, schedule, staff, sweep  # noqa: E402,F401  (register their commands on `main`)

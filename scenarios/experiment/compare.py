@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from simulator.agent_kpis import GROUP_COLUMNS
 from simulator.kpis import KPI_COLUMNS
+from simulator.stats import t_quantile
 
 from .runner import Results
 
@@ -99,7 +99,7 @@ def _mean_half_width(values: np.ndarray) -> tuple[float, float]:
     if len(values) == 1:
         return float(values[0]), np.nan
     sd = values.std(ddof=1)
-    return float(values.mean()), float(stats.t.ppf(0.975, len(values) - 1) * sd / np.sqrt(len(values)))
+    return float(values.mean()), float(t_quantile(0.975, len(values) - 1) * sd / np.sqrt(len(values)))
 
 
 def _welch_half_width(a: pd.Series, b: pd.Series) -> float:
@@ -112,4 +112,4 @@ def _welch_half_width(a: pd.Series, b: pd.Series) -> float:
     if total == 0:
         return 0.0
     freedom = total ** 2 / ((va ** 2 + vb ** 2) / (n - 1))
-    return float(stats.t.ppf(0.975, freedom) * np.sqrt(total))
+    return float(t_quantile(0.975, freedom) * np.sqrt(total))

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from simulator.erlang_solve import StaffingTarget
+from simulator.stats import t_quantile
 from simulator.units import format_clock
 
 from .requirements import WEEKDAYS
@@ -35,7 +35,7 @@ def interval_check(intervals: pd.DataFrame, contact_types: list[str], target: St
     contacts = rows.groupby(keys).offered.sum().reindex(table.index)
     for kpi in ("service_level", "abandon_rate"):
         count, sd = grouped[kpi].count(), grouped[kpi].std(ddof=1)
-        spread = stats.t.ppf(0.975, np.maximum(count - 1, 1)) * sd / np.sqrt(count)
+        spread = t_quantile(0.975, np.maximum(count - 1, 1)) * sd / np.sqrt(count)
         table[f"{kpi}_ci95"] = np.maximum(spread, _wilson_reach(table[f"{kpi}_mean"], contacts))
     table = table.reset_index()
     misses = table.service_level_mean + table.service_level_ci95 < target.service_level  # NaN: no

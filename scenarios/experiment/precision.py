@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-from scipy import stats
 
 from simulator.kpis import KPI_COLUMNS, row_names
+from simulator.stats import t_quantile
 
 from .compare import difference
 from .runner import Results, joined
@@ -89,7 +89,7 @@ def half_width(results: list[Results], target: Target) -> float:
         values = base.dropna().to_numpy(dtype=float)
         if len(values) < 2:
             return np.inf
-        return float(stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values)))
+        return float(t_quantile(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values)))
     widths = [difference(base, _values(other, target), target.kpi)["diff_ci95"] for other in results[1:]]
     return max((w if np.isfinite(w) else np.inf) for w in widths)
 

@@ -11,7 +11,6 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from simulator.agent_kpis import GROUP_COLUMNS, group_kpis
 from simulator.config import ModelConfig
@@ -20,6 +19,7 @@ from simulator.group_interval_kpis import group_interval_kpis
 from simulator.interval_kpis import interval_kpis
 from simulator.kpis import KPI_COLUMNS, replication_kpis
 from simulator.outcomes import visit_outcomes
+from simulator.stats import t_quantile
 
 from .executors import ExecutorSpec, mapper
 
@@ -112,4 +112,4 @@ def mean_and_ci(values: np.ndarray, confidence: float = 0.95) -> tuple[float, fl
     if len(values) == 1:
         return float(values[0]), np.nan, np.nan
     sd = float(values.std(ddof=1))
-    return float(values.mean()), sd, float(stats.t.ppf((1 + confidence) / 2, len(values) - 1) * sd / np.sqrt(len(values)))
+    return float(values.mean()), sd, float(t_quantile((1 + confidence) / 2, len(values) - 1) * sd / np.sqrt(len(values)))

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from simulator.stats import t_quantile
 
 EXAMPLES = 3
 
@@ -28,7 +29,7 @@ def over_capacity(group_intervals: pd.DataFrame) -> list[str]:
     grouped = group_intervals.groupby(["group", "interval_start"], sort=False)
     means = grouped[["offered_load", "agents_on_shift_mean"]].mean()
     count, sd = grouped.offered_load.count(), grouped.offered_load.std(ddof=1).fillna(np.inf)
-    lowest = means.offered_load - stats.t.ppf(0.975, np.maximum(count - 1, 1)) * sd / np.sqrt(count)
+    lowest = means.offered_load - t_quantile(0.975, np.maximum(count - 1, 1)) * sd / np.sqrt(count)
     staffed = means.agents_on_shift_mean
     over = means[(staffed > 0) & (lowest > staffed)].reset_index()
     found = []
@@ -59,7 +60,7 @@ def backlog_not_clearing(intervals: pd.DataFrame) -> list[str]:
     if lowest.shape[1] < 2 or len(lowest) < 2:
         return []
     rise = (lowest.iloc[:, -1] - lowest.iloc[:, 0]).to_numpy(dtype=float)
-    half = stats.t.ppf(0.975, len(rise) - 1) * rise.std(ddof=1) / np.sqrt(len(rise))
+    half = t_quantile(0.975, len(rise) - 1) * rise.std(ddof=1) / np.sqrt(len(rise))
     first, last = lowest.iloc[:, 0].mean(), lowest.iloc[:, -1].mean()
     if rise.mean() - half <= 0 or last < 1:
         return []

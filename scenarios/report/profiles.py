@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from simulator.stats import t_quantile
 
 MINUTES_PER_DAY = 1440
 
@@ -20,7 +21,7 @@ def weekly_profile(frame: pd.DataFrame, kpi: str) -> pd.DataFrame:
                        .groupby(["replication", "slot"])["value"].mean())
     grouped = per_replication.groupby(level="slot")
     profile = pd.DataFrame({"mean": grouped.mean(), "sd": grouped.std(ddof=1), "replications": grouped.count()})
-    half = stats.t.ppf(0.975, np.maximum(profile.replications - 1, 1)) * profile.sd / np.sqrt(profile.replications)
+    half = t_quantile(0.975, np.maximum(profile.replications - 1, 1)) * profile.sd / np.sqrt(profile.replications)
     profile["ci95"] = np.where(profile.replications > 1, half, np.nan)
     profile["day"] = profile.index / MINUTES_PER_DAY
     return profile.reset_index(drop=True)[["day", "mean", "ci95", "replications"]]
