@@ -62,8 +62,9 @@ def _time_kpis(log: EventLog, visits: VisitOutcomes, model: ModelConfig, groups:
     available = on_duty.integral(start, end)
     paid_by_group = paid_seconds_by_group(log, model)
     paid = float(paid_by_group[groups].sum())
+    costed = any(g.cost_per_hour > 0 for g in model.groups)  # no cost_per_hour anywhere: cost is not modelled
     cost = float(sum(seconds / 3600.0 * g.cost_per_hour
-                     for seconds, g, keep in zip(paid_by_group, model.groups, groups) if keep))
+                     for seconds, g, keep in zip(paid_by_group, model.groups, groups) if keep)) if costed else np.nan
     return {"occupancy": ratio(busy, available), "utilization": ratio(busy, paid),
             "agents_on_shift_mean": available / (end - start),
             "agents_staffed_mean": ratio(available, on_duty.time_positive(start, end)),

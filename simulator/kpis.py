@@ -48,11 +48,14 @@ class Segment:
 
     @property
     def holds(self) -> tuple:
-        """What the row counts: whole contact types (each with all its tiers), or a priority's share
-        of them; two rows holding the same have the same KPIs."""
-        kind, _, value = self.name.partition(":")
-        whole = kind != "priority" or all(len(c.tiers) == 1 for c in self.types)
-        return tuple(c.name for c in self.types) + (() if whole else (self.name,))
+        return holds(self.name, self.types)
+
+
+def holds(name: str, types: tuple) -> tuple:
+    """What a row counts: whole contact types (each with all its tiers), or a priority's share of
+    them; two rows holding the same have the same KPIs."""
+    whole = not name.startswith("priority:") or all(len(c.tiers) == 1 for c in types)
+    return tuple(c.name for c in types) + (() if whole else (name,))
 
 
 class Shared:
@@ -84,7 +87,8 @@ def replication_kpis(log: EventLog, model: ModelConfig, visits: VisitOutcomes | 
         if segment.name == ALL:
             row.update(agent_kpis(log, visits, model))
             row.update(lever_costs(contacts, model))
-            row["cost"] += np.nansum([row["self_service_cost"], row["automation_cost"]])
+            parts = [row["cost"], row["self_service_cost"], row["automation_cost"]]
+            row["cost"] = np.nansum(parts) if not np.isnan(parts).all() else np.nan  # empty when nothing costs
             row["cost_per_resolved"] = ratio(row["cost"], row["resolved"] + np.nansum(
                 [row["deflected"], row["auto_resolved"]]))
         rows.append(row)
@@ -94,7 +98,7 @@ def replication_kpis(log: EventLog, model: ModelConfig, visits: VisitOutcomes | 
 def segments(log: EventLog, contacts: ContactOutcomes, model: ModelConfig) -> list[Segment]:
     """Each contact type; each channel if there are several; each priority if there are several
     (tiers included); then `all`. Channel and priority rows are always there when they can differ,
-    so scripts find them whatever the mix of types (`repeats_a_type_row` tells which say nothing new)."""
+    so scripts find them whatever the mix of types (`repeats_an_earlier_row` tells which say nothing new)."""
     types = model.contacts
     result = [Segment(c.name, log.contact_type == k, contacts.contact_type == k, (c,)) for k, c in enumerate(types)]
     channels = sorted({c.channel for c in types}, key=CHANNELS.index)
@@ -121,22 +125,23 @@ def row_names(model: ModelConfig) -> list[str]:
             + ([f"priority:{p}" for p in priorities] if len(priorities) > 1 else []) + [ALL])
 
 
-def repeated_type(name: str, model: ModelConfig) -> str | None:
-    """The contact type whose row a channel or priority row repeats (it holds all of that one type
-    and nothing else), or None."""
+def row_types(name: str, model: ModelConfig) -> tuple:
+    """The contact types a row (by its name, as `row_names` makes them) counts."""
     kind, _, value = name.partition(":")
     if kind == "channel":
-        holders = [c for c in model.contacts if c.channel == value]
-    elif kind == "priority":
-        holders = [c for c in model.contacts if any(str(t.priority) == value for t in c.tiers)]
-        holders = holders if len(holders) == 1 and len(holders[0].tiers) == 1 else []
-    else:
-        return None
-    return holders[0].name if len(holders) == 1 else None
+        return tuple(c for c in model.contacts if c.channel == value)
+    if kind == "priority":
+        return tuple(c for c in model.contacts if any(str(t.priority) == value for t in c.tiers))
+    return tuple(model.contacts) if name == ALL else tuple(c for c in model.contacts if c.name == name)
 
 
-def repeats_a_type_row(name: str, model: ModelConfig) -> bool:
-    return repeated_type(name, model) is not None
+def repeats_an_earlier_row(name: str, model: ModelConfig) -> bool:
+    """True for a channel or priority row that holds exactly what an earlier row holds (its KPIs
+    are a copy: the console leaves it out, the CSVs keep it). `all` stays: it has the agent KPIs."""
+    names = row_names(model)
+    mine = holds(name, row_types(name, model))
+    return name != ALL and name not in model.contact_names and any(
+        holds(other, row_types(other, model)) == mine for other in names[:names.index(name)])
 
 
 def _uses(segment: Segment, mechanism) -> bool:

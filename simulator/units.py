@@ -112,6 +112,14 @@ def format_clock(seconds: float) -> str:
     return f"{int(seconds // 3600):02d}:{int(seconds % 3600 // 60):02d}"
 
 
+def readable_unit(seconds: float) -> tuple[str, float]:
+    """The unit a person reads a duration of about this size in: (name, seconds per unit)."""
+    for unit, size, below in (("s", 1.0, 120.0), ("min", 60.0, 7200.0), ("h", 3600.0, 172800.0)):
+        if abs(seconds) < below:
+            return unit, size
+    return "d", 86400.0
+
+
 def format_duration(seconds: float) -> str:
     """The shortest exact human form of a duration, for resolved configs and reports."""
     if math.isinf(seconds):

@@ -11,7 +11,8 @@ import pandas as pd
 import yaml
 
 from simulator.distributions import describe
-from simulator.kpis import repeats_a_type_row
+from simulator.kpis import repeats_an_earlier_row
+from simulator import units
 from simulator.units import format_duration
 
 from .runner import Results
@@ -130,8 +131,12 @@ def console_tables(results: Results, model) -> str:
     """What a run prints: the queue headline, the ticket lifecycle (when the scenario models one)
     and the agent groups, each as mean ± 95 % half-width. Columns with no value and channel or
     priority rows that only repeat a contact type's row are left out (they stay in the CSVs)."""
-    summary = results.summary[~results.summary.contact_type.map(lambda name: repeats_a_type_row(name, model))]
+    summary = results.summary[~results.summary.contact_type.map(lambda name: repeats_an_earlier_row(name, model))]
     tables = [headline_table(summary)]
+    channels = sorted({contact.channel for contact in model.contacts})
+    if len(channels) > 1:
+        tables[0] += (f"\n(`all` mixes {' and '.join(channels)}: its waits and service level average unlike "
+                      f"targets; read the channel rows for them)")
     lifecycle = ["fcr_rate", "escalation_rate", "repeat_rate", "sla_met_rate"]
     if summary[lifecycle].notna().any().any():
         tables.append(headline_table(summary, TICKET_HEADLINE))
@@ -139,20 +144,38 @@ def console_tables(results: Results, model) -> str:
     return "\n\n".join(tables)
 
 
+DURATION_SUFFIX = {"_s": 1.0, "_h": 3600.0}  # a KPI column's unit, by its name's suffix
+
+
 def headline_table(summary, columns=HEADLINE, key: str = "contact_type") -> str:
-    """The summary as a terminal table: mean ± 95 % half-width for the headline KPIs."""
+    """The summary as a terminal table: mean ± 95 % half-width for the headline KPIs; durations in
+    the unit a person reads them in (`asa` 34.8 h, not `asa_s` 125,274), so the header drops the
+    column's unit suffix."""
     columns = [kpi for kpi in columns if summary[kpi].notna().any()]
-    header = [key] + columns
+    header = [key] + [_duration_unit(kpi)[0] for kpi in columns]
     rows = [[str(row[key])] + [_cell(row, kpi) for kpi in columns] for _, row in summary.iterrows()]
     widths = [max(len(line[i]) for line in [header] + rows) for i in range(len(header))]
     lines = ["  ".join(text.rjust(width) for text, width in zip(line, widths)) for line in [header] + rows]
     return "\n".join(lines)
 
 
+def _duration_unit(kpi: str) -> tuple[str, float | None]:
+    """(name shown, seconds per unit of the column) — None when the column is not a duration."""
+    for suffix, seconds in DURATION_SUFFIX.items():
+        if kpi.endswith(suffix):
+            return kpi[:-len(suffix)], seconds
+    return kpi, None
+
+
 def _cell(row, kpi: str) -> str:
     mean, half = row[kpi], row.get(f"{kpi}_ci95", np.nan)
     if np.isnan(mean):
         return "–"
+    per_unit = _duration_unit(kpi)[1]
+    if per_unit is not None:
+        unit, size = units.readable_unit(mean * per_unit)
+        text = f"{mean * per_unit / size:,.1f}"
+        return f"{text} {unit}" if np.isnan(half) else f"{text} ±{half * per_unit / size:,.1f} {unit}"
     digits = 3 if abs(mean) < 10 else 1 if abs(mean) < 1000 else 0
     text = f"{mean:,.{digits}f}"
     return text if np.isnan(half) else f"{text} ±{half:,.{digits}f}"

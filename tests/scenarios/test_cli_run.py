@@ -189,8 +189,22 @@ def test_headline_table_on_stdout(tmp_path):
     assert contacts[0].split()[:2] == ["contact_type", "contacts"] and "sla_met_rate" in contacts[0]
     assert queues[0].split()[0] == "contact_type" and "service_level" in queues[0]
     assert [line.split()[0] for line in queues[1:]] == TYPES + ["all"]
-    assert groups[0].split()[:3] == ["group", "handled", "asa_s"] and "occupancy" in groups[0]
+    assert groups[0].split()[:3] == ["group", "handled", "asa"] and "occupancy" in groups[0]
     assert [line.split()[0] for line in groups[1:]] == ["l1", "l2"]
+
+
+def test_console_durations_carry_their_unit_and_cost_is_empty_when_nothing_costs(tmp_path):
+    """Durations are printed in a readable unit (the header drops `_s`); TINY sets no cost_per_hour,
+    so cost is not modelled: no cost column on the console and empty in summary.csv, not 0.000 ±0.000."""
+    result = invoke("run", write(tmp_path, TINY), "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    header, *rows = result.stdout.strip().split("\n\n")[0].splitlines()
+    names = header.split()
+    assert "aht" in names and "aht_s" not in names and "cost" not in names
+    all_row = next(row for row in rows if row.split()[0] == "all")
+    assert re.search(r"\d\.\d ±\d+\.\d (s|min)\b", all_row), all_row  # aht about 4 min, asa seconds
+    summary = pd.read_csv(tmp_path / "out" / "summary.csv")
+    assert summary["cost"].isna().all() and summary["cost_per_resolved"].isna().all()
 
 
 # --- reproducibility ----------------------------------------------------------------------------------------
