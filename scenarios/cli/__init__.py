@@ -71,8 +71,8 @@ def main():
               help="Override a scenario value, e.g. staffing.groups.l1.shifts.0.agents=14 (repeatable).")
 @friendly_errors
 def run(scenario, plan_options, out, table_format, report, overrides):
-    """Simulate SCENARIO and write summary.csv, replications.csv, intervals.csv, groups.csv and
-    config.resolved.yaml.
+    """Simulate SCENARIO and write summary.csv, replications.csv, intervals.csv, groups.csv,
+    group_intervals.csv, warnings.txt and config.resolved.yaml.
 
     \b
     Examples:
@@ -90,8 +90,10 @@ def run(scenario, plan_options, out, table_format, report, overrides):
         (results,), reached = plan.run([loaded.model])
         if reached:
             write_resolved_config(loaded, staging, reached.replications, plan.seed)
-        write_results(results, staging, table_format)
+        found = write_results(results, staging, table_format)
     click.echo(console_tables(results, loaded.model))
+    for line in found:
+        click.echo(f"warning: {line}", err=True)
     if reached:
         click.echo(describe_reached(reached), err=True)
     count = results.replications["replication"].nunique()

@@ -71,7 +71,8 @@ def run_paired(scenarios: dict, plan, staging: Path, table_format: str, label: s
     for (name, scenario), result in zip(scenarios.items(), results):
         if reached:
             write_resolved_config(scenario, staging / name, reached.replications, plan.seed)
-        write_results(result, staging / name, table_format)
+        for line in write_results(result, staging / name, table_format):
+            click.echo(f"warning ({name}): {line}", err=True)
     return results, reached
 
 

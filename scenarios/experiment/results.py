@@ -15,6 +15,7 @@ from simulator.kpis import repeats_an_earlier_row
 from simulator import units
 from simulator.units import format_duration
 
+from .alerts import alerts
 from .runner import Results
 from scenarios.format.scenario import Scenario
 
@@ -51,12 +52,16 @@ def write_scenario_file(document: dict, source: str, path: Path, **record) -> Pa
 TABLE_FORMATS = ("csv", "parquet")
 
 
-def write_results(results: Results, out: Path, table_format: str = "csv") -> None:
+def write_results(results: Results, out: Path, table_format: str = "csv") -> list[str]:
+    """Every table, and `warnings.txt` (one line per warning, empty when none); returns the warnings."""
     out.mkdir(parents=True, exist_ok=True)
     for name, frame in (("summary", results.summary), ("replications", results.replications),
                         ("intervals", results.intervals), ("groups", results.groups),
                         ("group_intervals", results.group_intervals)):
         write_table(frame, out, name, table_format)
+    found = alerts(results.intervals, results.group_intervals)
+    (out / "warnings.txt").write_text("".join(f"{line}\n" for line in found), encoding="utf-8")
+    return found
 
 
 def write_table(frame, out: Path, name: str, table_format: str = "csv") -> Path:

@@ -17,7 +17,7 @@ from scenarios.experiment.results import GROUP_HEADLINE, HEADLINE, TICKET_HEADLI
 from scenarios.experiment.results_dir import write_atomically
 from simulator.config import KpiSettings
 
-from .alerts import alerts
+from scenarios.experiment.alerts import alerts
 from .charts import Panel, forest_chart, profile_chart, sweep_chart
 from .definitions import DEFINITIONS, variants
 from .profiles import weekly_profile

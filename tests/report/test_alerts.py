@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from scenarios.report.alerts import backlog_not_clearing, nobody_on_shift, over_capacity
+from scenarios.experiment.alerts import backlog_not_clearing, nobody_on_shift, over_capacity
 
 STARTS = pd.date_range("2024-01-01 08:00", periods=4, freq="1h")
 
@@ -27,22 +27,37 @@ def test_over_capacity_needs_load_above_the_agents_on_shift_with_confidence():
     assert over_capacity(group_frame([3.1, 3.1, 3.1, 3.1], [3, 3, 3, 3], noise=0.2)) == []
 
 
-def type_frame(offered, staffed, queue=None, days=1):
+def type_frame(offered, staffed, queue=None, days=1, types=("calls",)):
+    """Intervals of `types` (calls can abandon; email cannot: its abandon_rate is empty) and `all`."""
     starts = pd.date_range("2024-01-01 00:00", periods=len(offered) * days, freq=f"{24 // len(offered)}h")
     rows = []
     for replication in range(4):
         for index, start in enumerate(starts):
             slot = index % len(offered)
-            for name in ("email", "all"):
+            for name in types + ("all",):
                 rows.append({"replication": replication, "interval_start": start, "contact_type": name,
                              "offered": offered[slot], "agents_on_shift_mean": staffed[slot],
+                             "abandon_rate": np.nan if name == "email" else 0.1,
                              "queue_len_mean": np.nan if queue is None else queue(index, replication)})
     return pd.DataFrame(rows)
 
 
 def test_arrivals_with_nobody_on_shift_are_named_by_type():
     found = nobody_on_shift(type_frame([3, 5, 0, 2], [0, 2, 0, 2]))
-    assert len(found) == 1 and found[0].startswith("3.0 email contact(s) per run arrived in 1 interval(s)")
+    assert len(found) == 1 and found[0].startswith("3.0 calls contact(s) per run arrived in 1 interval(s)")
+
+
+def test_email_waiting_for_the_morning_and_a_stray_call_are_not_flagged():
+    """Email cannot abandon: it waits by design (a backlog it leaves is the backlog warning's); fewer
+    than one call per run in all is a retrial or two, not a gap in the roster."""
+    assert nobody_on_shift(type_frame([3, 5, 0, 2], [0, 2, 0, 2], types=("email",))) == []
+    assert nobody_on_shift(type_frame([0.5, 5, 0, 2], [0, 2, 0, 2])) == []
+
+
+def test_over_capacity_leaves_out_intervals_with_less_than_one_agent_on_average():
+    """A shift's last minutes (agents finishing work after it) are not a capacity shortfall."""
+    assert over_capacity(group_frame([2.0, 5.0, 3.1, 0.4], [3, 3, 3, 0.05])) != []
+    assert over_capacity(group_frame([2.0, 2.0, 2.0, 0.4], [3, 3, 3, 0.05])) == []
 
 
 def test_a_backlog_that_grows_day_after_day_is_flagged_and_one_that_clears_is_not():

@@ -325,3 +325,17 @@ def test_erlang_solve_bad_input_says_what_to_write(args, says):
     result = invoke("erlang", *args)
     assert result.exit_code == 2, result.output
     assert says in result.output and no_traceback(result)
+
+
+def test_calls_with_nobody_on_shift_warn_on_the_console_and_in_warnings_txt(tmp_path):
+    """TINY's calls arrive round the clock; with its one shift cut to 08:00-16:00, two thirds of them
+    find nobody on shift: `run` says so (stderr) and writes it to warnings.txt."""
+    night = TINY.replace('start: "00:00", end: "24:00"', 'start: "08:00", end: "16:00"')
+    assert night != TINY
+    result = invoke("run", write(tmp_path, night), "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert "warning: " in result.stderr and "billing contact(s) per run arrived" in result.stderr
+    lines = (tmp_path / "out" / "warnings.txt").read_text().splitlines()
+    assert any("when nobody who can answer them was on shift" in line for line in lines)
+    healthy = invoke("run", write(tmp_path, TINY, "healthy.yaml"), "--out", tmp_path / "healthy")
+    assert (tmp_path / "healthy" / "warnings.txt").read_text() == "" and "warning" not in healthy.stderr

@@ -1,11 +1,15 @@
-"""Warnings a planner should see before trusting the numbers, each from the results by a stated rule:
+"""Warnings a planner should see before trusting the numbers, each from the results by a stated rule
+(printed by `run` and `compare`, written to each results folder's `warnings.txt`, shown in the report):
 
-- **over capacity**: in an interval when a group has agents on shift, its offered load exceeds them
-  with 95 % confidence (the lower end of the load's interval over replications is above the mean
-  agents on shift): more work arrived than they could do, so the queue grows there (work arriving
-  while nobody is on shift is the next warning's);
-- **nobody on shift**: contacts of a type arrived in an interval when no agent who can answer them
-  was on shift (in every replication): they wait, or abandon, until someone starts;
+- **over capacity**: in an interval when a group has at least one agent on shift on average, its
+  offered load exceeds them with 95 % confidence (the lower end of the load's interval over
+  replications is above the mean agents on shift): more work arrived than they could do, so the
+  queue grows there (intervals with less than one agent on average are a shift's first or last
+  minutes, or agents finishing work after it: work arriving then is the next two warnings');
+- **nobody on shift**: contacts of a type that can abandon (calls, chats) arrived in an interval
+  when no agent who can answer them was on shift (in every replication), at least one per run in
+  all: they abandon, or wait, until someone starts (email and tickets wait by design: a backlog
+  they leave shows in the last warning);
 - **backlog not clearing**: on the days with agents on shift, the front-line queue's quietest moment
   (lowest interval mean) is higher on the last such day than on the first, the paired difference
   over replications is above zero with 95 % confidence, and at least one contact still waits at
@@ -31,7 +35,7 @@ def over_capacity(group_intervals: pd.DataFrame) -> list[str]:
     count, sd = grouped.offered_load.count(), grouped.offered_load.std(ddof=1).fillna(np.inf)
     lowest = means.offered_load - t_quantile(0.975, np.maximum(count - 1, 1)) * sd / np.sqrt(count)
     staffed = means.agents_on_shift_mean
-    over = means[(staffed > 0) & (lowest > staffed)].reset_index()
+    over = means[(staffed >= 1) & (lowest > staffed)].reset_index()
     found = []
     for group, rows in over.groupby("group", sort=False):
         peak = (rows.offered_load / rows.agents_on_shift_mean).max()
@@ -43,12 +47,15 @@ def over_capacity(group_intervals: pd.DataFrame) -> list[str]:
 
 def nobody_on_shift(intervals: pd.DataFrame) -> list[str]:
     types = intervals[intervals.contact_type != "all"]
+    impatient = types.groupby("contact_type", sort=False).abandon_rate.apply(lambda rates: rates.notna().any())
+    types = types[types.contact_type.map(impatient)]  # abandonment not modelled: the type waits by design
     means = types.groupby(["contact_type", "interval_start"], sort=False).agg(
         offered=("offered", "mean"), staffed=("agents_on_shift_mean", "max")).reset_index()
     empty = means[(means.offered > 0) & (means.staffed == 0)]
     return [f"{rows.offered.sum():.1f} {name} contact(s) per run arrived in {len(rows)} interval(s) when nobody "
-            f"who can answer them was on shift ({_examples(rows.interval_start)}); they wait, or abandon, "
-            f"until someone starts." for name, rows in empty.groupby("contact_type", sort=False)]
+            f"who can answer them was on shift ({_examples(rows.interval_start)}); they abandon, or wait, "
+            f"until someone starts." for name, rows in empty.groupby("contact_type", sort=False)
+            if rows.offered.sum() >= 1]
 
 
 def backlog_not_clearing(intervals: pd.DataFrame) -> list[str]:
