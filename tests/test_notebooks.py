@@ -11,8 +11,8 @@ import pytest
 NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: path.name)
-def test_notebook_runs(notebook, monkeypatch):
+def run_notebook(notebook: Path, monkeypatch) -> dict:
+    """Its code cells, in order, in one namespace (returned for checks on what the cells built)."""
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     monkeypatch.chdir(notebook.parent)
@@ -24,6 +24,21 @@ def test_notebook_runs(notebook, monkeypatch):
                 exec(compile("".join(cell["source"]), f"{notebook.name}", "exec"), namespace)
     finally:
         plt.close("all")
+    return namespace
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: path.name)
+def test_notebook_runs(notebook, monkeypatch):
+    run_notebook(notebook, monkeypatch)
+
+
+def test_first_notebook_plots_exactly_its_first_two_days(monkeypatch):
+    """Its chart is titled 'first two days': it held two and a half (the first 48 half hours with
+    calls, of about 20 a day); now two whole days, in time order."""
+    namespace = run_notebook(NOTEBOOKS[0], monkeypatch)
+    labels = list(namespace["by_time"].index)
+    days = list(dict.fromkeys(label[:3] for label in labels))
+    assert len(days) == 2 and labels == sorted(labels, key=lambda label: (days.index(label[:3]), label[4:]))
 
 
 def test_there_are_the_teaching_notebooks():
