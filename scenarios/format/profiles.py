@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .yamlfile import LocatedDict, LocatedList, ScenarioError, deep_merge, read_yaml
+from .merge import deep_merge
+from .yamlfile import LocatedDict, LocatedList, ScenarioError, read_yaml
 
 
 def merge_profile(document: LocatedDict) -> LocatedDict:
@@ -35,7 +36,7 @@ def _with_profile_contacts(demand: LocatedDict) -> LocatedDict:
     merged = LocatedDict({key: value for key, value in demand.items() if key != "profile"})
     merged.where, merged.key_where = _where(demand), dict(getattr(demand, "key_where", {}))
     own = demand.get("contacts", LocatedList())
-    merged["contacts"] = deep_merge(contacts, own) if own else contacts
+    merged["contacts"] = deep_merge(contacts, own, "demand.contacts") if own else contacts
     merged.key_where.setdefault("contacts", getattr(contacts, "where", ("", 0)))
     return merged
 
