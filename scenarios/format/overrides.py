@@ -34,6 +34,13 @@ def apply_override(document: LocatedDict, assignment: str) -> None:
         target.key_where[last] = ("--set " + assignment, 0)
 
 
+def profile_first(overrides: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The overrides that choose `demand.profile`, and the rest: the profile is merged between them,
+    so the rest can address the profile's contact types by name."""
+    chooses = tuple(item for item in overrides if item.split("=", 1)[0].strip().startswith("demand.profile"))
+    return chooses, tuple(item for item in overrides if item not in chooses)
+
+
 def _new_value(current, value, path: str):
     """A list form appends to or replaces the list there; any other value is set as written."""
     return deep_merge(current if is_list_form(value) else MISSING, value, path)

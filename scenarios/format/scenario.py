@@ -8,7 +8,7 @@ from simulator.config import ConfigError, ModelConfig
 
 from .contacts import build_contacts
 from .merge import MISSING, deep_merge, load_with_extends
-from .overrides import apply_override
+from .overrides import apply_override, profile_first
 from .profiles import merge_profile
 from .reader import Section
 from .settings import build_calendar, build_kpi_settings, build_policies
@@ -37,11 +37,17 @@ class Scenario:
 
 
 def load_scenario(path, overrides: tuple[str, ...] = ()) -> Scenario:
-    """Read, merge `extends`, apply `--set key.path=value` overrides, validate, build."""
+    """Read, merge `extends`, apply `--set key.path=value` overrides, validate, build. An override
+    of `demand.profile` comes before the profile is merged, the others after (so they can address
+    the profile's contact types by name)."""
     document = load_with_extends(Path(path))
-    for assignment in overrides:
+    choose_profile, the_rest = profile_first(tuple(overrides))
+    for assignment in choose_profile:
         apply_override(document, assignment)
-    return scenario_from_document(merge_profile(document), str(path))
+    document = merge_profile(document)
+    for assignment in the_rest:
+        apply_override(document, assignment)
+    return scenario_from_document(document, str(path))
 
 
 def scenario_from_text(text: str, source: str = "inline") -> Scenario:
