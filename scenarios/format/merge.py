@@ -12,6 +12,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+from .distribution_edits import refuse_ambiguous_edit
 from .yamlfile import LocatedDict, LocatedList, ScenarioError, ScenarioWarning, read_yaml
 
 NAMED_LISTS = ("contacts", "groups", "queues", "shifts", "breaks")
@@ -53,6 +54,7 @@ def is_list_form(value) -> bool:
 
 
 def _merge_mappings(base: dict, override: dict, path: str) -> LocatedDict:
+    refuse_ambiguous_edit(base, override, getattr(override, "where", ("", 0)), path)
     merged = LocatedDict(base)
     merged.where = getattr(override, "where", ("", 0))
     merged.key_where = {**getattr(base, "key_where", {}), **getattr(override, "key_where", {})}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from .distribution_edits import refuse_ambiguous_edit
 from .merge import MISSING, deep_merge, is_list_form
 from .yamlfile import LocatedDict, ScenarioError, parse_value
 
@@ -29,6 +30,7 @@ def apply_override(document: LocatedDict, assignment: str) -> None:
         index = _list_index(target, last, key_path)
         target[index] = _new_value(target[index], value, path)
         return
+    refuse_ambiguous_edit(target, {last}, ("--set " + assignment, 0), path)
     target[last] = _new_value(target.get(last, MISSING), value, path)
     if isinstance(target, LocatedDict):
         target.key_where[last] = ("--set " + assignment, 0)
