@@ -10,6 +10,7 @@ import functools
 import importlib
 import os
 import sys
+import warnings
 from pathlib import Path
 
 # Before numpy loads: nothing on the command's path does large linear algebra, so BLAS threads only
@@ -23,9 +24,21 @@ from simulator import units
 from scenarios.experiment.results import console_tables, write_resolved_config, write_results
 from scenarios.experiment.results_dir import results_directory
 from scenarios.format.scenario import load_scenario
-from scenarios.format.yamlfile import ScenarioError
+from scenarios.format.yamlfile import ScenarioError, ScenarioWarning
 
 from .plan import counted, describe_reached, experiment_options, invocation, make_plan, output_options
+
+
+def _scenario_warnings_read_like_errors(show=warnings.formatwarning):
+    """`warning: file:line: `key`: …` on stderr, without the Python source line a warning usually shows."""
+    def formatted(message, category, filename, lineno, line=None):
+        if issubclass(category, ScenarioWarning):
+            return f"warning: {message}\n"
+        return show(message, category, filename, lineno, line)
+    return formatted
+
+
+warnings.formatwarning = _scenario_warnings_read_like_errors()
 
 
 def friendly_errors(command):

@@ -6,9 +6,11 @@ profile's whole). `arrivals: {from_profile: true}` says so explicitly.
 """
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 
-from .yamlfile import LocatedDict, LocatedList, ScenarioError, deep_merge, read_yaml
+from .merge import deep_merge
+from .yamlfile import LocatedDict, LocatedList, ScenarioError, read_yaml
 
 
 def merge_profile(document: LocatedDict) -> LocatedDict:
@@ -35,9 +37,25 @@ def _with_profile_contacts(demand: LocatedDict) -> LocatedDict:
     merged = LocatedDict({key: value for key, value in demand.items() if key != "profile"})
     merged.where, merged.key_where = _where(demand), dict(getattr(demand, "key_where", {}))
     own = demand.get("contacts", LocatedList())
-    merged["contacts"] = deep_merge(contacts, own) if own else contacts
+    _refuse_unknown_types(contacts, own, path)
+    merged["contacts"] = deep_merge(contacts, own, "demand.contacts") if own else contacts
     merged.key_where.setdefault("contacts", getattr(contacts, "where", ("", 0)))
     return merged
+
+
+def _refuse_unknown_types(profile_contacts: list, own, path: Path) -> None:
+    """A scenario entry without `arrivals` can only change a profile type: one the profile lacks is a
+    misspelt name, said with the profile's types (a new type beside them gives its own arrivals)."""
+    names = [str(contact.get("name")) for contact in profile_contacts if isinstance(contact, dict)]
+    for item in own if isinstance(own, list) else ():
+        if isinstance(item, dict) and "arrivals" not in item and str(item.get("name")) not in names:
+            lowered = {name.lower(): name for name in names}
+            close = difflib.get_close_matches(str(item.get("name")).lower(), lowered, n=1, cutoff=0.6)
+            hint = f"did you mean `{lowered[close[0]]}`? " if close else ""
+            file, line = getattr(item, "where", ("", 0))
+            raise ScenarioError(f"the profile {path.name} has no contact type `{item.get('name')}` ({hint}its types: "
+                                f"{', '.join(names)}); a new type needs its own `arrivals`", file or None, line or None,
+                                f"demand.contacts.{item.get('name')}")
 
 
 def _profile_path(demand: LocatedDict) -> Path:

@@ -7,12 +7,14 @@ from pathlib import Path
 from simulator.config import ConfigError, ModelConfig
 
 from .contacts import build_contacts
+from .merge import MISSING, deep_merge, load_with_extends
+from .overrides import apply_override, profile_first
 from .profiles import merge_profile
 from .reader import Section
 from .settings import build_calendar, build_kpi_settings, build_policies
 from .staffing import build_staffing
 from .values import whole_number
-from .yamlfile import ScenarioError, apply_override, load_with_extends, parse_yaml
+from .yamlfile import ScenarioError, parse_yaml
 
 # Written into resolved configs for the record; accepted and ignored on load so those files re-run.
 RECORD_KEYS = ("provenance", "resolved")
@@ -35,17 +37,23 @@ class Scenario:
 
 
 def load_scenario(path, overrides: tuple[str, ...] = ()) -> Scenario:
-    """Read, merge `extends`, apply `--set key.path=value` overrides, validate, build."""
+    """Read, merge `extends`, apply `--set key.path=value` overrides, validate, build. An override
+    of `demand.profile` comes before the profile is merged, the others after (so they can address
+    the profile's contact types by name)."""
     document = load_with_extends(Path(path))
-    for assignment in overrides:
+    choose_profile, the_rest = profile_first(tuple(overrides))
+    for assignment in choose_profile:
         apply_override(document, assignment)
-    return scenario_from_document(merge_profile(document), str(path))
+    document = merge_profile(document)
+    for assignment in the_rest:
+        apply_override(document, assignment)
+    return scenario_from_document(document, str(path))
 
 
 def scenario_from_text(text: str, source: str = "inline") -> Scenario:
     """A scenario written as YAML text (notebooks, tests): as a file would be, without `extends`;
     a profile path is taken relative to the working folder."""
-    return scenario_from_document(merge_profile(parse_yaml(text, source)), source)
+    return scenario_from_document(merge_profile(deep_merge(MISSING, parse_yaml(text, source))), source)
 
 
 def scenario_from_document(document: dict, source: str) -> Scenario:

@@ -114,17 +114,29 @@ def _shift(section: Section) -> Shift:
         raise section.error("a shift must not end when it starts; write 00:00-24:00 for around the clock, "
                             "an end before the start for overnight", "end")
     length = (end - start) % 86400.0 or 86400.0
+    breaks = section.take("breaks", as_list, [])
+    _refuse_repeated_names(breaks, section)
     shift = Shift(days=section.take("days", units.days), start_s=start, end_s=end,
                   agents=section.take("agents", whole_number(0)),
-                  breaks=tuple(_break(b, section, start, length) for b in section.take("breaks", as_list, [])),
+                  breaks=tuple(_break(b, section, start, length) for b in breaks),
                   name=section.take("name", str, ""))
     section.done()
     return shift
 
 
+def _refuse_repeated_names(breaks: list, shift: Section) -> None:
+    """Break names are what `extends` and `--set` find a break by, so one name means one break."""
+    names = [str(item["name"]) for item in breaks if isinstance(item, dict) and "name" in item]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise shift.error(f"break names must be unique within a shift: {', '.join(repeated)}", "breaks")
+
+
 def _break(value, shift: Section, shift_start: float, shift_length: float) -> Break:
-    """`{after, length}` for everyone at once, or `{window: "11:00-13:00", length}` staggered."""
+    """`{after, length}` for everyone at once, or `{window: "11:00-13:00", length}` staggered; a
+    `name` (optional) is what `extends` and `--set` find the break by."""
     section = Section(value, shift.child_path("breaks"), shift)
+    section.take("name", str, None)
     length = section.take("length", units.duration)
     if section.has("after") == section.has("window"):
         raise section.error('give `after` (e.g. 2h) or a `window` (e.g. "11:00-13:00"), not both or neither')

@@ -16,6 +16,7 @@ from simulator import units
 from simulator.config import Calendar
 from simulator.distributions import from_spec
 
+from .distribution_edits import edited_distribution
 from .reader import Section
 
 
@@ -28,11 +29,12 @@ def one_of(choices):
 
 
 def distribution(spec):
-    """A distribution spec; `empirical{file}` is read here (one duration per line, relative to the scenario)."""
+    """A distribution spec, `scale` or `mean` edits applied; `empirical{file}` is read here (one
+    duration per line, relative to the scenario)."""
     if isinstance(spec, dict) and spec.get("dist") == "empirical" and "file" in spec:
         spec = {**spec, "values": _values_from_file(spec)}
         del spec["file"]
-    return from_spec(dict(spec) if isinstance(spec, dict) else spec)
+    return edited_distribution(dict(spec)) if isinstance(spec, dict) else from_spec(spec)
 
 
 def _values_from_file(spec) -> list:

@@ -1,4 +1,4 @@
-"""Scenario YAML with every key's file and line kept, `extends` inheritance and `--set` overrides.
+"""Scenario YAML with every key's file and line kept (`extends` is in merge.py, `--set` in overrides.py).
 
 Errors must point the planner at the exact line, so mappings and lists are loaded as `Located`
 containers that remember where each entry was written, across files merged by `extends`.
@@ -16,9 +16,22 @@ class ScenarioError(ValueError):
 
     def __init__(self, message: str, file: str | None = None, line: int | None = None, path: str = ""):
         self.message, self.file, self.line, self.path = message, file, line, path
-        where = f"{file}:{line}" if file and line else (file or "")
-        prefix = ": ".join(part for part in (where, f"`{path}`" if path else "") if part)
-        super().__init__(f"{prefix}: {message}" if prefix else message)
+        super().__init__(_located(message, file, line, path))
+
+
+class ScenarioWarning(UserWarning):
+    """A scenario that runs, but maybe not as meant (e.g. a child file dropped inherited shifts):
+    said on stderr, with the same file, line and key path as an error."""
+
+    def __init__(self, message: str, file: str | None = None, line: int | None = None, path: str = ""):
+        self.message, self.file, self.line, self.path = message, file, line, path
+        super().__init__(_located(message, file, line, path))
+
+
+def _located(message: str, file: str | None, line: int | None, path: str) -> str:
+    where = f"{file}:{line}" if file and line else (file or "")
+    prefix = ": ".join(part for part in (where, f"`{path}`" if path else "") if part)
+    return f"{prefix}: {message}" if prefix else message
 
 
 class LocatedDict(dict):
@@ -115,89 +128,13 @@ def parse_yaml(text: str, source: str):
     return document
 
 
-def load_with_extends(path: Path, _chain: tuple = ()) -> LocatedDict:
-    """The file merged over the file it `extends` (recursively; paths relative to the extending file)."""
-    path = Path(path).resolve()
-    if path in _chain:
-        raise ScenarioError(f"`extends` loops back to {path}", str(_chain[-1]))
-    document = read_yaml(path)
-    parent = document.pop("extends", None)
-    if parent is None:
-        return document
-    base = load_with_extends(path.parent / str(parent), _chain + (path,))
-    return deep_merge(base, document)
-
-
-# A mapping that names its kind (a distribution's `dist`, an arrival pattern's `rate`/`weekly`/`series`)
-# replaces the inherited one whole: mixing a lognormal's `mu` into a gamma would make nonsense.
-WHOLE_VALUE_KEYS = {"dist", "rate", "weekly", "series"}
-
-
-def deep_merge(base, override, key=None):
-    """Mappings merge key by key; lists of named items merge by name; anything else is replaced."""
-    if isinstance(base, dict) and isinstance(override, dict) and not _replaces_whole(override, key):
-        merged = LocatedDict(base)
-        merged.where = override.where
-        merged.key_where = {**getattr(base, "key_where", {}), **getattr(override, "key_where", {})}
-        for name, value in override.items():
-            merged[name] = deep_merge(base[name], value, name) if name in base else value
-        return merged
-    if _named_items(base) and _named_items(override):
-        by_name = {item["name"]: item for item in base}
-        for item in override:
-            by_name[item["name"]] = deep_merge(by_name[item["name"]], item) if item["name"] in by_name else item
-        merged = LocatedList(by_name.values())
-        merged.where = override.where
-        return merged
-    return override
-
-
-def _replaces_whole(override: dict, key) -> bool:
-    return key in ("weekly", "series") or bool(WHOLE_VALUE_KEYS & set(override))
-
-
-def _named_items(value) -> bool:
-    return isinstance(value, list) and all(isinstance(item, dict) and "name" in item for item in value)
-
-
-def apply_override(document: LocatedDict, assignment: str) -> None:
-    """`key.path=value` (a named list item by its name, others by index); the value is read as YAML."""
-    if "=" not in assignment:
-        raise ScenarioError(f"--set needs key.path=value, got {assignment!r}")
-    key_path, text = assignment.split("=", 1)
+def parse_value(text: str, source: str):
+    """One YAML value (a `--set` value): its mappings and lists remember `source` as their file."""
     loader = _Loader(text)
-    loader.file_name = "--set"
-    value = loader.get_single_data()
-    parts = [part for part in re.split(r"\.", key_path.strip()) if part]
-    target = document
-    for depth, part in enumerate(parts[:-1]):
-        target = _step_into(target, part, ".".join(parts[: depth + 1]))
-    last = parts[-1]
-    if isinstance(target, list):
-        target[_list_index(target, last, key_path)] = value
-    else:
-        target[last] = value
-        if isinstance(target, LocatedDict):
-            target.key_where[last] = ("--set " + assignment, 0)
-
-
-def _step_into(container, part: str, so_far: str):
-    if isinstance(container, list):
-        return container[_list_index(container, part, so_far)]
-    if isinstance(container, dict):
-        if part not in container:
-            child = LocatedDict()
-            child.where = ("--set", 0)
-            container[part] = child
-        return container[part]
-    raise ScenarioError(f"--set: `{so_far}` is a value, not a section")
-
-
-def _list_index(items: list, part: str, so_far: str) -> int:
-    for index, item in enumerate(items):
-        if isinstance(item, dict) and str(item.get("name")) == part:
-            return index
-    if part.isdigit() and int(part) < len(items):
-        return int(part)
-    names = [str(item.get("name")) for item in items if isinstance(item, dict) and "name" in item]
-    raise ScenarioError(f"--set: no item `{part}` in `{so_far}` (items: {', '.join(names) or len(items)})")
+    loader.file_name = source
+    try:
+        return loader.get_single_data()
+    except yaml.MarkedYAMLError as error:
+        raise ScenarioError(f"not valid YAML: {error.problem}", source) from None
+    finally:
+        loader.dispose()

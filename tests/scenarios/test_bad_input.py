@@ -436,7 +436,8 @@ def test_set_naming_a_missing_list_item(tmp_path):
     assert "tech" in str(error) and "billing" in str(error)
 
 
-@pytest.mark.parametrize("assignment", ["calendar.horizon", "calendar.horizon=-1d", "demand.contacts.7.priority=1"])
+@pytest.mark.parametrize("assignment", ["calendar.horizon", "calendar.horizon=-1d", "demand.contacts.7.priority=1",
+                                        "demand.contacts.billing.handle_time={dist: exponential", "=3"])
 def test_cli_bad_set_exits_2(tmp_path, assignment):
     result = invoke("run", write(tmp_path, TINY), "--set", assignment, "--out", tmp_path / "out")
     assert result.exit_code == 2

@@ -12,7 +12,7 @@ import yaml
 from scipy import special
 
 from scenarios.format.scenario import load_scenario
-from scenarios.format.yamlfile import read_yaml
+from scenarios.format.yamlfile import ScenarioWarning, read_yaml
 
 from .helpers import SMALL, TINY, assert_points_at, edit, invoke, load_error, marked_line, write
 
@@ -87,7 +87,8 @@ def test_extends_replaces_lists_without_names(tmp_path):
     write(tmp_path, TINY, "base.yaml")
     child = write(tmp_path, "extends: base.yaml\nstaffing:\n  groups:\n    - name: l1\n      shifts:\n"
                             '        - {days: mon-fri, start: "08:00", end: "16:00", agents: 5}\n', "child.yaml")
-    shifts = group(load_scenario(child), "l1").shifts
+    with pytest.warns(ScenarioWarning, match="replaces the inherited shifts"):  # tests/scenarios/test_extends_lists.py
+        shifts = group(load_scenario(child), "l1").shifts
     assert [(s.days, s.start_s, s.agents) for s in shifts] == [((0, 1, 2, 3, 4), 8 * 3600, 5)]
 
 
