@@ -26,6 +26,17 @@ from .profile_document import profile_document
 PROFILE_VERSION = 1
 OTHER = "other"
 RECORDED_RESOLUTION_S = 1.0  # histories record times to the second (or coarser: minutes in ticket logs)
+PATIENCE_RESAMPLES = 1000  # percentile endpoints of the patience intervals settle to ~1-3 % of their width
+
+
+@dataclass(frozen=True)
+class FitOptions:
+    """How each contact type is fitted (see `calibrate`)."""
+
+    interval_s: float = 1800.0
+    bootstrap: int = 100
+    resamples: int = PATIENCE_RESAMPLES
+    short_calls_below: float = 10.0
 
 
 @dataclass
@@ -61,16 +72,20 @@ class CalibrationProfile:
 
 def calibrate(history: History, rng: np.random.Generator, interval_s: float = 1800.0, bootstrap: int = 100,
               min_contacts: int = 100, short_calls_below: float = 10.0, sources: list | None = None,
-              ) -> CalibrationProfile:
-    """Fit every contact type with at least `min_contacts` contacts; pool the rest as `other`."""
+              resamples: int = PATIENCE_RESAMPLES) -> CalibrationProfile:
+    """Fit every contact type with at least `min_contacts` contacts; pool the rest as `other`.
+
+    `bootstrap`: parametric-bootstrap samples per handle-time candidate (goodness-of-fit p-values);
+    `resamples`: resamples of calls for the patience intervals; 0 skips either.
+    """
     contacts = history.contacts
     start, end = contacts["arrived_at"].min().normalize(), contacts["arrived_at"].max().normalize()
     skip = _days_without_data(contacts, start, end)
     groups = _type_groups(contacts, min_contacts)
-    fitted = [_calibrate_type(name, members, contacts, rng, interval_s, bootstrap, short_calls_below,
-                              (start, end, skip)) for name, members in groups]
-    return CalibrationProfile(sources or [], start, end, skip, interval_s, fitted,
-                              _observed_or_none(history, interval_s), history.summary())
+    options = FitOptions(interval_s, bootstrap, resamples, short_calls_below)
+    fitted = [_calibrate_type(name, members, contacts, rng, options, (start, end, skip)) for name, members in groups]
+    observed = _observed_or_none(history, interval_s)
+    return CalibrationProfile(sources or [], start, end, skip, interval_s, fitted, observed, history.summary())
 
 
 def _observed_or_none(history: History, interval_s: float) -> pd.DataFrame | None:
@@ -98,29 +113,31 @@ def _type_groups(contacts: pd.DataFrame, min_contacts: int) -> list[tuple[str, t
     return groups
 
 
-def _calibrate_type(name, members, contacts, rng, interval_s, bootstrap, short_calls_below, period):
+def _calibrate_type(name, members, contacts, rng, options: FitOptions, period):
     start, end, skip = period
     rows = contacts[contacts["contact_type"].fillna(OTHER).isin(members)]
-    arrivals = fit_arrivals(rows["arrived_at"], int(interval_s), start, end, skip, resolution_s=1.0, rng=rng)
-    return ContactCalibration(name, rows, arrivals, _handle_fit(rows, rng, bootstrap, short_calls_below),
-                              _patience_fit(rows, rng, bootstrap), contact_flows(rows),
+    arrivals = fit_arrivals(rows["arrived_at"], int(options.interval_s), start, end, skip, resolution_s=1.0, rng=rng)
+    handle = _handle_fit(rows, rng, options)
+    patience = _patience_fit(rows, rng, options.resamples)
+    return ContactCalibration(name, rows, arrivals, handle, patience, contact_flows(rows),
                               members if len(members) > 1 or members[0] != name else (),
-                              _abandon_check(rows, interval_s))
+                              _abandon_check(rows, options.interval_s))
 
 
-def _handle_fit(rows: pd.DataFrame, rng, bootstrap: int, short_calls_below: float) -> DurationFit | None:
+def _handle_fit(rows: pd.DataFrame, rng, options: FitOptions) -> DurationFit | None:
     handle = rows["handle_time_s"].dropna().to_numpy(dtype=float)
     if (handle > 0).sum() < 10:
         return None  # no handle times in this history (ticket logs): the scenario must give one
-    return fit_durations(handle, rng, bootstrap=bootstrap, short_calls_below=short_calls_below, resolution_s=1.0)
+    return fit_durations(handle, rng, bootstrap=options.bootstrap, short_calls_below=options.short_calls_below,
+                         resolution_s=1.0)
 
 
-def _patience_fit(rows: pd.DataFrame, rng, bootstrap: int) -> PatienceFit | None:
+def _patience_fit(rows: pd.DataFrame, rng, resamples: int) -> PatienceFit | None:
     queued = rows[rows["wait_s"].notna()]
     if not queued["abandoned"].any():
         return None  # nobody abandoned (or no queue data): patience cannot be estimated
     return fit_patience(queued["wait_s"].to_numpy(float), queued["abandoned"].to_numpy(bool), rng,
-                        bootstrap=min(bootstrap, 100), resolution_s=RECORDED_RESOLUTION_S)
+                        bootstrap=resamples, resolution_s=RECORDED_RESOLUTION_S)
 
 
 def _abandon_check(rows: pd.DataFrame, interval_s: float) -> AbandonVsWait | None:

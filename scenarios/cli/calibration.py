@@ -9,7 +9,7 @@ import click
 import numpy as np
 
 from calibration.loaders import FORMATS, load_history
-from calibration.profile import calibrate as calibrate_history
+from calibration.profile import PATIENCE_RESAMPLES, calibrate as calibrate_history
 from calibration.report import write_report
 from simulator import units
 
@@ -27,12 +27,15 @@ from scenarios.format.yamlfile import read_yaml
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="profile.yaml to write.")
 @click.option("--report", type=click.Path(file_okay=False, path_type=Path), help="Folder for report.md and plots.")
 @click.option("--bootstrap", default=100, show_default=True, type=click.IntRange(min=0),
-              help="Parametric-bootstrap samples for goodness-of-fit p-values (0: skip).")
+              help="Parametric-bootstrap samples per handle-time family for goodness-of-fit p-values (0: skip).")
+@click.option("--resamples", default=PATIENCE_RESAMPLES, show_default=True, type=click.IntRange(min=0),
+              help="Resamples of calls for the patience intervals (0: skip).")
 @click.option("--min-contacts", default=100, show_default=True, type=click.IntRange(min=1),
               help="Contact types with fewer contacts are pooled as `other`.")
 @click.option("--seed", default=1, show_default=True, type=click.IntRange(min=0))
 @friendly_errors
-def calibrate(history, history_format, mapping, interval, timezone, out, report, bootstrap, min_contacts, seed):
+def calibrate(history, history_format, mapping, interval, timezone, out, report, bootstrap, resamples, min_contacts,
+              seed):
     """Fit arrivals, handle times and patience from HISTORY files into a profile a scenario can use."""
     loaded = load_history(list(history), history_format, mapping=_pairs(mapping), timezone=timezone)
     click.echo(str(loaded.accounting), err=True)
@@ -40,7 +43,7 @@ def calibrate(history, history_format, mapping, interval, timezone, out, report,
                 **({"map": _pairs(mapping)} if mapping else {}), **({"timezone": timezone} if timezone else {})}
                for p in history]  # relative to the profile, so profile and history can move together
     profile = calibrate_history(loaded, np.random.default_rng(seed), units.duration(interval), bootstrap,
-                                min_contacts, sources=sources)
+                                min_contacts, sources=sources, resamples=resamples)
     profile.write(out)
     click.echo(_profile_lines(profile))
     if report:

@@ -29,7 +29,7 @@ BANK_SCENARIO = ROOT / "scenarios" / "library" / "bank.yaml"
 BUNDLED_PROFILE = ROOT / "scenarios" / "library" / "profiles" / "bank-1999-01-week.yaml"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 BANK_TYPES = ["PS", "NW", "NE", "TT", "other"]  # the week at the default --min-contacts 100
-FAST = ("--bootstrap", "0")
+FAST = ("--bootstrap", "0", "--resamples", "0")
 
 
 def invoke(*args):
