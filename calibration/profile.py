@@ -22,11 +22,13 @@ from .flows import contact_flows
 from .history import History
 from .observed import observed_intervals
 from .profile_document import profile_document
+from .progress import Steps
 
 PROFILE_VERSION = 1
 OTHER = "other"
 RECORDED_RESOLUTION_S = 1.0  # histories record times to the second (or coarser: minutes in ticket logs)
 PATIENCE_RESAMPLES = 1000  # percentile endpoints of the patience intervals settle to ~1-3 % of their width
+STEPS_PER_TYPE = 3  # arrivals, handle time, patience
 
 
 @dataclass(frozen=True)
@@ -72,19 +74,24 @@ class CalibrationProfile:
 
 def calibrate(history: History, rng: np.random.Generator, interval_s: float = 1800.0, bootstrap: int = 100,
               min_contacts: int = 100, short_calls_below: float = 10.0, sources: list | None = None,
-              resamples: int = PATIENCE_RESAMPLES) -> CalibrationProfile:
+              resamples: int = PATIENCE_RESAMPLES, progress=None) -> CalibrationProfile:
     """Fit every contact type with at least `min_contacts` contacts; pool the rest as `other`.
 
     `bootstrap`: parametric-bootstrap samples per handle-time candidate (goodness-of-fit p-values);
-    `resamples`: resamples of calls for the patience intervals; 0 skips either.
+    `resamples`: resamples of calls for the patience intervals; 0 skips either. `progress`: see
+    `calibration.progress`.
     """
     contacts = history.contacts
     start, end = contacts["arrived_at"].min().normalize(), contacts["arrived_at"].max().normalize()
     skip = _days_without_data(contacts, start, end)
     groups = _type_groups(contacts, min_contacts)
     options = FitOptions(interval_s, bootstrap, resamples, short_calls_below)
-    fitted = [_calibrate_type(name, members, contacts, rng, options, (start, end, skip)) for name, members in groups]
+    steps = Steps(progress, STEPS_PER_TYPE * len(groups) + 1)
+    fitted = [_calibrate_type(name, members, contacts, rng, options, (start, end, skip), steps)
+              for name, members in groups]
+    steps.start("observed KPIs")
     observed = _observed_or_none(history, interval_s)
+    steps.finish()
     return CalibrationProfile(sources or [], start, end, skip, interval_s, fitted, observed, history.summary())
 
 
@@ -113,11 +120,14 @@ def _type_groups(contacts: pd.DataFrame, min_contacts: int) -> list[tuple[str, t
     return groups
 
 
-def _calibrate_type(name, members, contacts, rng, options: FitOptions, period):
+def _calibrate_type(name, members, contacts, rng, options: FitOptions, period, steps: Steps):
     start, end, skip = period
     rows = contacts[contacts["contact_type"].fillna(OTHER).isin(members)]
+    steps.start(f"{name}: arrivals")
     arrivals = fit_arrivals(rows["arrived_at"], int(options.interval_s), start, end, skip, resolution_s=1.0, rng=rng)
+    steps.start(f"{name}: handle time")
     handle = _handle_fit(rows, rng, options)
+    steps.start(f"{name}: patience")
     patience = _patience_fit(rows, rng, options.resamples)
     return ContactCalibration(name, rows, arrivals, handle, patience, contact_flows(rows),
                               members if len(members) > 1 or members[0] != name else (),

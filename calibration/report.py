@@ -9,11 +9,12 @@ from pathlib import Path
 import pandas as pd
 
 from .profile import CalibrationProfile
+from .progress import Steps
 
 FIGURE_DPI = 110
 
 
-def write_report(profile: CalibrationProfile, folder: Path) -> Path:
+def write_report(profile: CalibrationProfile, folder: Path, progress=None) -> Path:
     """Write `report.md` and its plots into `folder`; returns the report's path."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -23,8 +24,11 @@ def write_report(profile: CalibrationProfile, folder: Path) -> Path:
              f"({', '.join(str(d.date()) for d in profile.skip_dates) or 'none'}).", "",
              "## Data accounting", "", "Every input row is kept or rejected for a reason; notes count kept rows "
              "that needed an interpretation.", "", _markdown_table(profile.accounting), ""]
+    steps = Steps(progress, len(profile.contacts))
     for calibration in profile.contacts:
+        steps.start(f"{calibration.name}: plots")
         lines += _contact_section(calibration, folder)
+    steps.finish()
     path = folder / "report.md"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -42,12 +43,15 @@ def calibrate(history, history_format, mapping, interval, timezone, out, report,
     sources = [{"path": os.path.relpath(Path(p).resolve(), out.resolve().parent), "format": history_format,
                 **({"map": _pairs(mapping)} if mapping else {}), **({"timezone": timezone} if timezone else {})}
                for p in history]  # relative to the profile, so profile and history can move together
-    profile = calibrate_history(loaded, np.random.default_rng(seed), units.duration(interval), bootstrap,
-                                min_contacts, sources=sources, resamples=resamples)
+    with _progress_bar("calibrate") as progress:
+        profile = calibrate_history(loaded, np.random.default_rng(seed), units.duration(interval), bootstrap,
+                                    min_contacts, sources=sources, resamples=resamples, progress=progress)
     profile.write(out)
     click.echo(_profile_lines(profile))
     if report:
-        click.echo(f"report: {write_report(profile, report)}", err=True)
+        with _progress_bar("report") as progress:
+            written = write_report(profile, report, progress)
+        click.echo(f"report: {written}", err=True)
     click.echo(f"profile written to {out}", err=True)
 
 
@@ -108,6 +112,18 @@ def _pairs(assignments) -> dict | None:
             raise ValueError(f"--map needs FIELD=COLUMN, got {assignment!r}")
         pairs[field.strip()] = column.strip()
     return pairs or None
+
+
+@contextmanager
+def _progress_bar(label: str):
+    """A bar on stderr while calibration works, on a terminal only (tqdm stays silent elsewhere)."""
+    from tqdm import tqdm
+    with tqdm(desc=label, unit="step", file=sys.stderr, disable=None, leave=False) as bar:
+        def show(step: str, done: int, total: int) -> None:
+            bar.total, bar.n = total, done
+            bar.set_postfix_str(step, refresh=False)
+            bar.refresh()
+        yield show
 
 
 def _profile_lines(profile) -> str:

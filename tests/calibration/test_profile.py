@@ -202,3 +202,17 @@ def test_written_profile_has_ordinary_file_permissions(february, tmp_path):
     plain = stat.S_IMODE((tmp_path / "plain.txt").stat().st_mode)
     assert plain == 0o644
     assert stat.S_IMODE((tmp_path / "profile.yaml").stat().st_mode) == plain
+
+
+# ---------------------------------------------------------------------------------------------------
+# progress
+
+def test_progress_names_every_step_in_order_and_ends_complete(february):
+    seen = []
+    profile = calibrate(february, np.random.default_rng(1), 1800.0, 0, 20, resamples=0,
+                        progress=lambda label, done, total: seen.append((label, done, total)))
+    total = 3 * len(profile.contacts) + 1
+    assert {t for _, _, t in seen} == {total}
+    assert [done for _, done, _ in seen] == list(range(total)) + [total]
+    expected = [f"{c.name}: {step}" for c in profile.contacts for step in ("arrivals", "handle time", "patience")]
+    assert [label for label, _, _ in seen] == expected + ["observed KPIs", "done"]

@@ -7,8 +7,10 @@ Backtest replays a history with a profile's fits and writes observed-vs-simulate
 """
 from __future__ import annotations
 
+import io
 import os
 import re
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +20,7 @@ from click.testing import CliRunner
 
 from calibration.loaders import load_history
 from scenarios.experiment.backtest import COMPARED
+from scenarios.cli import calibration as calibration_commands
 from scenarios.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -135,6 +138,21 @@ def test_profile_sources_accounting_and_observed(week, week_profile, week_histor
     assert all(len(agents[day]) == 48 and all(isinstance(a, int) for a in agents[day]) for day in DAYS)
     assert set(week_profile["diagnostics"]) == set(BANK_TYPES)
     assert week_profile["diagnostics"]["other"]["pooled_from"]  # the small types, pooled
+
+
+def test_progress_bar_on_a_terminal_only(week, monkeypatch):
+    _, result = week
+    assert "\r" not in result.stderr and "step" not in result.stderr  # CliRunner's stderr is no terminal
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    for stream, shown in ((Terminal(), True), (io.StringIO(), False)):
+        monkeypatch.setattr(sys, "stderr", stream)
+        with calibration_commands._progress_bar("calibrate") as show:
+            show("PS: patience", 2, 4)
+        assert ("PS: patience" in stream.getvalue() and "2/4" in stream.getvalue()) == shown
 
 
 def test_report_references_its_plots(week):
