@@ -22,6 +22,7 @@ from calibration.patience_bootstrap import bootstrap_mean_intervals
 from simulator.distributions import Distribution, Exponential
 
 PATIENCE_FAMILIES = ("exponential", "weibull", "lognormal")
+SHARE_IGNORED = 0.01  # a fitted mean is called extrapolated when this much patience lies beyond the data
 
 
 # ---------------------------------------------------------------- Kaplan-Meier
@@ -149,21 +150,54 @@ class PatienceFit:
     def km_restricted_mean(self) -> float:
         return km_restricted_mean(self.km)
 
+    @property
+    def longest_wait_s(self) -> float:
+        """The longest wait observed: beyond it the data say nothing about patience."""
+        return float(self.km["time"].max())
+
+    @property
+    def km_survival_at_longest_wait(self) -> float:
+        return float(self.km["survival"].iloc[-1])
+
+    def median(self, dist: Distribution | None = None) -> float:
+        return float(as_scipy(dist or self.best).median())
+
+    def share_beyond_longest_wait(self, dist: Distribution | None = None) -> float:
+        """Share of a fitted patience beyond the longest observed wait: the part its mean extrapolates."""
+        return float(as_scipy(dist or self.best).sf(self.longest_wait_s))
+
+    def headline(self) -> str:
+        """What the data support first (median, Kaplan-Meier mean within the observed waits), then the
+        fitted family's mean, flagged as extrapolated where it leans on patience beyond the data."""
+        return f"{self.supported()}; {self.fitted_mean()}"
+
+    def supported(self) -> str:
+        median, longest = self.median(), self.longest_wait_s
+        where = "within the observed waits" if median <= longest else f"extrapolated beyond {longest:.0f} s"
+        return (f"median {median:.0f} s (fitted {self.best.name}, {where}), Kaplan-Meier mean within the "
+                f"longest observed wait of {longest:.0f} s: {self.km_restricted_mean:.0f} s")
+
+    def fitted_mean(self) -> str:
+        beyond = self.share_beyond_longest_wait()
+        text = f"fitted {self.best.name}: mean {self.best.mean:.0f} s"
+        if beyond < SHARE_IGNORED:
+            return f"{text} (within the observed waits)"
+        return (f"{text}, extrapolated beyond the longest observed wait of {self.longest_wait_s:.0f} s "
+                f"({beyond:.0%} of its patience lies there)")
+
     def summary(self) -> str:
         table = self.candidates.drop(columns="params").to_string(index=False, float_format="{:.4g}".format)
-        horizon = self.km["time"].max()
         lines = [f"Patience fit: {self.n} queued calls ({self.abandoned} abandoned = exact patience, "
                  f"{self.n - self.abandoned} answered = censored, {1 - self.abandoned / self.n:.0%} censored); "
                  f"{self.excluded} excluded (zero, negative or missing wait).",
-                 f"Best by AIC: {self.best.name} {format_params(parameters(self.best))}, "
-                 f"mean patience {self.best.mean:.1f} s.",
+                 f"What the data show: {self.supported()}; Kaplan-Meier survival at that wait "
+                 f"{self.km_survival_at_longest_wait:.3f} (the restricted mean is a lower bound on the mean "
+                 "while that is above zero).",
+                 f"Best by AIC: {self.best.name} {format_params(parameters(self.best))}; {self.fitted_mean()}.",
                  table,
                  "mean = mean of the fitted distribution (extrapolates beyond the longest wait); mean_se by the "
-                 "delta method; CI: " + (f"{self.bootstrap} bootstrap resamples of calls." if self.bootstrap
-                                        else "none (no rng given)."),
-                 f"Kaplan-Meier restricted mean up to the largest observed wait ({horizon:.0f} s): "
-                 f"{self.km_restricted_mean:.1f} s; KM survival there {self.km['survival'].iloc[-1]:.3f} "
-                 "(a lower bound on the mean while that is above zero)."]
+                 "delta method; CI: " + (f"percentiles over {self.bootstrap} bootstrap resamples of calls."
+                                        if self.bootstrap else "none (no rng given).")]
         return "\n".join(lines)
 
     def plot(self, ax=None):
@@ -175,7 +209,7 @@ class PatienceFit:
                         step="post", color="grey", alpha=0.3)
         grid = np.linspace(0, times.max(), 400)
         for name, dist in self.fitted.items():
-            ax.plot(grid, as_scipy(dist).sf(grid), label=f"{name} (mean {dist.mean:.0f} s)")
+            ax.plot(grid, as_scipy(dist).sf(grid), label=f"{name} (median {self.median(dist):.0f} s)")
         ax.set(xlabel="wait (s)", ylabel="share still willing to wait", ylim=(0, 1.02))
         ax.legend()
         return ax

@@ -95,8 +95,13 @@ def diagnostics(calibration) -> dict:
     if calibration.patience is not None:
         fit = calibration.patience
         section["patience"] = {"queued": fit.n, "abandoned": fit.abandoned, "excluded": fit.excluded,
+                               "longest_observed_wait_s": _number(fit.longest_wait_s),
                                "km_restricted_mean_s": _number(fit.km_restricted_mean),
-                               "candidates": _records(fit.candidates)}
+                               "km_survival_at_longest_wait": _number(fit.km_survival_at_longest_wait),
+                               "used": {"family": fit.best.name, "median_s": _number(fit.median()),
+                                        "mean_s": _number(fit.best.mean), "cv": _number(fit.best.cv),
+                                        "share_beyond_longest_wait": _number(fit.share_beyond_longest_wait())},
+                               "resamples": fit.bootstrap, "candidates": _records(fit.candidates)}
     if calibration.abandon_check is not None:
         check = calibration.abandon_check
         section["abandon_vs_wait"] = {"intervals_used": int(check.table["used"].sum()),

@@ -48,7 +48,7 @@ def _contact_section(calibration, folder: Path) -> list[str]:
         lines += ["### Handle time", "", "No handle times in this history: give `handle_time` in the scenario.", ""]
     if calibration.patience is not None:
         lines += ["### Patience (censored: answered callers only show a lower bound)", "",
-                  _code(calibration.patience.summary()),
+                  f"**{calibration.patience.headline()}.**", "", _code(calibration.patience.summary()),
                   _figure(calibration.patience.plot(), folder, f"{name}-patience.png", "Kaplan-Meier and fits")]
     if calibration.abandon_check is not None:
         lines += ["### Check: abandonment against wait per interval", "", _code(calibration.abandon_check.summary()),

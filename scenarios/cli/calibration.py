@@ -127,10 +127,25 @@ def _progress_bar(label: str):
 
 
 def _profile_lines(profile) -> str:
-    lines = [f"{'type':>8} {'contacts':>9} {'arrivals/week':>14} {'handle time':>28} {'patience':>28}"]
+    """Per type: volume, handle time (mean, cv), and patience as the data support it (median, the
+    Kaplan-Meier mean within the observed waits); fitted means that extrapolate are listed after."""
+    lines = [f"{'type':>8} {'contacts':>9} {'arrivals/week':>14}  {'handle time':<30} {'patience: median':>22} "
+             f"{'KM mean within longest wait':>28}"]
+    extrapolated = []
     for c in profile.contacts:
         weekly = np.nansum(c.arrivals.rates.to_numpy()) * profile.interval_s / 3600
-        handle = f"{c.handle.best.name} mean {c.handle.best.mean:.0f}s" if c.handle else "– (give one)"
-        patience = f"{c.patience.best.name} mean {c.patience.best.mean:.0f}s" if c.patience else "– (no abandons)"
-        lines.append(f"{c.name:>8} {len(c.contacts):>9} {weekly:>14.0f} {handle:>28} {patience:>28}")
+        handle = (f"{c.handle.best.name}: mean {c.handle.best.mean:.0f} s, cv {c.handle.best.cv:.2f}" if c.handle
+                  else "– (give one)")
+        if c.patience:
+            fit = c.patience
+            beyond = " (extrapolated)" if fit.median() > fit.longest_wait_s else ""
+            median = f"{fit.median():.0f} s{beyond}"
+            km = f"{fit.km_restricted_mean:.0f} s within {fit.longest_wait_s:.0f} s"
+            extrapolated.append(f"{c.name:>8}  {fit.fitted_mean()}")
+        else:
+            median, km = "– (no abandons)", ""
+        lines.append(f"{c.name:>8} {len(c.contacts):>9} {weekly:>14.0f}  {handle:<30} {median:>22} {km:>28}")
+    if extrapolated:
+        lines += ["Patience median: of the AIC-best fit; KM mean: Kaplan-Meier, restricted to the longest "
+                  "observed wait. The fitted mean written to the profile:", *extrapolated]
     return "\n".join(lines)

@@ -140,6 +140,24 @@ def test_profile_sources_accounting_and_observed(week, week_profile, week_histor
     assert week_profile["diagnostics"]["other"]["pooled_from"]  # the small types, pooled
 
 
+def test_console_leads_patience_with_what_the_data_show(week, week_profile):
+    """Per type the median and the Kaplan-Meier mean within the observed waits come first; the fitted
+    mean written to the profile follows, flagged where it extrapolates beyond the longest wait."""
+    _, result = week
+    for name in BANK_TYPES:
+        patience = week_profile["diagnostics"][name]["patience"]
+        used, longest = patience["used"], patience["longest_observed_wait_s"]
+        row = next(line for line in result.stdout.splitlines() if line.split()[:1] == [name])
+        assert f"{used['median_s']:.0f} s" in row
+        assert f"{patience['km_restricted_mean_s']:.0f} s within {longest:.0f} s" in row
+        assert f"{used['mean_s']:.0f} s" not in row.replace(f"{used['median_s']:.0f} s", "")
+        flag = (f"{name}  fitted {used['family']}: mean {used['mean_s']:.0f} s, extrapolated beyond the longest "
+                f"observed wait of {longest:.0f} s")
+        assert (flag in result.stdout) == (used["share_beyond_longest_wait"] >= 0.01), name
+    ps = week_profile["diagnostics"]["PS"]["patience"]
+    assert ps["used"]["mean_s"] > 3 * ps["km_restricted_mean_s"]  # the headline this guards against
+
+
 def test_progress_bar_on_a_terminal_only(week, monkeypatch):
     _, result = week
     assert "\r" not in result.stderr and "step" not in result.stderr  # CliRunner's stderr is no terminal
