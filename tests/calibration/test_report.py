@@ -1,4 +1,5 @@
-"""`calibration.report`: writing the report tells its progress."""
+"""`calibration.report`: every plot names its contact type, writing the report tells its progress, and
+the patience section leads with what the data show."""
 from pathlib import Path
 
 import matplotlib
@@ -7,7 +8,7 @@ import pytest
 
 from calibration.loaders import load_history
 from calibration.profile import calibrate
-from calibration.report import write_report
+from calibration.report import contact_figures, write_report
 
 matplotlib.use("Agg")
 DATA = Path(__file__).resolve().parents[2] / "calibration" / "data"
@@ -17,6 +18,18 @@ DATA = Path(__file__).resolve().parents[2] / "calibration" / "data"
 def profile():
     return calibrate(load_history(DATA / "bank_1999-02_slice.txt", "anonymous-bank"), np.random.default_rng(1),
                      1800.0, 0, 20, resamples=0)
+
+
+def test_every_plot_title_and_file_names_its_contact_type(profile):
+    assert len(profile.contacts) > 1  # titles that only said "QQ plot" could not tell these apart
+    for contact in profile.contacts:
+        figures = contact_figures(contact)
+        assert {"arrivals", "handle-qq", "handle-hist", "patience"} <= set(figures)
+        for kind, figure in figures.items():
+            assert figure.ax.get_title().startswith(f"{contact.name}: "), kind
+            assert figure.file_name == f"{contact.name}-{kind}.png"
+    titles = [f.ax.get_title() for c in profile.contacts for f in contact_figures(c).values()]
+    assert len(set(titles)) == len(titles)
 
 
 def test_writing_the_report_tells_its_progress(profile, tmp_path):
