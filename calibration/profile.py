@@ -21,7 +21,7 @@ from .fit_patience import AbandonVsWait, PatienceFit, abandon_vs_wait, fit_patie
 from .flows import contact_flows
 from .history import History
 from .observed import observed_intervals
-from .profile_document import profile_document
+from .profile_document import profile_comments, profile_document
 from .progress import Steps
 
 PROFILE_VERSION = 1
@@ -69,7 +69,7 @@ class CalibrationProfile:
 
     def write(self, path: Path) -> None:
         """Written to a temporary file first, so a failure never leaves half a profile."""
-        write_yaml_atomically(self.to_document(), Path(path))
+        write_yaml_atomically(self.to_document(), Path(path), profile_comments(self))
 
 
 def calibrate(history: History, rng: np.random.Generator, interval_s: float = 1800.0, bootstrap: int = 100,
@@ -162,7 +162,7 @@ def _abandon_check(rows: pd.DataFrame, interval_s: float) -> AbandonVsWait | Non
         return None  # no interval with enough queued calls to draw the line
 
 
-def write_yaml_atomically(document: dict, path: Path) -> None:
+def write_yaml_atomically(document: dict, path: Path, comments: dict | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     umask = os.umask(0)
@@ -170,11 +170,40 @@ def write_yaml_atomically(document: dict, path: Path) -> None:
     os.chmod(temporary, 0o666 & ~umask)  # an ordinary file's mode, not mkstemp's private 0600
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            yaml.dump(document, stream, Dumper=_ReadableDumper, sort_keys=False, allow_unicode=True, width=120)
+            dump_commented(document, stream, comments or {})
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def dump_commented(document: dict, stream, comments: dict) -> None:
+    """YAML of `document` with `comments`: {"header": [lines], "contacts": {name: {key: [lines]}}}, the
+    lines of a contact's key written just above that key (PyYAML writes no comments itself)."""
+    options = {"Dumper": _ReadableDumper, "sort_keys": False, "allow_unicode": True, "width": 120}
+    stream.writelines(f"# {line}\n" for line in comments.get("header", ()))
+    by_contact = comments.get("contacts") or {}
+    if not by_contact:
+        yaml.dump(document, stream, **options)
+        return
+    for key, value in document.items():
+        if key != "contacts":
+            yaml.dump({key: value}, stream, **options)
+            continue
+        stream.write("contacts:\n")
+        for entry in value:
+            text = yaml.dump([entry], **options)
+            stream.write(_above_keys(text, by_contact.get(entry.get("name"), {})))
+
+
+def _above_keys(entry_text: str, comments: dict) -> str:
+    """Comment lines inserted above the entry's own keys (lines `  key:`, two spaces in)."""
+    lines = []
+    for line in entry_text.splitlines(keepends=True):
+        key = line[2:].split(":", 1)[0] if line.startswith("  ") and not line.startswith("   ") else None
+        lines += [f"  # {comment}\n" for comment in comments.get(key, ())]
+        lines.append(line)
+    return "".join(lines)
 
 
 class _ReadableDumper(yaml.SafeDumper):

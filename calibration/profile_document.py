@@ -7,7 +7,10 @@ from datetime import datetime, timezone
 import numpy as np
 import pandas as pd
 
+from simulator.distributions import Mixture
 from simulator.units import DAY_NAMES, format_duration
+
+from .fit_patience import SHARE_IGNORED
 
 from .observed import overall
 
@@ -27,6 +30,52 @@ def profile_document(profile) -> dict:
         "diagnostics": {c.name: diagnostics(c) for c in profile.contacts},
         "accounting": _records(profile.accounting),
     }
+
+
+HEADER = ("Written by `helpdesk-sim calibrate`. `contacts` is in the scenario format (a scenario starts from it",
+          "with `demand.profile:`). The comments beside each fit give its mean and cv (and patience's median);",
+          "they are for reading: the loader ignores them (`diagnostics` has every candidate's mean and cv).")
+
+
+def profile_comments(profile) -> dict:
+    """Comment lines for the written profile: a header, and per contact type per key (see `dump_commented`)."""
+    return {"header": list(HEADER), "contacts": {c.name: contact_comments(c) for c in profile.contacts}}
+
+
+def contact_comments(calibration) -> dict[str, list[str]]:
+    """What a planner needs beside the parameters: each fit's mean and cv, patience's median and
+    Kaplan-Meier mean, and whether the fitted mean extrapolates beyond the data."""
+    comments = {}
+    if calibration.handle is not None:
+        first, *rest = describe(calibration.handle.best)
+        comments["handle_time"] = [f"handle time: {first}", *(f"  {line}" for line in rest)]
+    if calibration.patience is not None:
+        fit = calibration.patience
+        longest = fit.longest_wait_s
+        beyond = " (beyond the longest observed wait)" if fit.median() > longest else ""
+        comments["patience"] = [
+            f"patience: {fit.best.name}: median {seconds(fit.median())}{beyond}, mean {seconds(fit.best.mean)}, "
+            f"cv {fit.best.cv:.3g}",
+            f"Kaplan-Meier mean within the longest observed wait ({seconds(longest)}): "
+            f"{seconds(fit.km_restricted_mean)}"]
+        if fit.share_beyond_longest_wait() >= SHARE_IGNORED:
+            comments["patience"].append(f"the mean is extrapolated: {fit.share_beyond_longest_wait():.0%} of this "
+                                        f"patience lies beyond {seconds(longest)}, where no caller was seen waiting")
+    return comments
+
+
+def describe(dist) -> list[str]:
+    """['lognormal: mean 185 s, cv 1.09']; a mixture names its spike and body on a second line."""
+    lines = [f"{dist.name}: mean {seconds(dist.mean)}, cv {dist.cv:.3g}"]
+    if isinstance(dist, Mixture):
+        spike, body = dist.components
+        lines.append(f"= {dist.weights[0]:.1%} a uniform spike under {seconds(spike.high)} + {dist.weights[1]:.1%} "
+                     f"a {body.name} body (mean {seconds(body.mean)}, cv {body.cv:.3g})")
+    return lines
+
+
+def seconds(value: float) -> str:
+    return f"{value:,.0f} s" if abs(value) >= 100 else f"{value:.3g} s"
 
 
 def _observed(profile) -> dict:
