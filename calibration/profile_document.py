@@ -45,7 +45,7 @@ def profile_comments(profile) -> dict:
 def contact_comments(calibration) -> dict[str, list[str]]:
     """What a planner needs beside the parameters: each fit's mean and cv, patience's median and
     Kaplan-Meier mean, and whether the fitted mean extrapolates beyond the data."""
-    comments = {}
+    comments = {"arrivals": day_to_day_comment(calibration.arrivals.day_to_day)}
     if calibration.handle is not None:
         first, *rest = describe(calibration.handle.best)
         comments["handle_time"] = [f"handle time: {first}", *(f"  {line}" for line in rest)]
@@ -62,6 +62,19 @@ def contact_comments(calibration) -> dict[str, list[str]]:
             comments["patience"].append(f"the mean is extrapolated: {fit.share_beyond_longest_wait():.0%} of this "
                                         f"patience lies beyond {seconds(longest)}, where no caller was seen waiting")
     return comments
+
+
+NOT_ESTIMABLE = ["day_to_day_cv: not estimable (no weekday observed on two days), so left out:",
+                 "a scenario built on this profile draws Poisson days unless it sets one"]
+
+
+def day_to_day_comment(variation) -> list[str]:
+    """Where `day_to_day_cv` comes from, or why there is none."""
+    if variation is None:
+        return list(NOT_ESTIMABLE)
+    verdict = "more variable than Poisson" if variation.p_value < 0.05 else "no more variable than Poisson"
+    return [f"day_to_day_cv: daily volumes {verdict} (dispersion chi-square {variation.chi_square:.1f} on "
+            f"{variation.degrees_of_freedom} df, p = {variation.p_value:.2g})"]
 
 
 def describe(dist) -> list[str]:
@@ -87,19 +100,15 @@ def _observed(profile) -> dict:
 
 def scenario_contact(calibration, interval_s: float) -> dict:
     """One `demand.contacts` entry of the scenario format."""
-    entry = {"name": calibration.name, "channel": "phone", "priority": 1,
-             "arrivals": {"weekly": weekly_rates(calibration.arrivals.rates, interval_s),
-                          "day_to_day_cv": _day_to_day_cv(calibration.arrivals)}}
+    arrivals = {"weekly": weekly_rates(calibration.arrivals.rates, interval_s)}
+    if calibration.arrivals.day_to_day is not None:  # not estimable: left out, never a silent 0
+        arrivals["day_to_day_cv"] = _number(calibration.arrivals.day_to_day.cv_beyond_poisson)
+    entry = {"name": calibration.name, "channel": "phone", "priority": 1, "arrivals": arrivals}
     if calibration.handle is not None:
         entry["handle_time"] = _plain(calibration.handle.best.to_spec())
     if calibration.patience is not None:
         entry["patience"] = _plain(calibration.patience.best.to_spec())
     return entry
-
-
-def _day_to_day_cv(arrivals) -> float:
-    """0 where it cannot be estimated (one week of data) or the data show no excess variation."""
-    return _number(_finite(arrivals.day_to_day.cv_beyond_poisson)) if arrivals.day_to_day else 0.0
 
 
 def weekly_rates(rates: pd.DataFrame, interval_s: float) -> dict:
@@ -168,10 +177,6 @@ def _dispersion(variation) -> dict:
 
 def _records(frame: pd.DataFrame) -> list:
     return [{str(k): _plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
-
-
-def _finite(value) -> float:
-    return 0.0 if value is None or not math.isfinite(value) else value
 
 
 def _number(value):

@@ -71,7 +71,8 @@ def _contact_section(calibration, folder: Path) -> list[str]:
     figures = {kind: _figure(figure, folder) for kind, figure in contact_figures(calibration).items()}
     pooled = f" (pooled: {', '.join(map(str, calibration.pooled_from))})" if calibration.pooled_from else ""
     lines = [f"## Contact type `{name}`{pooled}", "", f"{len(calibration.contacts)} contacts.", "",
-             "### Arrivals", "", _code(calibration.arrivals.summary()), figures["arrivals"]]
+             "### Arrivals", "", *_arrival_flags(calibration.arrivals), _code(calibration.arrivals.summary()),
+             figures["arrivals"]]
     if calibration.handle is not None:
         lines += ["### Handle time", "", _code(calibration.handle.summary()), figures["handle-qq"],
                   figures["handle-hist"]]
@@ -86,6 +87,14 @@ def _contact_section(calibration, folder: Path) -> list[str]:
                   figures["abandon-vs-wait"]]
     lines += ["### Flows", "", _code("\n".join(f"{k}: {v}" for k, v in calibration.flows.items()))]
     return lines
+
+
+def _arrival_flags(arrivals) -> list[str]:
+    """What the profile leaves out or replays every week, in bold above the arrival figures."""
+    if arrivals.day_to_day is not None:
+        return []
+    return ["**Day-to-day variation is not estimable (no weekday observed on two days): `day_to_day_cv` is left "
+            "out of the profile, so a scenario built on it draws Poisson days unless it sets one.**", ""]
 
 
 def _figure(figure: ReportFigure, folder: Path) -> str:

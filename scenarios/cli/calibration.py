@@ -148,4 +148,13 @@ def _profile_lines(profile) -> str:
     if extrapolated:
         lines += ["Patience median: of the AIC-best fit; KM mean: Kaplan-Meier, restricted to the longest "
                   "observed wait. The fitted mean written to the profile:", *extrapolated]
-    return "\n".join(lines)
+    return "\n".join(lines + _flags(profile))
+
+
+def _flags(profile) -> list[str]:
+    """What the profile leaves out or replays that a planner should know before using it."""
+    unknown = [c.name for c in profile.contacts if c.arrivals.day_to_day is None]
+    if not unknown:
+        return []
+    return [f"day_to_day_cv not estimable for {', '.join(unknown)} (no weekday observed on two days): left out of "
+            "the profile, so a scenario built on it draws Poisson days unless it sets one."]

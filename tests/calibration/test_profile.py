@@ -256,3 +256,15 @@ def test_written_profile_gives_each_fits_mean_and_cv_beside_it(week, tmp_path):
                             f"({diagnosis['longest_observed_wait_s']:,.0f} s): {diagnosis['km_restricted_mean_s']:,.0f} s")
         assert (len(above) == 3 and above[2].startswith("the mean is extrapolated")) == \
             (diagnosis["used"]["share_beyond_longest_wait"] >= 0.01)
+
+
+def test_one_week_writes_no_day_to_day_cv_and_says_why(week, tmp_path):
+    """Each weekday is seen once: day-to-day variation cannot be estimated, so the profile must not
+    pass a 0 (Poisson days) on as if it were measured; the key is left out, with the reason beside it."""
+    profile = calibrate(week, np.random.default_rng(1), 1800.0, 0, 100, resamples=0)
+    assert all(c.arrivals.day_to_day is None for c in profile.contacts)
+    profile.write(tmp_path / "profile.yaml")
+    text = (tmp_path / "profile.yaml").read_text(encoding="utf-8")
+    for entry in yaml.safe_load(text)["contacts"]:
+        assert "day_to_day_cv" not in entry["arrivals"]
+        assert comments_above(text, entry["name"], "arrivals")[0].startswith("day_to_day_cv: not estimable")

@@ -6,6 +6,7 @@ import matplotlib
 import numpy as np
 import pytest
 
+from calibration.history import History
 from calibration.loaders import load_history
 from calibration.profile import calibrate
 from calibration.report import contact_figures, write_report
@@ -46,3 +47,16 @@ def test_patience_section_leads_with_what_the_data_show(profile, tmp_path):
         headline = f"**{contact.patience.headline()}.**"
         assert section.index(headline) < section.index("Best by AIC")
         assert headline.startswith(f"**median {contact.patience.median():.0f} s")
+
+
+def test_a_day_to_day_cv_left_out_is_said_in_bold(profile, tmp_path):
+    """The slice's two Mondays and Tuesdays make it estimable; its first week alone does not."""
+    history = load_history(DATA / "bank_1999-02_slice.txt", "anonymous-bank")
+    first_week = History(history.contacts[history.contacts["arrived_at"] < "1999-02-05"], history.accounting)
+    one_week = calibrate(first_week, np.random.default_rng(1), 1800.0, 0, 20, resamples=0)
+    for calibrated, estimable in ((profile, True), (one_week, False)):
+        text = write_report(calibrated, tmp_path / str(estimable)).read_text(encoding="utf-8")
+        for contact in calibrated.contacts:
+            assert (contact.arrivals.day_to_day is not None) == estimable
+            section = text.split(f"## Contact type `{contact.name}`")[1].split("### Handle time")[0]
+            assert ("**Day-to-day variation is not estimable" in section) == (not estimable)

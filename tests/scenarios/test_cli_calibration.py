@@ -154,6 +154,9 @@ def test_console_leads_patience_with_what_the_data_show(week, week_profile):
         flag = (f"{name}  fitted {used['family']}: mean {used['mean_s']:.0f} s, extrapolated beyond the longest "
                 f"observed wait of {longest:.0f} s")
         assert (flag in result.stdout) == (used["share_beyond_longest_wait"] >= 0.01), name
+    assert (f"day_to_day_cv not estimable for {', '.join(BANK_TYPES)} (no weekday observed on two days): left out"
+            in result.stdout)
+    assert all("day_to_day_cv" not in contact["arrivals"] for contact in week_profile["contacts"])
     ps = week_profile["diagnostics"]["PS"]["patience"]
     assert ps["used"]["mean_s"] > 3 * ps["km_restricted_mean_s"]  # the headline this guards against
 
