@@ -45,7 +45,8 @@ def profile_comments(profile) -> dict:
 def contact_comments(calibration) -> dict[str, list[str]]:
     """What a planner needs beside the parameters: each fit's mean and cv, patience's median and
     Kaplan-Meier mean, and whether the fitted mean extrapolates beyond the data."""
-    comments = {"arrivals": day_to_day_comment(calibration.arrivals.day_to_day)}
+    comments = {"arrivals": day_to_day_comment(calibration.arrivals.day_to_day)
+                + [f"flagged spike, replayed every week: {spike.brief()}" for spike in calibration.arrivals.spikes]}
     if calibration.handle is not None:
         first, *rest = describe(calibration.handle.best)
         comments["handle_time"] = [f"handle time: {first}", *(f"  {line}" for line in rest)]
@@ -139,6 +140,7 @@ def diagnostics(calibration) -> dict:
         "arrivals": {"counted": arrivals.arrivals, "outside_period": arrivals.outside_period,
                      "days_per_weekday": {str(k): int(v) for k, v in arrivals.days.items()},
                      **_dispersion(arrivals.day_to_day),
+                     "spikes": [_spike(spike) for spike in arrivals.spikes],
                      "poisson_within_interval_ks": _number(arrivals.poisson.statistic),
                      "poisson_within_interval_p_value": _number(arrivals.poisson.p_value)},
         "flows": calibration.flows,
@@ -166,6 +168,11 @@ def diagnostics(calibration) -> dict:
                                       "implied_mean_patience_s": _number(check.implied_mean_patience_s),
                                       "pooled_mean_patience_s": _number(1 / check.pooled_rate_per_s)}
     return section
+
+
+def _spike(spike) -> dict:
+    return {"weekday": spike.weekday, "slot": spike.slot, "arrivals": spike.arrivals, "days": spike.days,
+            "expected": _number(spike.expected), "ratio": _number(spike.ratio)}
 
 
 def _dispersion(variation) -> dict:

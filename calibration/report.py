@@ -91,10 +91,12 @@ def _contact_section(calibration, folder: Path) -> list[str]:
 
 def _arrival_flags(arrivals) -> list[str]:
     """What the profile leaves out or replays every week, in bold above the arrival figures."""
-    if arrivals.day_to_day is not None:
-        return []
-    return ["**Day-to-day variation is not estimable (no weekday observed on two days): `day_to_day_cv` is left "
-            "out of the profile, so a scenario built on it draws Poisson days unless it sets one.**", ""]
+    flags = [f"**Flagged spike: {spike.summary()}. If it was a one-off, edit that slot of the profile's "
+             "weekly table or calibrate on more weeks.**" for spike in arrivals.spikes]
+    if arrivals.day_to_day is None:
+        flags.append("**Day-to-day variation is not estimable (no weekday observed on two days): `day_to_day_cv` "
+                     "is left out of the profile, so a scenario built on it draws Poisson days unless it sets one.**")
+    return [line for flag in flags for line in (flag, "")]
 
 
 def _figure(figure: ReportFigure, folder: Path) -> str:

@@ -153,8 +153,10 @@ def _profile_lines(profile) -> str:
 
 def _flags(profile) -> list[str]:
     """What the profile leaves out or replays that a planner should know before using it."""
+    flags = [f"Flagged spike, {c.name} {spike.summary()}; if it was a one-off, edit that slot of the "
+             "profile's weekly table or calibrate on more weeks." for c in profile.contacts for spike in c.arrivals.spikes]
     unknown = [c.name for c in profile.contacts if c.arrivals.day_to_day is None]
-    if not unknown:
-        return []
-    return [f"day_to_day_cv not estimable for {', '.join(unknown)} (no weekday observed on two days): left out of "
-            "the profile, so a scenario built on it draws Poisson days unless it sets one."]
+    if unknown:
+        flags.append(f"day_to_day_cv not estimable for {', '.join(unknown)} (no weekday observed on two days): left "
+                     "out of the profile, so a scenario built on it draws Poisson days unless it sets one.")
+    return flags

@@ -161,6 +161,18 @@ def test_console_leads_patience_with_what_the_data_show(week, week_profile):
     assert ps["used"]["mean_s"] > 3 * ps["km_restricted_mean_s"]  # the headline this guards against
 
 
+def test_a_one_off_spike_is_flagged_on_the_console_and_in_the_profile(week, week_profile):
+    """Monday 15:00 in the bundled week holds a one-off burst of PS calls, which the weekly table would
+    replay every Monday: flagged, not smoothed (docs/calibration.md)."""
+    _, result = week
+    spikes = {(s["weekday"], s["slot"]): s for s in week_profile["diagnostics"]["PS"]["arrivals"]["spikes"]}
+    monday = spikes[("mon", "15:00")]
+    assert monday["ratio"] > 3
+    assert f"Flagged spike, PS mon 15:00: {monday['arrivals']} arrivals over 1 day observed" in result.stdout
+    rate = week_profile["contacts"][0]["arrivals"]["weekly"]["mon"][30]
+    assert rate * 0.5 == pytest.approx(monday["arrivals"])  # flagged, and still in the table as observed
+
+
 def test_progress_bar_on_a_terminal_only(week, monkeypatch):
     _, result = week
     assert "\r" not in result.stderr and "step" not in result.stderr  # CliRunner's stderr is no terminal
