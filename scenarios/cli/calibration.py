@@ -18,6 +18,9 @@ from scenarios.experiment.backtest import run_backtest
 from . import friendly_errors, main
 from scenarios.format.yamlfile import read_yaml
 
+DATE_FORMAT_HELP = ("How dates are written: auto (ISO 8601, or day-first / month-first told apart by a day above "
+                    "12), iso, day-first, month-first, or a strftime pattern such as %d.%m.%y %H:%M.")
+
 
 @main.command()
 @click.argument("history", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
@@ -25,6 +28,7 @@ from scenarios.format.yamlfile import read_yaml
 @click.option("--map", "mapping", multiple=True, metavar="FIELD=COLUMN", help="csv: which column holds a field.")
 @click.option("--interval", default="30min", show_default=True, help="Arrival-table and observed-KPI interval.")
 @click.option("--timezone", help="Convert offset-carrying timestamps to this zone's wall clock.")
+@click.option("--date-format", "date_format", metavar="FORMAT", help=DATE_FORMAT_HELP)
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="profile.yaml to write.")
 @click.option("--report", type=click.Path(file_okay=False, path_type=Path), help="Folder for report.md and plots.")
 @click.option("--bootstrap", default=100, show_default=True, type=click.IntRange(min=0),
@@ -35,13 +39,15 @@ from scenarios.format.yamlfile import read_yaml
               help="Contact types with fewer contacts are pooled as `other`.")
 @click.option("--seed", default=1, show_default=True, type=click.IntRange(min=0))
 @friendly_errors
-def calibrate(history, history_format, mapping, interval, timezone, out, report, bootstrap, resamples, min_contacts,
-              seed):
+def calibrate(history, history_format, mapping, interval, timezone, date_format, out, report, bootstrap, resamples,
+              min_contacts, seed):
     """Fit arrivals, handle times and patience from HISTORY files into a profile a scenario can use."""
-    loaded = load_history(list(history), history_format, mapping=_pairs(mapping), timezone=timezone)
+    loaded = load_history(list(history), history_format, mapping=_pairs(mapping), timezone=timezone,
+                          date_format=date_format)
     click.echo(str(loaded.accounting), err=True)
-    sources = [{"path": os.path.relpath(Path(p).resolve(), out.resolve().parent), "format": history_format,
-                **({"map": _pairs(mapping)} if mapping else {}), **({"timezone": timezone} if timezone else {})}
+    how = {**({"map": _pairs(mapping)} if mapping else {}), **({"timezone": timezone} if timezone else {}),
+           **({"date_format": date_format} if date_format else {})}
+    sources = [{"path": os.path.relpath(Path(p).resolve(), out.resolve().parent), "format": history_format, **how}
                for p in history]  # relative to the profile, so profile and history can move together
     with _progress_bar("calibrate") as progress:
         profile = calibrate_history(loaded, np.random.default_rng(seed), units.duration(interval), bootstrap,
@@ -60,6 +66,8 @@ def calibrate(history, history_format, mapping, interval, timezone, out, report,
 @click.option("--history", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
               help="History to replay (default: the profile's own sources).")
 @click.option("--format", "history_format", type=click.Choice(FORMATS), help="Format of --history.")
+@click.option("--date-format", "date_format", metavar="FORMAT",
+              help=DATE_FORMAT_HELP + " Default: the profile's sources' own.")
 @click.option("--replications", "-r", default=10, show_default=True, type=click.IntRange(min=1))
 @click.option("--seed", default=1, show_default=True, type=click.IntRange(min=0))
 @click.option("--workers", "-w", default=1, show_default=True, type=click.IntRange(min=1))
@@ -69,10 +77,11 @@ def calibrate(history, history_format, mapping, interval, timezone, out, report,
               help="Constant wrap-up after each call (the log records talk time only), e.g. 30s.")
 @click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), help="Folder for the CSVs.")
 @friendly_errors
-def backtest(profile, history, history_format, replications, seed, workers, availability, after_call_work, out):
+def backtest(profile, history, history_format, date_format, replications, seed, workers, availability,
+             after_call_work, out):
     """Replay a history's arrivals and staffing with PROFILE's fits; compare simulated and observed KPIs."""
     document = read_yaml(profile)
-    loaded = _history_for(document, history, history_format, profile.parent)
+    loaded = _history_for(document, history, history_format, profile.parent, date_format)
     wrap_up = units.duration(after_call_work, allow_zero=True)
     with click.progressbar(length=replications, label="replications", file=sys.stderr) as bar:
         result = run_backtest(document, loaded, replications, seed, workers, availability=availability,
@@ -89,11 +98,11 @@ def backtest(profile, history, history_format, replications, seed, workers, avai
     click.echo(f"results in {out}/", err=True)
 
 
-def _history_for(document: dict, paths, history_format, profile_folder: Path):
+def _history_for(document: dict, paths, history_format, profile_folder: Path, date_format=None):
     if paths:
         if not history_format:
             raise ValueError("--history needs --format")
-        return load_history(list(paths), history_format)
+        return load_history(list(paths), history_format, date_format=date_format)
     sources = document.get("sources") or []
     if not sources:
         raise ValueError("the profile names no sources; give --history and --format")
@@ -101,7 +110,7 @@ def _history_for(document: dict, paths, history_format, profile_folder: Path):
     if not isinstance(first, dict) or "path" not in first or "format" not in first:
         raise ValueError("the profile's `sources` entries need `path` and `format`; give --history and --format")
     return load_history([profile_folder / s["path"] for s in sources], first["format"], mapping=first.get("map"),
-                        timezone=first.get("timezone"))
+                        timezone=first.get("timezone"), date_format=date_format or first.get("date_format"))
 
 
 def _pairs(assignments) -> dict | None:
@@ -154,7 +163,8 @@ def _profile_lines(profile) -> str:
 def _flags(profile) -> list[str]:
     """What the profile leaves out or replays that a planner should know before using it."""
     flags = [f"Flagged spike, {c.name} {spike.summary()}; if it was a one-off, edit that slot of the "
-             "profile's weekly table or calibrate on more weeks." for c in profile.contacts for spike in c.arrivals.spikes]
+             "profile's weekly table or calibrate on more weeks."
+             for c in profile.contacts for spike in c.arrivals.spikes]
     unknown = [c.name for c in profile.contacts if c.arrivals.day_to_day is None]
     if unknown:
         flags.append(f"day_to_day_cv not estimable for {', '.join(unknown)} (no weekday observed on two days): left "
