@@ -259,4 +259,4 @@ def fit_arrivals(arrivals, interval_s: int, period_start, period_end, skip_dates
     return ArrivalFit(rates=rates, day_to_day=variation,
                       poisson=poisson_check(counted, interval_s, resolution_s, rng),
                       arrivals=len(counted), outside_period=rates.attrs["outside_period"],
-                      days=days_per_weekday(days), spikes=find_spikes(rates))
+                      days=days_per_weekday(days), spikes=find_spikes(rates, counted))

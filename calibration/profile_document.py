@@ -172,7 +172,8 @@ def diagnostics(calibration) -> dict:
 
 def _spike(spike) -> dict:
     return {"weekday": spike.weekday, "slot": spike.slot, "arrivals": spike.arrivals, "days": spike.days,
-            "expected": _number(spike.expected), "ratio": _number(spike.ratio)}
+            "expected": _number(spike.expected), "ratio": _number(spike.ratio), "date": spike.date,
+            "on_date": spike.on_date}
 
 
 def _dispersion(variation) -> dict:

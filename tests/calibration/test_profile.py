@@ -253,7 +253,8 @@ def test_written_profile_gives_each_fits_mean_and_cv_beside_it(week, tmp_path):
         assert above[0].endswith(f"mean {patience.mean:,.0f} s, cv {patience.cv:.3g}")
         diagnosis = document["diagnostics"][name]["patience"]
         assert above[1] == (f"Kaplan-Meier mean within the longest observed wait "
-                            f"({diagnosis['longest_observed_wait_s']:,.0f} s): {diagnosis['km_restricted_mean_s']:,.0f} s")
+                            f"({diagnosis['longest_observed_wait_s']:,.0f} s): "
+                            f"{diagnosis['km_restricted_mean_s']:,.0f} s")
         assert (len(above) == 3 and above[2].startswith("the mean is extrapolated")) == \
             (diagnosis["used"]["share_beyond_longest_wait"] >= 0.01)
 

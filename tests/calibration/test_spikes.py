@@ -39,7 +39,7 @@ def arrivals(weeks: int, seed: int, extra=None) -> pd.DatetimeIndex:
 
 def spikes_of(times: pd.DatetimeIndex, weeks: int):
     end = MONDAY + pd.Timedelta(days=7 * weeks - 1)
-    return find_spikes(weekly_rate_table(times, 1800, MONDAY, end))
+    return find_spikes(weekly_rate_table(times, 1800, MONDAY, end), times)
 
 
 @pytest.mark.parametrize("weeks", [1, 4])
@@ -50,11 +50,23 @@ def test_poisson_days_with_peaks_and_ramps_raise_no_flag(weeks):
 
 @pytest.mark.parametrize("weeks", [1, 4])
 def test_a_burst_on_one_day_is_flagged_where_it_happened(weeks):
-    burst = {(MONDAY + pd.Timedelta(days=7 * (weeks - 1)), 30): 100}  # the last Monday, 15:00-15:30
-    (spike,) = spikes_of(arrivals(weeks, seed=10 + weeks, extra=burst), weeks)
-    assert (spike.weekday, spike.slot, spike.days) == ("mon", "15:00", weeks)
+    last_monday = MONDAY + pd.Timedelta(days=7 * (weeks - 1))
+    times = arrivals(weeks, seed=10 + weeks, extra={(last_monday, 30): 100})  # 15:00-15:30
+    (spike,) = spikes_of(times, weeks)
+    assert (spike.weekday, spike.slot, spike.days, spike.date) == ("mon", "15:00", weeks, str(last_monday.date()))
+    assert spike.on_date == ((times >= last_monday + pd.Timedelta(hours=15))
+                             & (times < last_monday + pd.Timedelta(hours=15.5))).sum()
     assert spike.expected == pytest.approx(20.0 * weeks, rel=0.35)  # what that slot holds on other days
     assert spike.arrivals > RATIO * spike.expected and "replays it every mon" in spike.summary()
+
+
+def test_a_peak_every_monday_is_the_weekly_pattern_not_a_one_off():
+    """Flagged by the table alone (four times the slots around it and the other weekdays), but spread
+    over every Monday: the weekly pattern, which the profile should replay."""
+    every_monday = {(MONDAY + pd.Timedelta(days=7 * week), 30): 60 for week in range(4)}
+    assert spikes_of(arrivals(4, seed=30, extra=every_monday), 4) == ()
+    one_monday = {(MONDAY + pd.Timedelta(days=14), 30): 240}  # the same excess on one day: a one-off
+    assert [(s.weekday, s.slot) for s in spikes_of(arrivals(4, seed=30, extra=one_monday), 4)] == [("mon", "15:00")]
 
 
 def test_a_whole_busier_day_is_no_spike():
@@ -82,6 +94,8 @@ def test_the_bank_weeks_monday_afternoon_burst_is_flagged(bank_week):
     ps = contacts.loc[contacts["contact_type"] == "PS", "arrived_at"]
     start, end = contacts["arrived_at"].min().normalize(), contacts["arrived_at"].max().normalize()
     in_slot = ((ps >= "1999-01-18 15:00") & (ps < "1999-01-18 15:30")).sum()
-    flagged = {(s.weekday, s.slot): s for s in find_spikes(weekly_rate_table(ps, 1800, start, end))}
-    assert flagged[("mon", "15:00")].arrivals == in_slot
-    assert flagged[("mon", "15:00")].ratio > 3
+    flagged = {(s.weekday, s.slot): s for s in find_spikes(weekly_rate_table(ps, 1800, start, end),
+                                                           pd.DatetimeIndex(ps))}
+    monday = flagged[("mon", "15:00")]
+    assert monday.arrivals == monday.on_date == in_slot and monday.date == "1999-01-18"
+    assert monday.ratio > 3

@@ -167,7 +167,7 @@ def test_a_one_off_spike_is_flagged_on_the_console_and_in_the_profile(week, week
     _, result = week
     spikes = {(s["weekday"], s["slot"]): s for s in week_profile["diagnostics"]["PS"]["arrivals"]["spikes"]}
     monday = spikes[("mon", "15:00")]
-    assert monday["ratio"] > 3
+    assert monday["ratio"] > 3 and monday["date"] == "1999-01-18" and monday["on_date"] == monday["arrivals"]
     assert f"Flagged spike, PS mon 15:00: {monday['arrivals']} arrivals over 1 day observed" in result.stdout
     rate = week_profile["contacts"][0]["arrivals"]["weekly"]["mon"][30]
     assert rate * 0.5 == pytest.approx(monday["arrivals"])  # flagged, and still in the table as observed
