@@ -33,7 +33,8 @@ def as_scipy(dist: Distribution):
 
 def log_density(dist: Distribution, x: np.ndarray) -> np.ndarray:
     """Log pdf at x, by formula (scipy's frozen objects cost ~0.3 ms each to build: too slow for
-    optimisers and bootstraps); a `Mixture` is the weighted sum of its components' densities."""
+    optimisers and bootstraps); a `Mixture` is the weighted sum of its components' densities.
+    Parameters may be column arrays: a batch of fits in one evaluation (see batch_newton.py)."""
     x = np.asarray(x, dtype=float)
     if isinstance(dist, Mixture):
         logs = [math.log(w) + log_density(c, x) for c, w in zip(dist.components, dist.weights) if w > 0]
@@ -44,16 +45,16 @@ def log_density(dist: Distribution, x: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore"):
         logs = np.log(x)
     if isinstance(dist, Exponential):
-        return -math.log(dist.mean_s) - x / dist.mean_s
+        return -np.log(dist.mean_s) - x / dist.mean_s
     if isinstance(dist, Lognormal):
         z = (logs - dist.mu) / dist.sigma
-        return -logs - math.log(dist.sigma) - 0.5 * math.log(2 * math.pi) - z * z / 2
+        return -logs - np.log(dist.sigma) - 0.5 * math.log(2 * math.pi) - z * z / 2
     if isinstance(dist, Weibull):
-        return (math.log(dist.shape / dist.scale) + (dist.shape - 1) * (logs - math.log(dist.scale))
+        return (np.log(dist.shape / dist.scale) + (dist.shape - 1) * (logs - np.log(dist.scale))
                 - (x / dist.scale) ** dist.shape)
     if isinstance(dist, Gamma):
         return ((dist.shape - 1) * logs - x / dist.scale - special.gammaln(dist.shape)
-                - dist.shape * math.log(dist.scale))
+                - dist.shape * np.log(dist.scale))
     raise TypeError(f"no density for {type(dist).__name__}")
 
 
@@ -140,6 +141,16 @@ def family_vector(dist: Distribution) -> np.ndarray:
     if isinstance(dist, Lognormal):
         return np.array([dist.mu, math.log(dist.sigma)])
     return np.array([math.log(dist.shape), math.log(dist.scale)])  # gamma, weibull
+
+
+def batch_of(family: str, vectors: np.ndarray) -> Distribution:
+    """`build_family` for a batch: one object whose parameters are columns, row r is
+    `build_family(family, vectors[r])`; the density formulas above evaluate every row at once."""
+    columns = [vectors[:, i:i + 1] for i in range(vectors.shape[1])]
+    if family == "lognormal":
+        return Lognormal(columns[0], np.exp(columns[1]))
+    kind = {"exponential": Exponential, "gamma": Gamma, "weibull": Weibull}[family]
+    return kind(*(np.exp(column) for column in columns))
 
 
 def build_family(family: str, vector: np.ndarray) -> Distribution:

@@ -19,6 +19,7 @@ import pandas as pd
 from scipy import stats
 
 from calibration.fit_durations import new_axes
+from calibration.spikes import find_spikes
 from simulator.units import DAY_NAMES
 
 _DAY = 86400
@@ -224,6 +225,7 @@ class ArrivalFit:
     arrivals: int
     outside_period: int
     days: pd.Series = field(repr=False)
+    spikes: tuple = ()  # one-off cells the weekly table would replay every week (calibration/spikes.py)
 
     def summary(self) -> str:
         busiest = self.rates.stack().idxmax()
@@ -236,7 +238,8 @@ class ArrivalFit:
             f"Weekly profile in {slot_hours * 60:g}-min slots: {weekly:.0f} "
             f"arrivals in a mean week; busiest slot {busiest[0]} {busiest[1]} at {self.rates.loc[busiest]:.1f}/h.",
             self.day_to_day.summary() if self.day_to_day else
-            "Day-to-day variation: not estimable (no weekday observed on two days).", self.poisson.summary()])
+            "Day-to-day variation: not estimable (no weekday observed on two days).", self.poisson.summary(),
+            *(f"Flagged spike, {spike.summary()}." for spike in self.spikes)])
 
     def plot(self, ax=None):
         return plot_heatmap(self.rates, ax)
@@ -244,7 +247,7 @@ class ArrivalFit:
 
 def fit_arrivals(arrivals, interval_s: int, period_start, period_end, skip_dates=(),
                  resolution_s: float = 0.0, rng: np.random.Generator | None = None) -> ArrivalFit:
-    """Weekly rate table, day-to-day variation and within-slot Poisson check in one bundle."""
+    """Weekly rate table, day-to-day variation, within-slot Poisson check and flagged spikes in one bundle."""
     rates = weekly_rate_table(arrivals, interval_s, period_start, period_end, skip_dates)
     days = observed_days(period_start, period_end, skip_dates)
     times = arrival_times(arrivals)
@@ -256,4 +259,4 @@ def fit_arrivals(arrivals, interval_s: int, period_start, period_end, skip_dates
     return ArrivalFit(rates=rates, day_to_day=variation,
                       poisson=poisson_check(counted, interval_s, resolution_s, rng),
                       arrivals=len(counted), outside_period=rates.attrs["outside_period"],
-                      days=days_per_weekday(days))
+                      days=days_per_weekday(days), spikes=find_spikes(rates, counted))

@@ -18,9 +18,10 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
+from calibration.batch_newton import newton, weighted_rows
 from calibration.densities import (
-    FAMILIES, build_family, cumulative, family_vector, fit_family, log_density, log_survival, parameter_count,
-    parameters, quantiles)
+    FAMILIES, batch_of, build_family, cumulative, family_vector, fit_family, log_density, log_survival,
+    parameter_count, parameters, quantiles)
 from simulator.distributions import Distribution, Empirical, Mixture, Uniform
 
 _TABLE_COLUMNS = ["family", "params", "mean", "cv", "loglik", "aic", "bic", "delta_aic",
@@ -37,33 +38,66 @@ def short_call_share(seconds, threshold: float) -> float:
     return float(np.mean(values <= threshold)) if len(values) else float("nan")
 
 
-def fit_short_call_mixture(values: np.ndarray, threshold: float, family: str) -> Mixture | None:
+def fit_short_call_mixture(values: np.ndarray, threshold: float, family: str,
+                           start: Distribution | None = None) -> Mixture | None:
     """Uniform(0, threshold) spike plus `family` fitted to the calls above the threshold.
 
     The body is fitted by left-truncated maximum likelihood to the values above the threshold (so its
     tail is right), then the spike's weight is the observed short share minus what the body itself puts
     below the threshold: the mixture then reproduces the observed short share exactly. None when the
     body already accounts for every short call (no excess spike) or too few calls remain above it.
+    `start`: a body to begin the search from (a bootstrap refit starts from the fitted body).
     """
     long_calls = values[values > threshold]
     if len(long_calls) < 10:
         return None
-    start = family_vector(fit_family(family, long_calls))
+    distinct, counts = np.unique(long_calls, return_counts=True)  # whole seconds repeat: one term each
+    start = family_vector(start if start is not None else fit_family(family, long_calls))
 
     def truncated_negloglik(vector):
         body = build_family(family, vector)
-        value = -(log_density(body, long_calls).sum() - len(long_calls) * log_survival(body, threshold))
+        value = -(counts @ log_density(body, distinct) - len(long_calls) * log_survival(body, threshold))
         return value if np.isfinite(value) else 1e300
 
     best = optimize.minimize(truncated_negloglik, start, method="Nelder-Mead",
                              options={"xatol": 1e-7, "fatol": 1e-7, "maxiter": 2000})
-    body = build_family(family, best.x)
+    return _spike_and_body(values, threshold, build_family(family, best.x))
+
+
+def _spike_and_body(values: np.ndarray, threshold: float, body: Distribution) -> Mixture | None:
+    """The spike's weight is the observed short share beyond what the body puts there (None if none)."""
     below_by_body = float(cumulative(body, np.array([threshold]))[0])
     observed = float(np.mean(values <= threshold))
     weight = (observed - below_by_body) / (1 - below_by_body)
     if weight <= 0:
         return None
     return Mixture((Uniform(0.0, float(threshold)), body), (weight, 1 - weight))
+
+
+def refit_short_call_mixtures(samples: list, threshold: float, body: Distribution) -> list:
+    """`fit_short_call_mixture` of many samples whose values lie on a common grid (whole seconds),
+    all bodies fitted at once by `batch_newton` from `body`; a sample Newton cannot settle is
+    refitted alone. One entry per sample, None where `fit_short_call_mixture` would give None."""
+    longs = [sample[sample > threshold] for sample in samples]
+    fitting = [i for i, long_calls in enumerate(longs) if len(long_calls) >= 10]
+    grid = np.unique(np.concatenate([longs[i] for i in fitting] or [np.zeros(0)]))
+    counts = np.vstack([np.bincount(np.searchsorted(grid, longs[i]), minlength=len(grid)) for i in fitting]
+                       or [np.zeros(len(grid))]).astype(float)
+    family, above = body.name, counts.sum(axis=1)
+
+    def objective(theta, rows):
+        with np.errstate(all="ignore"):  # a trial step far out may overflow: it is then simply not better
+            batch = batch_of(family, theta)
+            value = -(weighted_rows(counts[rows], log_density(batch, grid))
+                      - above[rows] * log_survival(batch, threshold)[:, 0])
+        return np.where(np.isfinite(value), value, np.inf)
+
+    theta, converged = newton(objective, np.tile(family_vector(body), (len(fitting), 1)))
+    refits = [None] * len(samples)
+    for row, i in enumerate(fitting):
+        refits[i] = (_spike_and_body(samples[i], threshold, build_family(family, theta[row])) if converged[row]
+                     else fit_short_call_mixture(samples[i], threshold, family, start=body))
+    return refits
 
 
 # ---------------------------------------------------------------- goodness of fit
@@ -91,27 +125,32 @@ def anderson_darling(dist: Distribution, ordered: np.ndarray) -> float:
 
 
 def bootstrap_p_values(dist, refit, observed: tuple[float, float], n: int, rng: np.random.Generator,
-                       bootstrap: int, resolution_s: float = 0.0) -> tuple[float, float]:
+                       bootstrap: int, resolution_s: float = 0.0, refit_all=None) -> tuple[float, float]:
     """Parametric-bootstrap p-values of (KS, AD): simulate from the fit, refit, recompute, compare.
 
     p = (1 + #bootstrap statistics >= observed) / (1 + bootstrap), so never below 1/(1+bootstrap).
     With `resolution_s`, simulated values are rounded like the records were (and non-positive ones
     dropped like theirs), so the rounding's own misfit is not blamed on the family.
+    `refit_all(samples)`, if given, refits every sample in one go (else `refit` one at a time).
     """
     if bootstrap <= 0:
         return float("nan"), float("nan")
+    samples = [_simulated(dist, n, rng, resolution_s) for _ in range(bootstrap)]
+    refits = refit_all(samples) if refit_all is not None else [refit(sample) for sample in samples]
     exceed = np.zeros(2)
-    for _ in range(bootstrap):
-        sample = dist.sample(rng, n)
-        if resolution_s > 0:
-            sample = np.round(sample / resolution_s) * resolution_s
-        sample = np.sort(sample[sample > 0])
-        again = refit(sample)
+    for sample, again in zip(samples, refits):
         if again is None:  # e.g. a mixture whose spike vanished in this sample: count as extreme
             exceed += 1
             continue
         exceed += np.array([ks_statistic(again, sample), anderson_darling(again, sample)]) >= observed
     return tuple(float(v) for v in (1 + exceed) / (1 + bootstrap))
+
+
+def _simulated(dist, n: int, rng: np.random.Generator, resolution_s: float) -> np.ndarray:
+    sample = dist.sample(rng, n)
+    if resolution_s > 0:
+        sample = np.round(sample / resolution_s) * resolution_s
+    return np.sort(sample[sample > 0])
 
 
 def empirical_sample(values: np.ndarray, cap: int) -> Empirical:
@@ -214,15 +253,17 @@ def fit_durations(seconds, rng: np.random.Generator, candidates=FAMILIES, bootst
         raise ValueError(f"need at least 10 positive durations, got {len(values)} ({excluded} excluded)")
     fitted = {family: fit_family(family, values) for family in candidates}
     refits = {family: (lambda sample, f=family: fit_family(f, sample)) for family in candidates}
-    notes = []
+    refit_all, notes = {}, []
     if short_calls_below is not None:
         mixture, note = _short_call_candidate(values, short_calls_below, material_share, candidates)
         notes.append(note)
         if mixture is not None:
-            body = mixture.components[1].name
+            body = mixture.components[1]
             fitted["mixture"] = mixture
-            refits["mixture"] = lambda s: fit_short_call_mixture(s, short_calls_below, body)
-    rows = [_candidate_row(name, dist, values, refits[name], rng, (bootstrap, resolution_s))
+            refits["mixture"] = lambda s: fit_short_call_mixture(s, short_calls_below, body.name, start=body)
+            if resolution_s > 0:  # rounded samples share a grid of values: refit them all at once
+                refit_all["mixture"] = lambda samples: refit_short_call_mixtures(samples, short_calls_below, body)
+    rows = [_candidate_row(name, dist, values, (refits[name], refit_all.get(name)), rng, (bootstrap, resolution_s))
             for name, dist in fitted.items()]
     table = pd.DataFrame(rows).sort_values("aic", ignore_index=True)
     table["delta_aic"] = table["aic"] - table["aic"].min()
@@ -253,11 +294,12 @@ def _short_call_candidate(values, threshold, material_share, families):
                      f"{mixture.components[1].name} body puts there) + {mixture.components[1].name} body")
 
 
-def _candidate_row(name, dist, values, refit, rng, bootstrap_and_resolution) -> dict:
+def _candidate_row(name, dist, values, refits, rng, bootstrap_and_resolution) -> dict:
     loglik = float(log_density(dist, values).sum())
     k, n = parameter_count(dist), len(values)
     ks, ad = ks_statistic(dist, values), anderson_darling(dist, values)
-    ks_p, ad_p = bootstrap_p_values(dist, refit, (ks, ad), n, rng, *bootstrap_and_resolution)
+    refit, refit_all = refits
+    ks_p, ad_p = bootstrap_p_values(dist, refit, (ks, ad), n, rng, *bootstrap_and_resolution, refit_all=refit_all)
     return {"family": name, "params": parameters(dist), "mean": dist.mean, "cv": dist.cv,
             "loglik": loglik, "aic": 2 * k - 2 * loglik, "bic": k * math.log(n) - 2 * loglik,
             "ks": ks, "ks_p": ks_p, "ad": ad, "ad_p": ad_p}

@@ -15,13 +15,14 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from calibration.densities import (
-    PARAMETER_COUNT, as_scipy, build_family, cumulative, family_vector, fit_family, log_density, log_survival,
-    parameters)
+from calibration.censored import DistinctCalls, censored_loglik
+from calibration.densities import PARAMETER_COUNT, as_scipy, build_family, family_vector, fit_family, parameters
 from calibration.fit_durations import format_params, new_axes
+from calibration.patience_bootstrap import bootstrap_mean_intervals
 from simulator.distributions import Distribution, Exponential
 
 PATIENCE_FAMILIES = ("exponential", "weibull", "lognormal")
+SHARE_IGNORED = 0.01  # a fitted mean is called extrapolated when this much patience lies beyond the data
 
 
 # ---------------------------------------------------------------- Kaplan-Meier
@@ -57,43 +58,40 @@ def km_restricted_mean(km: pd.DataFrame) -> float:
 
 # ---------------------------------------------------------------- censored maximum likelihood
 
-def censored_loglik(dist: Distribution, times: np.ndarray, observed: np.ndarray, resolution_s: float = 0.0) -> float:
-    """log L = sum of log density over abandoned calls + sum of log survival over answered ones.
+def fit_censored(family: str, times: np.ndarray, observed: np.ndarray, resolution_s: float = 0.0,
+                 weights: np.ndarray | None = None, start: Distribution | None = None) -> Distribution:
+    """Censored MLE: closed form for exponential (abandonments / total waiting), else Nelder-Mead.
 
-    With `resolution_s` > 0 (waits recorded to whole seconds, say) an abandonment at recorded r is
-    only known to lie in [r - res, r + res]: its term is log(F(r + res) - F(r - res)), which keeps
-    the instant hang-ups recorded as 0 s and removes the rounding bias on short patience.
+    `start`: a fit to begin from (a bootstrap resample starts from the full sample's fit, which is
+    close to its own optimum); without it, the better of two general starting points.
     """
-    survival = log_survival(dist, times[~observed]).sum()
-    events = times[observed]
-    if resolution_s <= 0:
-        return float(log_density(dist, events).sum() + survival)
-    upper = cumulative(dist, events + resolution_s)
-    lower = cumulative(dist, np.maximum(events - resolution_s, 0.0))
-    return float(np.log(np.maximum(upper - lower, 1e-300)).sum() + survival)
-
-
-def fit_censored(family: str, times: np.ndarray, observed: np.ndarray, resolution_s: float = 0.0) -> Distribution:
-    """Censored MLE: closed form for exponential (abandonments / total waiting), else Nelder-Mead."""
-    events = int(observed.sum())
+    weights = np.ones(len(times)) if weights is None else weights
+    events = float(weights[observed].sum())
     if events == 0:
         raise ValueError("no abandoned calls: patience cannot be estimated (only a lower bound)")
-    exponential = Exponential(float(times.sum() / events))
+    exponential = Exponential(float(weights @ times / events))
     if family == "exponential":
         return exponential
+    objective = _negloglik(family, times, observed, resolution_s, weights)
+    if start is not None:
+        return build_family(family, _minimise(objective, family_vector(start)).x)
     # two starts, keep the better: the fit ignoring censoring (too short-tailed when most calls are
     # answered) and a shape-1 / sigma-1 member with the exponential fit's mean
-    start = family_vector(fit_family(family, np.maximum(times, resolution_s or 1e-9)))
-    start_exp = family_vector(_matching_start(family, exponential.mean_s))
-    candidates = [optimize.minimize(_negloglik(family, times, observed, resolution_s), x0, method="Nelder-Mead",
-                                    options={"xatol": 1e-8, "fatol": 1e-8, "maxiter": 4000})
-                  for x0 in (start, start_exp)]
+    every_call = np.repeat(np.maximum(times, resolution_s or 1e-9), weights.astype(int))
+    starts = (family_vector(fit_family(family, every_call)), family_vector(_matching_start(family, exponential.mean_s)))
+    candidates = [_minimise(objective, x0) for x0 in starts]
     return build_family(family, min(candidates, key=lambda r: r.fun).x)
 
 
-def _negloglik(family, times, observed, resolution_s=0.0):
+def _minimise(objective, x0):
+    return optimize.minimize(objective, x0, method="Nelder-Mead",
+                             options={"xatol": 1e-8, "fatol": 1e-8, "maxiter": 4000})
+
+
+def _negloglik(family, times, observed, resolution_s=0.0, weights=None):
     def negative(vector):
-        value = -censored_loglik(build_family(family, vector), times, observed, resolution_s)
+        with np.errstate(over="ignore", invalid="ignore"):  # a trial point far out: simply not better
+            value = -censored_loglik(build_family(family, vector), times, observed, resolution_s, weights)
         return value if np.isfinite(value) else 1e300
     return negative
 
@@ -104,10 +102,11 @@ def _matching_start(family: str, mean: float) -> Distribution:
                         else np.array([math.log(mean) - 0.5, 0.0]))
 
 
-def mean_standard_error(family: str, dist: Distribution, times, observed, resolution_s: float = 0.0) -> float:
+def mean_standard_error(family: str, dist: Distribution, times, observed, resolution_s: float = 0.0,
+                        weights: np.ndarray | None = None) -> float:
     """Delta-method SE of the fitted mean patience from the observed information (numeric Hessian)."""
     vector = family_vector(dist)
-    hessian = _numeric_hessian(_negloglik(family, times, observed, resolution_s), vector)
+    hessian = _numeric_hessian(_negloglik(family, times, observed, resolution_s, weights), vector)
     try:
         covariance = np.linalg.inv(hessian)
     except np.linalg.LinAlgError:
@@ -151,21 +150,54 @@ class PatienceFit:
     def km_restricted_mean(self) -> float:
         return km_restricted_mean(self.km)
 
+    @property
+    def longest_wait_s(self) -> float:
+        """The longest wait observed: beyond it the data say nothing about patience."""
+        return float(self.km["time"].max())
+
+    @property
+    def km_survival_at_longest_wait(self) -> float:
+        return float(self.km["survival"].iloc[-1])
+
+    def median(self, dist: Distribution | None = None) -> float:
+        return float(as_scipy(dist or self.best).median())
+
+    def share_beyond_longest_wait(self, dist: Distribution | None = None) -> float:
+        """Share of a fitted patience beyond the longest observed wait: the part its mean extrapolates."""
+        return float(as_scipy(dist or self.best).sf(self.longest_wait_s))
+
+    def headline(self) -> str:
+        """What the data support first (median, Kaplan-Meier mean within the observed waits), then the
+        fitted family's mean, flagged as extrapolated where it leans on patience beyond the data."""
+        return f"{self.supported()}; {self.fitted_mean()}"
+
+    def supported(self) -> str:
+        median, longest = self.median(), self.longest_wait_s
+        where = "within the observed waits" if median <= longest else f"extrapolated beyond {longest:.0f} s"
+        return (f"median {median:.0f} s (fitted {self.best.name}, {where}), Kaplan-Meier mean within the "
+                f"longest observed wait of {longest:.0f} s: {self.km_restricted_mean:.0f} s")
+
+    def fitted_mean(self) -> str:
+        beyond = self.share_beyond_longest_wait()
+        text = f"fitted {self.best.name}: mean {self.best.mean:.0f} s"
+        if beyond < SHARE_IGNORED:
+            return f"{text} (within the observed waits)"
+        return (f"{text}, extrapolated beyond the longest observed wait of {self.longest_wait_s:.0f} s "
+                f"({beyond:.0%} of its patience lies there)")
+
     def summary(self) -> str:
         table = self.candidates.drop(columns="params").to_string(index=False, float_format="{:.4g}".format)
-        horizon = self.km["time"].max()
         lines = [f"Patience fit: {self.n} queued calls ({self.abandoned} abandoned = exact patience, "
                  f"{self.n - self.abandoned} answered = censored, {1 - self.abandoned / self.n:.0%} censored); "
                  f"{self.excluded} excluded (zero, negative or missing wait).",
-                 f"Best by AIC: {self.best.name} {format_params(parameters(self.best))}, "
-                 f"mean patience {self.best.mean:.1f} s.",
+                 f"What the data show: {self.supported()}; Kaplan-Meier survival at that wait "
+                 f"{self.km_survival_at_longest_wait:.3f} (the restricted mean is a lower bound on the mean "
+                 "while that is above zero).",
+                 f"Best by AIC: {self.best.name} {format_params(parameters(self.best))}; {self.fitted_mean()}.",
                  table,
                  "mean = mean of the fitted distribution (extrapolates beyond the longest wait); mean_se by the "
-                 "delta method; CI: " + (f"{self.bootstrap} bootstrap resamples of calls." if self.bootstrap
-                                        else "none (no rng given)."),
-                 f"Kaplan-Meier restricted mean up to the largest observed wait ({horizon:.0f} s): "
-                 f"{self.km_restricted_mean:.1f} s; KM survival there {self.km['survival'].iloc[-1]:.3f} "
-                 "(a lower bound on the mean while that is above zero)."]
+                 "delta method; CI: " + (f"percentiles over {self.bootstrap} bootstrap resamples of calls."
+                                        if self.bootstrap else "none (no rng given).")]
         return "\n".join(lines)
 
     def plot(self, ax=None):
@@ -177,7 +209,7 @@ class PatienceFit:
                         step="post", color="grey", alpha=0.3)
         grid = np.linspace(0, times.max(), 400)
         for name, dist in self.fitted.items():
-            ax.plot(grid, as_scipy(dist).sf(grid), label=f"{name} (mean {dist.mean:.0f} s)")
+            ax.plot(grid, as_scipy(dist).sf(grid), label=f"{name} (median {self.median(dist):.0f} s)")
         ax.set(xlabel="wait (s)", ylabel="share still willing to wait", ylim=(0, 1.02))
         ax.legend()
         return ax
@@ -191,15 +223,17 @@ def fit_patience(waits, abandoned, rng: np.random.Generator | None = None, boots
     `resolution_s`: how finely waits were recorded (1 for whole seconds); see `censored_loglik`.
     """
     times, observed, excluded = _queued_calls(waits, abandoned, resolution_s)
-    fitted = {family: fit_censored(family, times, observed, resolution_s) for family in families}
-    rows = [_patience_row(name, dist, times, observed, resolution_s) for name, dist in fitted.items()]
+    calls = DistinctCalls.of(times, observed)
+    fitted = {family: fit_censored(family, calls.times, calls.observed, resolution_s, calls.counts)
+              for family in families}
+    rows = [_patience_row(name, dist, calls, resolution_s) for name, dist in fitted.items()]
     bootstrap = bootstrap if rng is not None else 0
+    intervals = bootstrap_mean_intervals(fitted, calls, rng, bootstrap, resolution_s, refit=fit_censored)
     for row in rows:
-        row["mean_ci_low"], row["mean_ci_high"] = _bootstrap_mean_interval(
-            row["family"], times, observed, rng, bootstrap, resolution_s)
+        row["mean_ci_low"], row["mean_ci_high"] = intervals[row["family"]]
     table = pd.DataFrame(rows).sort_values("aic", ignore_index=True)
     table["delta_aic"] = table["aic"] - table["aic"].min()
-    table = table[["family", "params", "mean", "mean_se", "mean_ci_low", "mean_ci_high", "median",
+    table = table[["family", "params", "mean", "mean_se", "mean_ci_low", "mean_ci_high", "median", "cv",
                    "loglik", "aic", "bic", "delta_aic"]]
     return PatienceFit(best=fitted[table["family"].iloc[0]], candidates=table,
                        km=kaplan_meier(times, observed), n=len(times), abandoned=int(observed.sum()),
@@ -221,26 +255,13 @@ def _queued_calls(waits, abandoned, resolution_s: float = 0.0):
     return waits[keep], abandoned[keep], int((~keep).sum())
 
 
-def _patience_row(name, dist, times, observed, resolution_s=0.0) -> dict:
-    loglik = censored_loglik(dist, times, observed, resolution_s)
-    k, n = PARAMETER_COUNT[name], len(times)
+def _patience_row(name, dist, calls: DistinctCalls, resolution_s=0.0) -> dict:
+    loglik = censored_loglik(dist, calls.times, calls.observed, resolution_s, calls.counts)
+    k = PARAMETER_COUNT[name]
     return {"family": name, "params": parameters(dist), "mean": dist.mean,
-            "mean_se": mean_standard_error(name, dist, times, observed, resolution_s),
-            "median": float(as_scipy(dist).median()), "loglik": loglik,
-            "aic": 2 * k - 2 * loglik, "bic": k * math.log(n) - 2 * loglik}
-
-
-def _bootstrap_mean_interval(family, times, observed, rng, bootstrap, resolution_s=0.0) -> tuple[float, float]:
-    """Percentile 95% interval of the fitted mean over resamples of whole calls (wait and outcome)."""
-    if not bootstrap:
-        return float("nan"), float("nan")
-    means = []
-    for _ in range(bootstrap):
-        pick = rng.integers(0, len(times), len(times))
-        if observed[pick].any():
-            means.append(fit_censored(family, times[pick], observed[pick], resolution_s).mean)
-    low, high = np.percentile(means, [2.5, 97.5])
-    return float(low), float(high)
+            "mean_se": mean_standard_error(name, dist, calls.times, calls.observed, resolution_s, calls.counts),
+            "median": float(as_scipy(dist).median()), "cv": dist.cv, "loglik": loglik,
+            "aic": 2 * k - 2 * loglik, "bic": k * math.log(calls.n) - 2 * loglik}
 
 
 # ---------------------------------------------------------------- the abandonment-versus-wait check

@@ -21,11 +21,24 @@ from .fit_patience import AbandonVsWait, PatienceFit, abandon_vs_wait, fit_patie
 from .flows import contact_flows
 from .history import History
 from .observed import observed_intervals
-from .profile_document import profile_document
+from .profile_document import profile_comments, profile_document
+from .progress import Steps
 
 PROFILE_VERSION = 1
 OTHER = "other"
 RECORDED_RESOLUTION_S = 1.0  # histories record times to the second (or coarser: minutes in ticket logs)
+PATIENCE_RESAMPLES = 1000  # percentile endpoints of the patience intervals settle to ~1-3 % of their width
+STEPS_PER_TYPE = 3  # arrivals, handle time, patience
+
+
+@dataclass(frozen=True)
+class FitOptions:
+    """How each contact type is fitted (see `calibrate`)."""
+
+    interval_s: float = 1800.0
+    bootstrap: int = 100
+    resamples: int = PATIENCE_RESAMPLES
+    short_calls_below: float = 10.0
 
 
 @dataclass
@@ -56,21 +69,30 @@ class CalibrationProfile:
 
     def write(self, path: Path) -> None:
         """Written to a temporary file first, so a failure never leaves half a profile."""
-        write_yaml_atomically(self.to_document(), Path(path))
+        write_yaml_atomically(self.to_document(), Path(path), profile_comments(self))
 
 
 def calibrate(history: History, rng: np.random.Generator, interval_s: float = 1800.0, bootstrap: int = 100,
               min_contacts: int = 100, short_calls_below: float = 10.0, sources: list | None = None,
-              ) -> CalibrationProfile:
-    """Fit every contact type with at least `min_contacts` contacts; pool the rest as `other`."""
+              resamples: int = PATIENCE_RESAMPLES, progress=None) -> CalibrationProfile:
+    """Fit every contact type with at least `min_contacts` contacts; pool the rest as `other`.
+
+    `bootstrap`: parametric-bootstrap samples per handle-time candidate (goodness-of-fit p-values);
+    `resamples`: resamples of calls for the patience intervals; 0 skips either. `progress`: see
+    `calibration.progress`.
+    """
     contacts = history.contacts
     start, end = contacts["arrived_at"].min().normalize(), contacts["arrived_at"].max().normalize()
     skip = _days_without_data(contacts, start, end)
     groups = _type_groups(contacts, min_contacts)
-    fitted = [_calibrate_type(name, members, contacts, rng, interval_s, bootstrap, short_calls_below,
-                              (start, end, skip)) for name, members in groups]
-    return CalibrationProfile(sources or [], start, end, skip, interval_s, fitted,
-                              _observed_or_none(history, interval_s), history.summary())
+    options = FitOptions(interval_s, bootstrap, resamples, short_calls_below)
+    steps = Steps(progress, STEPS_PER_TYPE * len(groups) + 1)
+    fitted = [_calibrate_type(name, members, contacts, rng, options, (start, end, skip), steps)
+              for name, members in groups]
+    steps.start("observed KPIs")
+    observed = _observed_or_none(history, interval_s)
+    steps.finish()
+    return CalibrationProfile(sources or [], start, end, skip, interval_s, fitted, observed, history.summary())
 
 
 def _observed_or_none(history: History, interval_s: float) -> pd.DataFrame | None:
@@ -98,29 +120,34 @@ def _type_groups(contacts: pd.DataFrame, min_contacts: int) -> list[tuple[str, t
     return groups
 
 
-def _calibrate_type(name, members, contacts, rng, interval_s, bootstrap, short_calls_below, period):
+def _calibrate_type(name, members, contacts, rng, options: FitOptions, period, steps: Steps):
     start, end, skip = period
     rows = contacts[contacts["contact_type"].fillna(OTHER).isin(members)]
-    arrivals = fit_arrivals(rows["arrived_at"], int(interval_s), start, end, skip, resolution_s=1.0, rng=rng)
-    return ContactCalibration(name, rows, arrivals, _handle_fit(rows, rng, bootstrap, short_calls_below),
-                              _patience_fit(rows, rng, bootstrap), contact_flows(rows),
+    steps.start(f"{name}: arrivals")
+    arrivals = fit_arrivals(rows["arrived_at"], int(options.interval_s), start, end, skip, resolution_s=1.0, rng=rng)
+    steps.start(f"{name}: handle time")
+    handle = _handle_fit(rows, rng, options)
+    steps.start(f"{name}: patience")
+    patience = _patience_fit(rows, rng, options.resamples)
+    return ContactCalibration(name, rows, arrivals, handle, patience, contact_flows(rows),
                               members if len(members) > 1 or members[0] != name else (),
-                              _abandon_check(rows, interval_s))
+                              _abandon_check(rows, options.interval_s))
 
 
-def _handle_fit(rows: pd.DataFrame, rng, bootstrap: int, short_calls_below: float) -> DurationFit | None:
+def _handle_fit(rows: pd.DataFrame, rng, options: FitOptions) -> DurationFit | None:
     handle = rows["handle_time_s"].dropna().to_numpy(dtype=float)
     if (handle > 0).sum() < 10:
         return None  # no handle times in this history (ticket logs): the scenario must give one
-    return fit_durations(handle, rng, bootstrap=bootstrap, short_calls_below=short_calls_below, resolution_s=1.0)
+    return fit_durations(handle, rng, bootstrap=options.bootstrap, short_calls_below=options.short_calls_below,
+                         resolution_s=1.0)
 
 
-def _patience_fit(rows: pd.DataFrame, rng, bootstrap: int) -> PatienceFit | None:
+def _patience_fit(rows: pd.DataFrame, rng, resamples: int) -> PatienceFit | None:
     queued = rows[rows["wait_s"].notna()]
     if not queued["abandoned"].any():
         return None  # nobody abandoned (or no queue data): patience cannot be estimated
     return fit_patience(queued["wait_s"].to_numpy(float), queued["abandoned"].to_numpy(bool), rng,
-                        bootstrap=min(bootstrap, 100), resolution_s=RECORDED_RESOLUTION_S)
+                        bootstrap=resamples, resolution_s=RECORDED_RESOLUTION_S)
 
 
 def _abandon_check(rows: pd.DataFrame, interval_s: float) -> AbandonVsWait | None:
@@ -135,7 +162,7 @@ def _abandon_check(rows: pd.DataFrame, interval_s: float) -> AbandonVsWait | Non
         return None  # no interval with enough queued calls to draw the line
 
 
-def write_yaml_atomically(document: dict, path: Path) -> None:
+def write_yaml_atomically(document: dict, path: Path, comments: dict | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     umask = os.umask(0)
@@ -143,11 +170,40 @@ def write_yaml_atomically(document: dict, path: Path) -> None:
     os.chmod(temporary, 0o666 & ~umask)  # an ordinary file's mode, not mkstemp's private 0600
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            yaml.dump(document, stream, Dumper=_ReadableDumper, sort_keys=False, allow_unicode=True, width=120)
+            dump_commented(document, stream, comments or {})
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def dump_commented(document: dict, stream, comments: dict) -> None:
+    """YAML of `document` with `comments`: {"header": [lines], "contacts": {name: {key: [lines]}}}, the
+    lines of a contact's key written just above that key (PyYAML writes no comments itself)."""
+    options = {"Dumper": _ReadableDumper, "sort_keys": False, "allow_unicode": True, "width": 120}
+    stream.writelines(f"# {line}\n" for line in comments.get("header", ()))
+    by_contact = comments.get("contacts") or {}
+    if not by_contact:
+        yaml.dump(document, stream, **options)
+        return
+    for key, value in document.items():
+        if key != "contacts":
+            yaml.dump({key: value}, stream, **options)
+            continue
+        stream.write("contacts:\n")
+        for entry in value:
+            text = yaml.dump([entry], **options)
+            stream.write(_above_keys(text, by_contact.get(entry.get("name"), {})))
+
+
+def _above_keys(entry_text: str, comments: dict) -> str:
+    """Comment lines inserted above the entry's own keys (lines `  key:`, two spaces in)."""
+    lines = []
+    for line in entry_text.splitlines(keepends=True):
+        key = line[2:].split(":", 1)[0] if line.startswith("  ") and not line.startswith("   ") else None
+        lines += [f"  # {comment}\n" for comment in comments.get(key, ())]
+        lines.append(line)
+    return "".join(lines)
 
 
 class _ReadableDumper(yaml.SafeDumper):

@@ -7,7 +7,10 @@ from datetime import datetime, timezone
 import numpy as np
 import pandas as pd
 
+from simulator.distributions import Mixture
 from simulator.units import DAY_NAMES, format_duration
+
+from .fit_patience import SHARE_IGNORED
 
 from .observed import overall
 
@@ -29,6 +32,66 @@ def profile_document(profile) -> dict:
     }
 
 
+HEADER = ("Written by `helpdesk-sim calibrate`. `contacts` is in the scenario format (a scenario starts from it",
+          "with `demand.profile:`). The comments beside each fit give its mean and cv (and patience's median);",
+          "they are for reading: the loader ignores them (`diagnostics` has every candidate's mean and cv).")
+
+
+def profile_comments(profile) -> dict:
+    """Comment lines for the written profile: a header, and per contact type per key (see `dump_commented`)."""
+    return {"header": list(HEADER), "contacts": {c.name: contact_comments(c) for c in profile.contacts}}
+
+
+def contact_comments(calibration) -> dict[str, list[str]]:
+    """What a planner needs beside the parameters: each fit's mean and cv, patience's median and
+    Kaplan-Meier mean, and whether the fitted mean extrapolates beyond the data."""
+    comments = {"arrivals": day_to_day_comment(calibration.arrivals.day_to_day)
+                + [f"flagged spike, replayed every week: {spike.brief()}" for spike in calibration.arrivals.spikes]}
+    if calibration.handle is not None:
+        first, *rest = describe(calibration.handle.best)
+        comments["handle_time"] = [f"handle time: {first}", *(f"  {line}" for line in rest)]
+    if calibration.patience is not None:
+        fit = calibration.patience
+        longest = fit.longest_wait_s
+        beyond = " (beyond the longest observed wait)" if fit.median() > longest else ""
+        comments["patience"] = [
+            f"patience: {fit.best.name}: median {seconds(fit.median())}{beyond}, mean {seconds(fit.best.mean)}, "
+            f"cv {fit.best.cv:.3g}",
+            f"Kaplan-Meier mean within the longest observed wait ({seconds(longest)}): "
+            f"{seconds(fit.km_restricted_mean)}"]
+        if fit.share_beyond_longest_wait() >= SHARE_IGNORED:
+            comments["patience"].append(f"the mean is extrapolated: {fit.share_beyond_longest_wait():.0%} of this "
+                                        f"patience lies beyond {seconds(longest)}, where no caller was seen waiting")
+    return comments
+
+
+NOT_ESTIMABLE = ["day_to_day_cv: not estimable (no weekday observed on two days), so left out:",
+                 "a scenario built on this profile draws Poisson days unless it sets one"]
+
+
+def day_to_day_comment(variation) -> list[str]:
+    """Where `day_to_day_cv` comes from, or why there is none."""
+    if variation is None:
+        return list(NOT_ESTIMABLE)
+    verdict = "more variable than Poisson" if variation.p_value < 0.05 else "no more variable than Poisson"
+    return [f"day_to_day_cv: daily volumes {verdict} (dispersion chi-square {variation.chi_square:.1f} on "
+            f"{variation.degrees_of_freedom} df, p = {variation.p_value:.2g})"]
+
+
+def describe(dist) -> list[str]:
+    """['lognormal: mean 185 s, cv 1.09']; a mixture names its spike and body on a second line."""
+    lines = [f"{dist.name}: mean {seconds(dist.mean)}, cv {dist.cv:.3g}"]
+    if isinstance(dist, Mixture):
+        spike, body = dist.components
+        lines.append(f"= {dist.weights[0]:.1%} a uniform spike under {seconds(spike.high)} + {dist.weights[1]:.1%} "
+                     f"a {body.name} body (mean {seconds(body.mean)}, cv {body.cv:.3g})")
+    return lines
+
+
+def seconds(value: float) -> str:
+    return f"{value:,.0f} s" if abs(value) >= 100 else f"{value:.3g} s"
+
+
 def _observed(profile) -> dict:
     if profile.observed is None:
         return {"note": "no answered contacts in this history: no observed KPIs or staffing"}
@@ -38,19 +101,15 @@ def _observed(profile) -> dict:
 
 def scenario_contact(calibration, interval_s: float) -> dict:
     """One `demand.contacts` entry of the scenario format."""
-    entry = {"name": calibration.name, "channel": "phone", "priority": 1,
-             "arrivals": {"weekly": weekly_rates(calibration.arrivals.rates, interval_s),
-                          "day_to_day_cv": _day_to_day_cv(calibration.arrivals)}}
+    arrivals = {"weekly": weekly_rates(calibration.arrivals.rates, interval_s)}
+    if calibration.arrivals.day_to_day is not None:  # not estimable: left out, never a silent 0
+        arrivals["day_to_day_cv"] = _number(calibration.arrivals.day_to_day.cv_beyond_poisson)
+    entry = {"name": calibration.name, "channel": "phone", "priority": 1, "arrivals": arrivals}
     if calibration.handle is not None:
         entry["handle_time"] = _plain(calibration.handle.best.to_spec())
     if calibration.patience is not None:
         entry["patience"] = _plain(calibration.patience.best.to_spec())
     return entry
-
-
-def _day_to_day_cv(arrivals) -> float:
-    """0 where it cannot be estimated (one week of data) or the data show no excess variation."""
-    return _number(_finite(arrivals.day_to_day.cv_beyond_poisson)) if arrivals.day_to_day else 0.0
 
 
 def weekly_rates(rates: pd.DataFrame, interval_s: float) -> dict:
@@ -81,6 +140,7 @@ def diagnostics(calibration) -> dict:
         "arrivals": {"counted": arrivals.arrivals, "outside_period": arrivals.outside_period,
                      "days_per_weekday": {str(k): int(v) for k, v in arrivals.days.items()},
                      **_dispersion(arrivals.day_to_day),
+                     "spikes": [_spike(spike) for spike in arrivals.spikes],
                      "poisson_within_interval_ks": _number(arrivals.poisson.statistic),
                      "poisson_within_interval_p_value": _number(arrivals.poisson.p_value)},
         "flows": calibration.flows,
@@ -95,14 +155,25 @@ def diagnostics(calibration) -> dict:
     if calibration.patience is not None:
         fit = calibration.patience
         section["patience"] = {"queued": fit.n, "abandoned": fit.abandoned, "excluded": fit.excluded,
+                               "longest_observed_wait_s": _number(fit.longest_wait_s),
                                "km_restricted_mean_s": _number(fit.km_restricted_mean),
-                               "candidates": _records(fit.candidates)}
+                               "km_survival_at_longest_wait": _number(fit.km_survival_at_longest_wait),
+                               "used": {"family": fit.best.name, "median_s": _number(fit.median()),
+                                        "mean_s": _number(fit.best.mean), "cv": _number(fit.best.cv),
+                                        "share_beyond_longest_wait": _number(fit.share_beyond_longest_wait())},
+                               "resamples": fit.bootstrap, "candidates": _records(fit.candidates)}
     if calibration.abandon_check is not None:
         check = calibration.abandon_check
         section["abandon_vs_wait"] = {"intervals_used": int(check.table["used"].sum()),
                                       "implied_mean_patience_s": _number(check.implied_mean_patience_s),
                                       "pooled_mean_patience_s": _number(1 / check.pooled_rate_per_s)}
     return section
+
+
+def _spike(spike) -> dict:
+    return {"weekday": spike.weekday, "slot": spike.slot, "arrivals": spike.arrivals, "days": spike.days,
+            "expected": _number(spike.expected), "ratio": _number(spike.ratio), "date": spike.date,
+            "on_date": spike.on_date}
 
 
 def _dispersion(variation) -> dict:
@@ -114,10 +185,6 @@ def _dispersion(variation) -> dict:
 
 def _records(frame: pd.DataFrame) -> list:
     return [{str(k): _plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
-
-
-def _finite(value) -> float:
-    return 0.0 if value is None or not math.isfinite(value) else value
 
 
 def _number(value):

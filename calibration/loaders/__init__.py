@@ -25,11 +25,12 @@ FORMATS = ("anonymous-bank", "servicenow", "event-log", "csv", *PRESETS)
 
 
 def load_history(paths, format: str, mapping=None, timezone: str | None = None,
-                 **options) -> History:
+                 date_format: str | None = None, **options) -> History:
     """Read one or more history files of one format; raises `HistoryError` with the reason.
 
     `mapping` means, per format: `csv` {field: column}; `event-log` a preset name, a dict or a
-    YAML/JSON file; `anonymous-bank` and `servicenow` a dict of loader options. Extra keyword
+    YAML/JSON file; `anonymous-bank` and `servicenow` a dict of loader options. `date_format`: how
+    dates are written (see `calibration.loaders.dates`; the bank's are fixed). Extra keyword
     `options` go to the format's loader (see `load_<format>`).
     """
     if format not in FORMATS:
@@ -45,6 +46,8 @@ def load_history(paths, format: str, mapping=None, timezone: str | None = None,
         options.update(preset=preset, mapping=mapping, timezone=timezone)
     else:
         options = {**_as_options(mapping, format), **options}
+    if date_format is not None:
+        options.update(_date_option(loader, date_format, format))
     _check_options(loader, options, format)
     return loader(paths, **options)
 
@@ -56,6 +59,12 @@ def _check_options(loader, options: dict, format: str) -> None:
     if unknown:
         raise HistoryError(f"unknown option(s) for {format!r}: {', '.join(unknown)}; "
                            f"known: {', '.join(allowed) or 'none'}")
+
+
+def _date_option(loader, date_format: str, format: str) -> dict:
+    if loader is load_anonymous_bank:
+        raise HistoryError(f"--date-format does not apply to {format!r}: its dates are fixed (yymmdd)")
+    return {"time_format" if loader is load_servicenow else "date_format": date_format}
 
 
 _LOADERS = {"anonymous-bank": load_anonymous_bank, "servicenow": load_servicenow, "csv": load_csv,

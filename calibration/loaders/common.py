@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from calibration.history import Accounting, History, HistoryError, SourceAccount
+from calibration.loaders.dates import parse_dates
 
 MISSING_TOKENS = ("", "?", "NULL", "null", "NaN", "nan", "None")
 UTC_OFFSET = r"(?:Z|[+-]\d\d:?\d\d)$"
@@ -93,13 +94,13 @@ def is_missing(values: pd.Series) -> pd.Series:
     return values.isna() | values.astype(str).str.strip().isin(MISSING_TOKENS)
 
 
-def parse_wall_clock(values: pd.Series, time_format=None, *, dayfirst=False, timezone=None,
-                     offset_is_wall_clock=False):
+def parse_wall_clock(values: pd.Series, time_format=None, *, timezone=None, offset_is_wall_clock=False):
     """Local wall-clock datetimes (naive) and a mask of values present but unparsable.
 
-    A written offset is dropped and the clock kept as written, unless `timezone` is given and the
-    offset is trustworthy: then times are converted to that zone's wall clock. Hour-of-day
-    patterns are what staffing follows, so the local clock is what calibration needs.
+    `time_format`: a resolved convention of `dates` (`iso`, the default, `day-first`, `month-first`
+    or a strftime pattern). A written offset is dropped and the clock kept as written, unless
+    `timezone` is given and the offset is trustworthy: then times are converted to that zone's wall
+    clock. Hour-of-day patterns are what staffing follows, so the local clock is what calibration needs.
     """
     absent = is_missing(values)
     text = values.astype(str).str.strip()
@@ -107,18 +108,13 @@ def parse_wall_clock(values: pd.Series, time_format=None, *, dayfirst=False, tim
     if timezone and not offset_is_wall_clock and has_offset.any():
         aware = pd.to_datetime(text.where(has_offset), errors="coerce", utc=True, format="ISO8601")
         parsed = aware.dt.tz_convert(timezone).dt.tz_localize(None)
-        naive = _parse_naive(text.where(~has_offset & ~absent), time_format, dayfirst)
+        naive = parse_dates(text.where(~has_offset & ~absent), time_format or "iso")
         parsed = parsed.where(has_offset, naive)
     else:
         stripped = text.str.replace(UTC_OFFSET, "", regex=True).where(~absent)
-        parsed = _parse_naive(stripped, time_format, dayfirst)
+        parsed = parse_dates(stripped, time_format or "iso")
     parsed = parsed.astype("datetime64[ns]")
     return parsed, parsed.isna() & ~absent
-
-
-def _parse_naive(text: pd.Series, time_format, dayfirst) -> pd.Series:
-    fmt = time_format or ("mixed" if dayfirst else "ISO8601")
-    return pd.to_datetime(text, errors="coerce", format=fmt, dayfirst=dayfirst)
 
 
 def number_in_label(values: pd.Series) -> pd.Series:

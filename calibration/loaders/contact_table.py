@@ -11,6 +11,8 @@ required. Decisions, and why:
   abandoned contact, ended) - arrived.
 - Contacts answered, ended or resolved before they arrived, negative durations and repeated
   contact ids are rejected.
+- Dates are ISO 8601, or numeric day-first or month-first dates told apart by a day above 12 in
+  any time column, and refused when nothing tells them apart (`date_format`, see `dates`).
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ import pandas as pd
 from calibration.history import History, HistoryError, normalise_contacts
 from calibration.loaders.common import (Screen, finish, is_missing, load_each, number_in_label,
                                         parse_wall_clock, read_rows, require_columns)
+from calibration.loaders.dates import check_date_format, resolve_date_format
 
 TIME_FIELDS = ("arrived_at", "answered_at", "ended_at", "resolved_at")
 DURATION_FIELDS = ("handle_time_s", "wait_s")
@@ -31,12 +34,13 @@ TRUE_WORDS = {"true", "t", "yes", "y", "1"}
 FALSE_WORDS = {"false", "f", "no", "n", "0"}
 
 
-def load_csv(paths, mapping: dict | None = None, *, sep: str = ",", time_format: str | None = None,
-             dayfirst: bool = False, timezone: str | None = None) -> History:
-    """Contacts of one or more one-row-per-contact CSV files (`.csv` or `.csv.gz`)."""
+def load_csv(paths, mapping: dict | None = None, *, sep: str = ",", date_format: str = "auto",
+             timezone: str | None = None) -> History:
+    """Contacts of one or more one-row-per-contact CSV files (`.csv` or `.csv.gz`); `date_format`:
+    see `calibration.loaders.dates` (`auto` tells day-first from month-first dates where it can)."""
     mapping = _checked_mapping(mapping)
-    return load_each(paths, _load_table, mapping=mapping, sep=sep, time_format=time_format,
-                     dayfirst=dayfirst, timezone=timezone)
+    return load_each(paths, _load_table, mapping=mapping, sep=sep, date_format=check_date_format(date_format),
+                     timezone=timezone)
 
 
 def _checked_mapping(mapping) -> dict:
@@ -48,7 +52,7 @@ def _checked_mapping(mapping) -> dict:
     return chosen
 
 
-def _load_table(path, mapping, sep, time_format, dayfirst, timezone) -> History:
+def _load_table(path, mapping, sep, date_format, timezone) -> History:
     screen = read_rows(path, sep=sep)
     table = screen.rows
     columns = {name: name for name in CSV_FIELDS if name in table.columns} | mapping
@@ -56,19 +60,20 @@ def _load_table(path, mapping, sep, time_format, dayfirst, timezone) -> History:
     require_columns(table, list(mapping.values()), path, "the mapping")
     values = {name: screen.rows[column] for name, column in columns.items()}
     screen.reject(is_missing(values["arrived_at"]), "no arrival time")
-    parsed = _read_values(screen, values, time_format, dayfirst, timezone)
+    times = {f"{columns[name]}": values[name].reindex(screen.rows.index) for name in TIME_FIELDS if name in values}
+    time_format = resolve_date_format(times, date_format, path.name)
+    parsed = _read_values(screen, values, time_format, timezone)
     contacts = _derive(screen, parsed, path.stem)
     return finish(normalise_contacts(contacts, path.name), [screen.account], path)
 
 
-def _read_values(screen: Screen, values: dict, time_format, dayfirst, timezone) -> pd.DataFrame:
+def _read_values(screen: Screen, values: dict, time_format, timezone) -> pd.DataFrame:
     """Each mapped field parsed to its type; unreadable values reject their row."""
     parsed = {}
     for name, raw in values.items():
         raw = raw.reindex(screen.rows.index)
         if name in TIME_FIELDS:
-            parsed[name], bad = parse_wall_clock(raw, time_format, dayfirst=dayfirst,
-                                                 timezone=timezone)
+            parsed[name], bad = parse_wall_clock(raw, time_format, timezone=timezone)
         elif name in DURATION_FIELDS + COUNT_FIELDS:
             parsed[name], bad = _seconds_or_number(raw)
         elif name in FLAG_FIELDS:

@@ -28,6 +28,7 @@ from calibration.history import History, HistoryError, normalise_contacts
 from calibration.loaders.common import (UTC_OFFSET, Screen, finish, is_missing, load_each,
                                         number_in_label, parse_wall_clock, read_rows,
                                         require_columns, start_account)
+from calibration.loaders.dates import check_date_format, resolve_date_format
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class EventLogMapping:
     priority: str | None = None            # column
     priority_levels: dict = field(default_factory=dict)  # label -> number; else leading digits
     customer: str | None = None
-    time_format: str | None = None         # None -> ISO 8601
+    time_format: str | None = None         # None -> `auto` (see dates.py): ISO 8601 or told apart
 
     def columns(self) -> list[str]:
         optional = (self.resource, self.group, self.contact_type, self.priority, self.customer)
@@ -110,9 +111,12 @@ def _read_mapping(mapping) -> dict:
 
 
 def load_event_log(paths, *, preset: str | None = None, mapping=None,
-                   timezone: str | None = None) -> History:
-    """Tickets of one or more event-log CSV files (`.csv` or `.csv.gz`)."""
+                   timezone: str | None = None, date_format: str | None = None) -> History:
+    """Tickets of one or more event-log CSV files (`.csv` or `.csv.gz`); `date_format` replaces the
+    mapping's `time_format` (see `calibration.loaders.dates`)."""
     resolved_mapping = event_log_mapping(preset, mapping)
+    if date_format is not None:
+        resolved_mapping = replace(resolved_mapping, time_format=check_date_format(date_format))
     return load_each(paths, _load_log, mapping=resolved_mapping, timezone=timezone)
 
 
@@ -122,7 +126,7 @@ def _load_log(path, mapping: EventLogMapping, timezone) -> History:
     require_columns(table, mapping.columns(), path, "this event-log mapping")
     case_ids = set(table.loc[~is_missing(table[mapping.case]), mapping.case])
     cases = start_account(path.name, "case", len(case_ids))
-    _screen_events(events, mapping, timezone)
+    _screen_events(events, mapping, timezone, path.name)
     lost = case_ids - set(events.rows[mapping.case])
     lines = table.loc[table[mapping.case].isin(lost)].groupby(mapping.case)["line"].min()
     cases.reject("no usable events", len(lost), sorted(lines))
@@ -131,11 +135,12 @@ def _load_log(path, mapping: EventLogMapping, timezone) -> History:
     return finish(normalise_contacts(contacts, path.name), [events.account, cases], path)
 
 
-def _screen_events(events: Screen, mapping: EventLogMapping, timezone) -> None:
+def _screen_events(events: Screen, mapping: EventLogMapping, timezone, source: str) -> None:
     events.reject(is_missing(events.rows[mapping.case]), "no case id")
     events.reject(is_missing(events.rows[mapping.timestamp]), "no timestamp")
     stamps = events.rows[mapping.timestamp]
-    when, unreadable = parse_wall_clock(stamps, mapping.time_format, timezone=timezone,
+    time_format = resolve_date_format({mapping.timestamp: stamps}, mapping.time_format or "auto", source)
+    when, unreadable = parse_wall_clock(stamps, time_format, timezone=timezone,
                                         offset_is_wall_clock=mapping.offset_is_wall_clock)
     events.rows = events.rows.assign(when=when)
     events.reject(unreadable, "unparsable time")

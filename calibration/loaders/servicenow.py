@@ -22,8 +22,10 @@ from calibration.history import History, normalise_contacts
 from calibration.loaders.common import (CaseScreen, Screen, finish, is_missing, load_each,
                                         number_in_label, parse_wall_clock, read_rows,
                                         require_columns, start_account)
+from calibration.loaders.dates import check_date_format, resolve_date_format
 
 SERVICENOW_TIME_FORMAT = "%d/%m/%Y %H:%M"
+TIME_COLUMNS = ("sys_updated_at", "opened_at", "resolved_at", "closed_at")
 USED_COLUMNS = ("number", "incident_state", "sys_mod_count", "sys_updated_at", "opened_at",
                 "resolved_at", "closed_at", "reassignment_count", "reopen_count", "priority",
                 "assignment_group", "assigned_to", "caller_id")
@@ -34,14 +36,16 @@ def load_servicenow(paths, *, contact_type: str = "category",
     """Incidents of one or more audit-log exports (`.csv` or `.csv.gz`).
 
     `contact_type` names the column that becomes the contact type (`category`, `contact_type`
-    for the channel, `subcategory`, ...).
+    for the channel, `subcategory`, ...). `time_format`: the export's date pattern, or a
+    convention of `calibration.loaders.dates` (`auto` tells day-first from month-first).
     """
-    return load_each(paths, _load_export, contact_type=contact_type, time_format=time_format)
+    return load_each(paths, _load_export, contact_type=contact_type, time_format=check_date_format(time_format))
 
 
 def _load_export(path, contact_type: str, time_format: str) -> History:
     rows = read_rows(path)
     require_columns(rows.rows, USED_COLUMNS + (contact_type,), path)
+    time_format = resolve_date_format({name: rows.rows[name] for name in TIME_COLUMNS}, time_format, path.name)
     _screen_rows(rows, time_format)
     cases = _incidents(rows, contact_type, time_format, path.name)
     _screen_incidents(cases)

@@ -3,19 +3,23 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 import numpy as np
 
 from calibration.loaders import FORMATS, load_history
-from calibration.profile import calibrate as calibrate_history
+from calibration.profile import PATIENCE_RESAMPLES, calibrate as calibrate_history
 from calibration.report import write_report
 from simulator import units
 
 from scenarios.experiment.backtest import run_backtest
 from . import friendly_errors, main
 from scenarios.format.yamlfile import read_yaml
+
+DATE_FORMAT_HELP = ("How dates are written: auto (ISO 8601, or day-first / month-first told apart by a day above "
+                    "12), iso, day-first, month-first, or a strftime pattern such as %d.%m.%y %H:%M.")
 
 
 @main.command()
@@ -24,27 +28,36 @@ from scenarios.format.yamlfile import read_yaml
 @click.option("--map", "mapping", multiple=True, metavar="FIELD=COLUMN", help="csv: which column holds a field.")
 @click.option("--interval", default="30min", show_default=True, help="Arrival-table and observed-KPI interval.")
 @click.option("--timezone", help="Convert offset-carrying timestamps to this zone's wall clock.")
+@click.option("--date-format", "date_format", metavar="FORMAT", help=DATE_FORMAT_HELP)
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="profile.yaml to write.")
 @click.option("--report", type=click.Path(file_okay=False, path_type=Path), help="Folder for report.md and plots.")
 @click.option("--bootstrap", default=100, show_default=True, type=click.IntRange(min=0),
-              help="Parametric-bootstrap samples for goodness-of-fit p-values (0: skip).")
+              help="Parametric-bootstrap samples per handle-time family for goodness-of-fit p-values (0: skip).")
+@click.option("--resamples", default=PATIENCE_RESAMPLES, show_default=True, type=click.IntRange(min=0),
+              help="Resamples of calls for the patience intervals (0: skip).")
 @click.option("--min-contacts", default=100, show_default=True, type=click.IntRange(min=1),
               help="Contact types with fewer contacts are pooled as `other`.")
 @click.option("--seed", default=1, show_default=True, type=click.IntRange(min=0))
 @friendly_errors
-def calibrate(history, history_format, mapping, interval, timezone, out, report, bootstrap, min_contacts, seed):
+def calibrate(history, history_format, mapping, interval, timezone, date_format, out, report, bootstrap, resamples,
+              min_contacts, seed):
     """Fit arrivals, handle times and patience from HISTORY files into a profile a scenario can use."""
-    loaded = load_history(list(history), history_format, mapping=_pairs(mapping), timezone=timezone)
+    loaded = load_history(list(history), history_format, mapping=_pairs(mapping), timezone=timezone,
+                          date_format=date_format)
     click.echo(str(loaded.accounting), err=True)
-    sources = [{"path": os.path.relpath(Path(p).resolve(), out.resolve().parent), "format": history_format,
-                **({"map": _pairs(mapping)} if mapping else {}), **({"timezone": timezone} if timezone else {})}
+    how = {**({"map": _pairs(mapping)} if mapping else {}), **({"timezone": timezone} if timezone else {}),
+           **({"date_format": date_format} if date_format else {})}
+    sources = [{"path": os.path.relpath(Path(p).resolve(), out.resolve().parent), "format": history_format, **how}
                for p in history]  # relative to the profile, so profile and history can move together
-    profile = calibrate_history(loaded, np.random.default_rng(seed), units.duration(interval), bootstrap,
-                                min_contacts, sources=sources)
+    with _progress_bar("calibrate") as progress:
+        profile = calibrate_history(loaded, np.random.default_rng(seed), units.duration(interval), bootstrap,
+                                    min_contacts, sources=sources, resamples=resamples, progress=progress)
     profile.write(out)
     click.echo(_profile_lines(profile))
     if report:
-        click.echo(f"report: {write_report(profile, report)}", err=True)
+        with _progress_bar("report") as progress:
+            written = write_report(profile, report, progress)
+        click.echo(f"report: {written}", err=True)
     click.echo(f"profile written to {out}", err=True)
 
 
@@ -53,6 +66,8 @@ def calibrate(history, history_format, mapping, interval, timezone, out, report,
 @click.option("--history", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
               help="History to replay (default: the profile's own sources).")
 @click.option("--format", "history_format", type=click.Choice(FORMATS), help="Format of --history.")
+@click.option("--date-format", "date_format", metavar="FORMAT",
+              help=DATE_FORMAT_HELP + " Default: the profile's sources' own.")
 @click.option("--replications", "-r", default=10, show_default=True, type=click.IntRange(min=1))
 @click.option("--seed", default=1, show_default=True, type=click.IntRange(min=0))
 @click.option("--workers", "-w", default=1, show_default=True, type=click.IntRange(min=1))
@@ -62,10 +77,11 @@ def calibrate(history, history_format, mapping, interval, timezone, out, report,
               help="Constant wrap-up after each call (the log records talk time only), e.g. 30s.")
 @click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), help="Folder for the CSVs.")
 @friendly_errors
-def backtest(profile, history, history_format, replications, seed, workers, availability, after_call_work, out):
+def backtest(profile, history, history_format, date_format, replications, seed, workers, availability,
+             after_call_work, out):
     """Replay a history's arrivals and staffing with PROFILE's fits; compare simulated and observed KPIs."""
     document = read_yaml(profile)
-    loaded = _history_for(document, history, history_format, profile.parent)
+    loaded = _history_for(document, history, history_format, profile.parent, date_format)
     wrap_up = units.duration(after_call_work, allow_zero=True)
     with click.progressbar(length=replications, label="replications", file=sys.stderr) as bar:
         result = run_backtest(document, loaded, replications, seed, workers, availability=availability,
@@ -82,11 +98,11 @@ def backtest(profile, history, history_format, replications, seed, workers, avai
     click.echo(f"results in {out}/", err=True)
 
 
-def _history_for(document: dict, paths, history_format, profile_folder: Path):
+def _history_for(document: dict, paths, history_format, profile_folder: Path, date_format=None):
     if paths:
         if not history_format:
             raise ValueError("--history needs --format")
-        return load_history(list(paths), history_format)
+        return load_history(list(paths), history_format, date_format=date_format)
     sources = document.get("sources") or []
     if not sources:
         raise ValueError("the profile names no sources; give --history and --format")
@@ -94,7 +110,7 @@ def _history_for(document: dict, paths, history_format, profile_folder: Path):
     if not isinstance(first, dict) or "path" not in first or "format" not in first:
         raise ValueError("the profile's `sources` entries need `path` and `format`; give --history and --format")
     return load_history([profile_folder / s["path"] for s in sources], first["format"], mapping=first.get("map"),
-                        timezone=first.get("timezone"))
+                        timezone=first.get("timezone"), date_format=date_format or first.get("date_format"))
 
 
 def _pairs(assignments) -> dict | None:
@@ -107,11 +123,50 @@ def _pairs(assignments) -> dict | None:
     return pairs or None
 
 
+@contextmanager
+def _progress_bar(label: str):
+    """A bar on stderr while calibration works, on a terminal only (tqdm stays silent elsewhere)."""
+    from tqdm import tqdm
+    with tqdm(desc=label, unit="step", file=sys.stderr, disable=None, leave=False) as bar:
+        def show(step: str, done: int, total: int) -> None:
+            bar.total, bar.n = total, done
+            bar.set_postfix_str(step, refresh=False)
+            bar.refresh()
+        yield show
+
+
 def _profile_lines(profile) -> str:
-    lines = [f"{'type':>8} {'contacts':>9} {'arrivals/week':>14} {'handle time':>28} {'patience':>28}"]
+    """Per type: volume, handle time (mean, cv), and patience as the data support it (median, the
+    Kaplan-Meier mean within the observed waits); fitted means that extrapolate are listed after."""
+    lines = [f"{'type':>8} {'contacts':>9} {'arrivals/week':>14}  {'handle time':<30} {'patience: median':>22} "
+             f"{'KM mean within longest wait':>28}"]
+    extrapolated = []
     for c in profile.contacts:
         weekly = np.nansum(c.arrivals.rates.to_numpy()) * profile.interval_s / 3600
-        handle = f"{c.handle.best.name} mean {c.handle.best.mean:.0f}s" if c.handle else "– (give one)"
-        patience = f"{c.patience.best.name} mean {c.patience.best.mean:.0f}s" if c.patience else "– (no abandons)"
-        lines.append(f"{c.name:>8} {len(c.contacts):>9} {weekly:>14.0f} {handle:>28} {patience:>28}")
-    return "\n".join(lines)
+        handle = (f"{c.handle.best.name}: mean {c.handle.best.mean:.0f} s, cv {c.handle.best.cv:.2f}" if c.handle
+                  else "– (give one)")
+        if c.patience:
+            fit = c.patience
+            beyond = " (extrapolated)" if fit.median() > fit.longest_wait_s else ""
+            median = f"{fit.median():.0f} s{beyond}"
+            km = f"{fit.km_restricted_mean:.0f} s within {fit.longest_wait_s:.0f} s"
+            extrapolated.append(f"{c.name:>8}  {fit.fitted_mean()}")
+        else:
+            median, km = "– (no abandons)", ""
+        lines.append(f"{c.name:>8} {len(c.contacts):>9} {weekly:>14.0f}  {handle:<30} {median:>22} {km:>28}")
+    if extrapolated:
+        lines += ["Patience median: of the AIC-best fit; KM mean: Kaplan-Meier, restricted to the longest "
+                  "observed wait. The fitted mean written to the profile:", *extrapolated]
+    return "\n".join(lines + _flags(profile))
+
+
+def _flags(profile) -> list[str]:
+    """What the profile leaves out or replays that a planner should know before using it."""
+    flags = [f"Flagged spike, {c.name} {spike.summary()}; if it was a one-off, edit that slot of the "
+             "profile's weekly table or calibrate on more weeks."
+             for c in profile.contacts for spike in c.arrivals.spikes]
+    unknown = [c.name for c in profile.contacts if c.arrivals.day_to_day is None]
+    if unknown:
+        flags.append(f"day_to_day_cv not estimable for {', '.join(unknown)} (no weekday observed on two days): left "
+                     "out of the profile, so a scenario built on it draws Poisson days unless it sets one.")
+    return flags

@@ -9,6 +9,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from calibration.fit_patience import abandon_vs_wait, fit_patience, kaplan_meier, km_restricted_mean
 
@@ -101,7 +102,7 @@ def test_zero_and_missing_waits_are_counted_and_summary_says_what_the_means_are(
     fit = fit_patience(np.r_[waits, 0, 0, np.nan], np.r_[abandoned, True, False, True])
     assert (fit.n, fit.excluded, fit.abandoned) == (500, 3, abandoned.sum())
     text = fit.summary()
-    assert "3 excluded" in text and "restricted mean" in text and "largest observed wait" in text
+    assert "3 excluded" in text and "restricted mean" in text and "longest observed wait" in text
     with pytest.raises(ValueError, match="no abandoned"):
         fit_patience([10, 20, 30], [False, False, False])
 
@@ -139,3 +140,34 @@ def test_plots_work_headless():
     assert len(ax.lines) == 1 + 3  # the KM step curve and three fitted survival curves
     check = abandon_vs_wait(waits, abandoned, pd.Series(np.arange(300) % 3), min_calls=10)
     assert check.plot() is not None
+
+
+def test_headline_leads_with_what_the_data_show_and_flags_an_extrapolated_mean():
+    """Heavy-tailed patience seen only up to the longest wait: the fitted mean lies far beyond the
+    data, so the headline gives the median and the Kaplan-Meier mean first and flags the mean."""
+    rng = np.random.default_rng(10)
+    waits, abandoned = queued_calls(rng.lognormal(6.0, 1.5, 3000), rng.exponential(150, 3000))
+    fit = fit_patience(waits, abandoned)
+    longest = waits.max()
+    assert fit.longest_wait_s == longest
+    assert fit.best.name == "lognormal" and fit.best.mean > 2 * fit.km_restricted_mean  # the misleading case
+    text = fit.headline()
+    assert text.startswith(f"median {fit.median():.0f} s (fitted lognormal, within the observed waits), "
+                           f"Kaplan-Meier mean within the longest observed wait of {longest:.0f} s: "
+                           f"{fit.km_restricted_mean:.0f} s; ")
+    share = fit.share_beyond_longest_wait()
+    assert share == pytest.approx(stats.lognorm(s=fit.best.sigma, scale=math.exp(fit.best.mu)).sf(longest))
+    assert text.endswith(f"fitted lognormal: mean {fit.best.mean:.0f} s, extrapolated beyond the longest observed "
+                         f"wait of {longest:.0f} s ({share:.0%} of its patience lies there)")
+    assert fit.supported() in fit.summary() and fit.fitted_mean() in fit.summary()  # the report says the same
+
+
+def test_headline_of_patience_seen_whole_calls_no_mean_extrapolated():
+    """Short patience, long offered waits: nearly every caller's patience is observed, the fitted
+    mean is not an extrapolation and the Kaplan-Meier mean agrees with it."""
+    rng = np.random.default_rng(11)
+    waits, abandoned = queued_calls(rng.exponential(20, 2000), rng.exponential(4000, 2000))
+    fit = fit_patience(waits, abandoned, families=("exponential",))
+    assert fit.share_beyond_longest_wait() < 0.01
+    assert fit.headline().endswith(f"fitted exponential: mean {fit.best.mean:.0f} s (within the observed waits)")
+    assert fit.km_restricted_mean == pytest.approx(fit.best.mean, rel=0.1)

@@ -14,7 +14,9 @@ import yaml
 import calibration.profile as profile_module
 from calibration.loaders import load_history
 from calibration.observed import observed_intervals, overall
+from calibration.densities import as_scipy
 from calibration.profile import calibrate, write_yaml_atomically
+from simulator.distributions import Mixture, from_spec
 from simulator.units import DAY_NAMES
 
 DATA = Path(__file__).resolve().parents[2] / "calibration" / "data"
@@ -202,3 +204,68 @@ def test_written_profile_has_ordinary_file_permissions(february, tmp_path):
     plain = stat.S_IMODE((tmp_path / "plain.txt").stat().st_mode)
     assert plain == 0o644
     assert stat.S_IMODE((tmp_path / "profile.yaml").stat().st_mode) == plain
+
+
+# ---------------------------------------------------------------------------------------------------
+# progress
+
+def test_progress_names_every_step_in_order_and_ends_complete(february):
+    seen = []
+    profile = calibrate(february, np.random.default_rng(1), 1800.0, 0, 20, resamples=0,
+                        progress=lambda label, done, total: seen.append((label, done, total)))
+    total = 3 * len(profile.contacts) + 1
+    assert {t for _, _, t in seen} == {total}
+    assert [done for _, done, _ in seen] == list(range(total)) + [total]
+    expected = [f"{c.name}: {step}" for c in profile.contacts for step in ("arrivals", "handle time", "patience")]
+    assert [label for label, _, _ in seen] == expected + ["observed KPIs", "done"]
+
+
+# ---------------------------------------------------------------------------------------------------
+# comments beside each fit
+
+def comments_above(text: str, contact: str, key: str) -> list[str]:
+    """The comment lines written just above `key:` inside contact `contact` of a written profile."""
+    block = text.split(f"- name: {contact}\n", 1)[1].split("\n- name: ", 1)[0].splitlines()
+    end = block.index(f"  {key}:")
+    start = end
+    while start > 0 and block[start - 1].startswith("  # "):
+        start -= 1
+    return [line[4:] for line in block[start:end]]
+
+
+def test_written_profile_gives_each_fits_mean_and_cv_beside_it(week, tmp_path):
+    """The numbers in the comments are those of the distribution a scenario builds from the spec."""
+    profile = calibrate(week, np.random.default_rng(1), 1800.0, 0, 100, resamples=0)
+    profile.write(tmp_path / "profile.yaml")
+    text = (tmp_path / "profile.yaml").read_text(encoding="utf-8")
+    document = yaml.safe_load(text)
+    assert without_created(document) == without_created(profile.to_document())  # comments change no value
+    assert text.startswith("# Written by `helpdesk-sim calibrate`")
+    for entry in document["contacts"]:
+        name, handle, patience = entry["name"], from_spec(entry["handle_time"]), from_spec(entry["patience"])
+        above = comments_above(text, name, "handle_time")
+        assert above[0] == f"handle time: {handle.name}: mean {handle.mean:,.0f} s, cv {handle.cv:.3g}", name
+        if isinstance(handle, Mixture):
+            body = handle.components[1]
+            assert above[1].endswith(f"{body.name} body (mean {body.mean:,.0f} s, cv {body.cv:.3g})")
+        above = comments_above(text, name, "patience")
+        assert above[0].startswith(f"patience: {patience.name}: median {as_scipy(patience).median():,.0f} s")
+        assert above[0].endswith(f"mean {patience.mean:,.0f} s, cv {patience.cv:.3g}")
+        diagnosis = document["diagnostics"][name]["patience"]
+        assert above[1] == (f"Kaplan-Meier mean within the longest observed wait "
+                            f"({diagnosis['longest_observed_wait_s']:,.0f} s): "
+                            f"{diagnosis['km_restricted_mean_s']:,.0f} s")
+        assert (len(above) == 3 and above[2].startswith("the mean is extrapolated")) == \
+            (diagnosis["used"]["share_beyond_longest_wait"] >= 0.01)
+
+
+def test_one_week_writes_no_day_to_day_cv_and_says_why(week, tmp_path):
+    """Each weekday is seen once: day-to-day variation cannot be estimated, so the profile must not
+    pass a 0 (Poisson days) on as if it were measured; the key is left out, with the reason beside it."""
+    profile = calibrate(week, np.random.default_rng(1), 1800.0, 0, 100, resamples=0)
+    assert all(c.arrivals.day_to_day is None for c in profile.contacts)
+    profile.write(tmp_path / "profile.yaml")
+    text = (tmp_path / "profile.yaml").read_text(encoding="utf-8")
+    for entry in yaml.safe_load(text)["contacts"]:
+        assert "day_to_day_cv" not in entry["arrivals"]
+        assert comments_above(text, entry["name"], "arrivals")[0].startswith("day_to_day_cv: not estimable")

@@ -19,6 +19,7 @@ import yaml
 from scipy import special, stats
 
 from calibration.profile import calibrate
+from calibration.profile_document import contact_comments
 from scenarios.experiment.runner import run_experiment
 from scenarios.format.scenario import load_scenario
 from simulator.config import AgentGroup, Arrivals, Calendar, ContactType, ModelConfig, Shift
@@ -59,7 +60,7 @@ def run_and_calibrate(model: ModelConfig, seed: int, directory):
     """Simulate, export, load and calibrate (no bootstrap: the recovery checks need only the fits)."""
     log = simulate(model, seed)
     history = history_csv(log, model, directory / f"{model.name}.csv")
-    profile = calibrate(history, np.random.default_rng(seed), interval_s=SLOT_S, bootstrap=0)
+    profile = calibrate(history, np.random.default_rng(seed), interval_s=SLOT_S, bootstrap=0, resamples=0)
     return log, history, profile
 
 
@@ -355,6 +356,9 @@ def test_day_to_day_cv_recovered_and_poisson_rejected(tmp_path_factory):
     assert variation.p_value < 1e-6
     assert profile.to_document()["contacts"][0]["arrivals"]["day_to_day_cv"] == \
         pytest.approx(variation.cv_beyond_poisson, rel=1e-5)
+    assert contact_comments(profile.contacts[0])["arrivals"] == [
+        f"day_to_day_cv: daily volumes more variable than Poisson (dispersion chi-square {variation.chi_square:.1f} "
+        f"on {variation.degrees_of_freedom} df, p = {variation.p_value:.2g})"]
 
 
 def test_day_to_day_cv_near_zero_and_poisson_kept_without_extra_variation(tmp_path_factory):

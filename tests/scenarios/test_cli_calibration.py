@@ -7,8 +7,10 @@ Backtest replays a history with a profile's fits and writes observed-vs-simulate
 """
 from __future__ import annotations
 
+import io
 import os
 import re
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +20,7 @@ from click.testing import CliRunner
 
 from calibration.loaders import load_history
 from scenarios.experiment.backtest import COMPARED
+from scenarios.cli import calibration as calibration_commands
 from scenarios.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,7 +32,7 @@ BANK_SCENARIO = ROOT / "scenarios" / "library" / "bank.yaml"
 BUNDLED_PROFILE = ROOT / "scenarios" / "library" / "profiles" / "bank-1999-01-week.yaml"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 BANK_TYPES = ["PS", "NW", "NE", "TT", "other"]  # the week at the default --min-contacts 100
-FAST = ("--bootstrap", "0")
+FAST = ("--bootstrap", "0", "--resamples", "0")
 
 
 def invoke(*args):
@@ -137,6 +140,54 @@ def test_profile_sources_accounting_and_observed(week, week_profile, week_histor
     assert week_profile["diagnostics"]["other"]["pooled_from"]  # the small types, pooled
 
 
+def test_console_leads_patience_with_what_the_data_show(week, week_profile):
+    """Per type the median and the Kaplan-Meier mean within the observed waits come first; the fitted
+    mean written to the profile follows, flagged where it extrapolates beyond the longest wait."""
+    _, result = week
+    for name in BANK_TYPES:
+        patience = week_profile["diagnostics"][name]["patience"]
+        used, longest = patience["used"], patience["longest_observed_wait_s"]
+        row = next(line for line in result.stdout.splitlines() if line.split()[:1] == [name])
+        assert f"{used['median_s']:.0f} s" in row
+        assert f"{patience['km_restricted_mean_s']:.0f} s within {longest:.0f} s" in row
+        assert f"{used['mean_s']:.0f} s" not in row.replace(f"{used['median_s']:.0f} s", "")
+        flag = (f"{name}  fitted {used['family']}: mean {used['mean_s']:.0f} s, extrapolated beyond the longest "
+                f"observed wait of {longest:.0f} s")
+        assert (flag in result.stdout) == (used["share_beyond_longest_wait"] >= 0.01), name
+    assert (f"day_to_day_cv not estimable for {', '.join(BANK_TYPES)} (no weekday observed on two days): left out"
+            in result.stdout)
+    assert all("day_to_day_cv" not in contact["arrivals"] for contact in week_profile["contacts"])
+    ps = week_profile["diagnostics"]["PS"]["patience"]
+    assert ps["used"]["mean_s"] > 3 * ps["km_restricted_mean_s"]  # the headline this guards against
+
+
+def test_a_one_off_spike_is_flagged_on_the_console_and_in_the_profile(week, week_profile):
+    """Monday 15:00 in the bundled week holds a one-off burst of PS calls, which the weekly table would
+    replay every Monday: flagged, not smoothed (docs/calibration.md)."""
+    _, result = week
+    spikes = {(s["weekday"], s["slot"]): s for s in week_profile["diagnostics"]["PS"]["arrivals"]["spikes"]}
+    monday = spikes[("mon", "15:00")]
+    assert monday["ratio"] > 3 and monday["date"] == "1999-01-18" and monday["on_date"] == monday["arrivals"]
+    assert f"Flagged spike, PS mon 15:00: {monday['arrivals']} arrivals over 1 day observed" in result.stdout
+    rate = week_profile["contacts"][0]["arrivals"]["weekly"]["mon"][30]
+    assert rate * 0.5 == pytest.approx(monday["arrivals"])  # flagged, and still in the table as observed
+
+
+def test_progress_bar_on_a_terminal_only(week, monkeypatch):
+    _, result = week
+    assert "\r" not in result.stderr and "step" not in result.stderr  # CliRunner's stderr is no terminal
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    for stream, shown in ((Terminal(), True), (io.StringIO(), False)):
+        monkeypatch.setattr(sys, "stderr", stream)
+        with calibration_commands._progress_bar("calibrate") as show:
+            show("PS: patience", 2, 4)
+        assert ("PS: patience" in stream.getvalue() and "2/4" in stream.getvalue()) == shown
+
+
 def test_report_references_its_plots(week):
     folder, result = week
     report = folder / "report" / "report.md"
@@ -189,6 +240,11 @@ BAD_INPUTS = {
                            ["tickets.csv", "opened"]),
     "servicenow-as-bank": ("incidents.csv", "number,opened_at\nINC1,29/2/2016 01:16\n", "anonymous-bank", (),
                            ["incidents.csv", "missing required column"]),
+    "unknown-date-format": ("tickets.csv", "created\n2024-01-01 09:00\n", "csv",
+                            ("--map", "arrived_at=created", "--date-format", "dd/mm/yyyy"),
+                            ["unknown date format 'dd/mm/yyyy'", "day-first"]),
+    "date-format-for-the-bank": ("bank.txt", _bank_header() + "x\n", "anonymous-bank", ("--date-format", "iso"),
+                                 ["--date-format does not apply", "anonymous-bank"]),
 }
 
 
@@ -241,21 +297,25 @@ def test_history_and_out_are_required(tmp_path):
 # ---------------------------------------------------------------------------------------------------
 # calibrate: a hand-made CSV with --map, and the ServiceNow ticket log
 
-def _tickets_csv(path: Path) -> int:
-    """Two days (Mon 1 and Tue 2 January 2024) of 60 contacts, 09:00-12:00, named columns that need
-    --map; every 5th caller gives up after waiting; handle times vary; three agents."""
-    rows = ["Opened,Picked up,Closed,Who,Kind,Gave up"]
+TICKET_COLUMNS = "Opened,Picked up,Closed,Who,Kind,Gave up"
+
+
+def _tickets_csv(path: Path, days=(1, 2), stamp=str, header=TICKET_COLUMNS) -> int:
+    """Two days (by default Mon 1 and Tue 2 January 2024) of 60 contacts, 09:00-12:00, named columns
+    that need --map; every 5th caller gives up after waiting; handle times vary; three agents.
+    `stamp` writes the times (default ISO 8601)."""
+    rows = [header]
     count = 0
-    for day in (1, 2):
+    for day in days:
         for i in range(60):
             arrived = pd.Timestamp(2024, 1, day, 9) + pd.Timedelta(seconds=180 * i + 7 * (i % 5))
             wait = pd.Timedelta(seconds=5 + 13 * (i % 7))
             if i % 5 == 4:
-                rows.append(f"{arrived},,{arrived + wait},,{'billing' if i % 2 else 'tech'},yes")
+                rows.append(f"{stamp(arrived)},,{stamp(arrived + wait)},,{'billing' if i % 2 else 'tech'},yes")
             else:
                 handle = pd.Timedelta(seconds=60 + 37 * ((i * 7) % 11) + day)
                 answered = arrived + wait
-                rows.append(f"{arrived},{answered},{answered + handle},agent{i % 3},"
+                rows.append(f"{stamp(arrived)},{stamp(answered)},{stamp(answered + handle)},agent{i % 3},"
                             f"{'billing' if i % 2 else 'tech'},no")
             count += 1
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
@@ -286,6 +346,66 @@ def test_csv_with_a_column_map_calibrates(tmp_path):
     assert profile["observed"]["kpis"]["abandon_rate"] == pytest.approx(24 / 120)
     books = pd.DataFrame(profile["accounting"])
     assert int(books.loc[books["status"] == "kept", "count"].sum()) == rows
+
+
+TICKET_MAP = ("--map", "arrived_at=Opened", "--map", "answered_at=Picked up", "--map", "ended_at=Closed",
+              "--map", "agent=Who", "--map", "contact_type=Kind", "--map", "abandoned=Gave up")
+
+
+def day_first(time: pd.Timestamp) -> str:
+    return time.strftime("%d/%m/%Y %H:%M:%S")
+
+
+def test_csv_with_day_first_dates_calibrates_without_being_told(tmp_path):
+    """Mon 15 and Tue 16 January: 15 and 16 cannot be months, so the dates are read day-first."""
+    history = tmp_path / "tickets.csv"
+    rows = _tickets_csv(history, days=(15, 16), stamp=day_first)
+    result = invoke("calibrate", history, "--format", "csv", *TICKET_MAP, "--min-contacts", "10",
+                    "--out", tmp_path / "profile.yaml", *FAST)
+    assert result.exit_code == 0, result.stderr
+    profile = yaml.safe_load((tmp_path / "profile.yaml").read_text(encoding="utf-8"))
+    assert profile["observed"]["kpis"]["offered"] == rows
+    assert profile["period"]["start"] == "2024-01-15" and "date_format" not in profile["sources"][0]
+
+
+def test_ambiguous_day_first_dates_need_date_format_which_backtest_reuses(tmp_path):
+    """1 and 2 January could be months: refused with the columns named, until --date-format says;
+    the profile's sources keep it, so the back-test reads the history the same way."""
+    history = tmp_path / "tickets.csv"
+    rows = _tickets_csv(history, stamp=day_first)
+    out = tmp_path / "profile.yaml"
+    refused = invoke("calibrate", history, "--format", "csv", *TICKET_MAP, "--min-contacts", "10", "--out", out, *FAST)
+    assert refused.exit_code == 2 and clean(refused) and not out.exists()
+    message = refused.stderr[refused.stderr.index("error:"):]
+    assert message.count("\n") == 1 and "tickets.csv: columns `Opened`, `Picked up`, `Closed`" in message
+    assert "could be day-first or month-first" in message and "--date-format" in message
+    told = invoke("calibrate", history, "--format", "csv", *TICKET_MAP, "--min-contacts", "10",
+                  "--date-format", "day-first", "--out", out, *FAST)
+    assert told.exit_code == 0, told.stderr
+    profile = yaml.safe_load(out.read_text(encoding="utf-8"))
+    assert profile["sources"][0]["date_format"] == "day-first" and profile["observed"]["kpis"]["offered"] == rows
+    backtest = invoke("backtest", out, "-r", 1, "--out", tmp_path / "bt")
+    assert backtest.exit_code == 0, backtest.stderr
+    overall = pd.read_csv(tmp_path / "bt" / "overall.csv").set_index("kpi")
+    assert overall.loc["offered", "observed"] == rows
+
+
+def test_backtest_reads_another_history_with_its_own_date_format(tmp_path):
+    """A history in the contact schema's own column names (no --map), dates day-first and ambiguous."""
+    calibrated = tmp_path / "tickets.csv"
+    _tickets_csv(calibrated, days=(15, 16), stamp=day_first)
+    out = tmp_path / "profile.yaml"
+    assert invoke("calibrate", calibrated, "--format", "csv", *TICKET_MAP, "--min-contacts", "10",
+                  "--out", out, *FAST).exit_code == 0
+    other = tmp_path / "other.csv"
+    rows = _tickets_csv(other, stamp=day_first, header="arrived_at,answered_at,ended_at,agent,contact_type,abandoned")
+    refused = invoke("backtest", out, "-r", 1, "--history", other, "--format", "csv", "--out", tmp_path / "no")
+    assert refused.exit_code == 2 and clean(refused) and "could be day-first or month-first" in refused.stderr
+    told = invoke("backtest", out, "-r", 1, "--history", other, "--format", "csv", "--date-format", "day-first",
+                  "--out", tmp_path / "bt")
+    assert told.exit_code == 0, told.stderr
+    overall = pd.read_csv(tmp_path / "bt" / "overall.csv").set_index("kpi")
+    assert overall.loc["offered", "observed"] == rows
 
 
 def test_csv_with_arrival_times_only_calibrates_arrivals(tmp_path):
