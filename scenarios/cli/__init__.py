@@ -50,6 +50,10 @@ def friendly_errors(command):
         except (ScenarioError, ValueError) as problem:
             click.echo(f"error: {problem}", err=True)
             sys.exit(2)
+        except OSError as problem:  # the file system refused (a path below a file, no space, no permission)
+            where = f"{problem.filename}: " if problem.filename else ""
+            click.echo(f"error: {where}{problem.strerror or problem}", err=True)
+            sys.exit(2)
     return wrapper
 
 

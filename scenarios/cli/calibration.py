@@ -15,7 +15,9 @@ from calibration.report import write_report
 from simulator import units
 
 from scenarios.experiment.backtest import run_backtest
+from scenarios.experiment.results_dir import refuse_below_a_file, results_directory
 from . import friendly_errors, main
+from .plan import invocation
 from scenarios.format.yamlfile import read_yaml
 
 DATE_FORMAT_HELP = ("How dates are written: auto (ISO 8601, or day-first / month-first told apart by a day above "
@@ -42,6 +44,7 @@ DATE_FORMAT_HELP = ("How dates are written: auto (ISO 8601, or day-first / month
 def calibrate(history, history_format, mapping, interval, timezone, date_format, out, report, bootstrap, resamples,
               min_contacts, seed):
     """Fit arrivals, handle times and patience from HISTORY files into a profile a scenario can use."""
+    refuse_inputs_as_outputs(history, out, report)
     loaded = load_history(list(history), history_format, mapping=_pairs(mapping), timezone=timezone,
                           date_format=date_format)
     click.echo(str(loaded.accounting), err=True)
@@ -91,11 +94,26 @@ def backtest(profile, history, history_format, date_format, replications, seed, 
     click.echo("\nPer interval (intervals with calls): bias = mean(simulated − observed)")
     click.echo(result.interval_errors.to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
     out = out or Path("results") / "backtest"
-    out.mkdir(parents=True, exist_ok=True)
-    result.overall.to_csv(out / "overall.csv", index=False)
-    result.intervals.to_csv(out / "intervals.csv", index=False)
-    result.interval_errors.to_csv(out / "interval_errors.csv", index=False)
+    with results_directory(out, invocation(), lambda text: click.echo(text, err=True)) as staging:
+        result.overall.to_csv(staging / "overall.csv", index=False)
+        result.intervals.to_csv(staging / "intervals.csv", index=False)
+        result.interval_errors.to_csv(staging / "interval_errors.csv", index=False)
     click.echo(f"results in {out}/", err=True)
+
+
+def refuse_inputs_as_outputs(inputs, out: Path, report: Path | None) -> None:
+    """A profile or report written over a history it reads would destroy it: refuse before reading
+    (and a path below a file, before the work)."""
+    refuse_below_a_file(out, "--out")
+    if report is not None:
+        refuse_below_a_file(report, "--report")
+    for path in inputs:
+        for target, option in ((out, "--out"), (report, "--report")):
+            if target is not None and Path(target).exists() and Path(path).exists() and \
+                    os.path.samefile(target, path):
+                raise ValueError(f"{option} {target} is the history being read; give another path")
+        if report is not None and Path(report).resolve() in Path(path).resolve().parents:
+            raise ValueError(f"--report {report} holds the history {path}; give a folder of its own")
 
 
 def _history_for(document: dict, paths, history_format, profile_folder: Path, date_format=None):

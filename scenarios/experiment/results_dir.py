@@ -23,7 +23,8 @@ import yaml
 
 FAILED = "run.failed.yaml"
 MARKER = ".helpdesk-sim-results"
-RESULT_TABLES = ("summary", "replications", "intervals", "groups", "group_intervals", "comparison", "sweep")
+RESULT_TABLES = ("summary", "replications", "intervals", "groups", "group_intervals", "comparison", "sweep",
+                 "overall", "interval_errors")  # the last two: backtest's
 LEGACY_FILES = {"config.resolved.yaml", FAILED, "report.html"} | {f"{t}.{ext}" for t in RESULT_TABLES
                                                                    for ext in ("csv", "parquet")}
 KEPT_ON_FAILURE = ("config.resolved.yaml", FAILED, MARKER)
@@ -38,8 +39,11 @@ def results_directory(out: Path, request: dict, say=None) -> Iterator[Path]:
     out = Path(os.path.abspath(out))  # `.` and `..` get a real name to stage beside
     refuse_foreign(out)
     had_results = _finished(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    except OSError as problem:
+        raise ValueError(f"--out {out}: cannot write there ({problem.strerror or problem})") from None
     staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; results are as readable as any folder
     (staging / MARKER).write_text("written by helpdesk-sim; this folder is replaced whole by the next run\n")
     failed = out.with_name(f"{out.name}.failed")
@@ -62,12 +66,23 @@ def _finished(out: Path) -> bool:
 
 
 def refuse_foreign(out: Path) -> None:
-    """Refuse a target that is a file, or a non-empty folder that does not hold our results."""
+    """Refuse a target that is a file or lies below one, the file system's root, or a non-empty folder
+    that does not hold our results."""
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {out} is a file; give a folder for the results")
+    refuse_below_a_file(out, "--out")
+    if out.parent == out:
+        raise ValueError(f"--out {out} is the file system's root; give a folder for the results")
     if out.is_dir() and any(out.iterdir()) and not _ours(out):
         raise ValueError(f"--out {out} is a folder that does not hold helpdesk-sim results; it would be "
                          f"replaced whole, so give a new or empty folder")
+
+
+def refuse_below_a_file(path: Path, option: str) -> None:
+    """A path whose parent folder would have to be a file that already exists cannot be written."""
+    blocking = next((parent for parent in Path(path).parents if parent.exists() and not parent.is_dir()), None)
+    if blocking is not None:
+        raise ValueError(f"{option} {path} lies below {blocking}, which is a file; give another path")
 
 
 def _ours(folder: Path) -> bool:
@@ -77,7 +92,7 @@ def _ours(folder: Path) -> bool:
     names = {path.name for path in folder.iterdir() if path.is_file()}
     subfolders = [path for path in folder.iterdir() if path.is_dir()]
     return ("config.resolved.yaml" in names or FAILED in names or "comparison.csv" in names
-            or "sweep.csv" in names) and names <= LEGACY_FILES and all(_ours(sub) or sub.name == "variants"
+            or "sweep.csv" in names or "interval_errors.csv" in names) and names <= LEGACY_FILES and all(_ours(sub) or sub.name == "variants"
                                                                        for sub in subfolders)
 
 

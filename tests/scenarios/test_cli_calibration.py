@@ -507,7 +507,8 @@ def bundled_backtest(tmp_path_factory):
 
 def test_backtest_of_the_bundled_profile_writes_observed_and_simulated(bundled_backtest, week_history):
     out, result = bundled_backtest
-    assert sorted(p.name for p in out.iterdir()) == ["interval_errors.csv", "intervals.csv", "overall.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [".helpdesk-sim-results", "interval_errors.csv", "intervals.csv",
+                                                     "overall.csv"]  # a results folder, written whole
     overall = pd.read_csv(out / "overall.csv")
     assert list(overall["kpi"]) == COMPARED
     assert {"observed", "simulated", "simulated_ci95", "error", "relative_error"} <= set(overall.columns)
@@ -662,3 +663,13 @@ def test_bank_scenario_with_a_missing_profile_is_an_error(tmp_path):
                     f"demand.profile={tmp_path / 'absent.yaml'}")
     assert result.exit_code == 2 and clean(result)
     assert "profile not found" in result.stderr
+
+
+def test_backtest_never_writes_into_a_folder_of_other_work(tmp_path):
+    """Its CSVs went into any folder, beside (or over) what was there: now a results folder, whole."""
+    out = tmp_path / "documents"
+    out.mkdir()
+    (out / "overall.csv").write_text("my own table")
+    result = invoke("backtest", BUNDLED_PROFILE, "-r", 1, "--out", out)
+    assert result.exit_code == 2 and "does not hold helpdesk-sim results" in result.stderr
+    assert (out / "overall.csv").read_text() == "my own table"

@@ -125,3 +125,30 @@ def test_replacing_earlier_results_is_said(tmp_path):
     again = run(tmp_path, out)
     assert again.exit_code == 0 and f"replaced the earlier results in {out}" in again.stderr
     assert "over 2 replications" in again.stderr and "2 replications, seed" in again.stderr
+
+
+def test_an_out_below_a_file_or_at_the_root_is_refused_before_running(tmp_path):
+    """Issue 13: `--out` below a file was a FileExistsError traceback; `--out /` must never be used."""
+    (tmp_path / "notes.txt").write_text("mine")
+    below = run(tmp_path, tmp_path / "notes.txt" / "results")
+    assert below.exit_code == 2 and no_traceback(below)
+    assert "lies below" in below.stderr and "notes.txt, which is a file" in below.stderr
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+    root = run(tmp_path, "/")
+    assert root.exit_code == 2 and no_traceback(root) and "--out /" in root.stderr
+
+
+def test_calibrate_never_writes_over_the_history_it_reads(tmp_path):
+    """Issue 13: `calibrate H --out H` replaced the history with the profile."""
+    from pathlib import Path
+    source = Path(__file__).parents[2] / "calibration" / "data" / "bank_1999-01_type_aa.txt"
+    history = tmp_path / "history.txt"
+    history.write_bytes(source.read_bytes())
+    for option, target in (("--out", history), ("--report", tmp_path)):
+        extra = ("--out", tmp_path / "profile.yaml") if option == "--report" else ()
+        result = invoke("calibrate", history, "--format", "anonymous-bank", option, target, *extra)
+        assert result.exit_code == 2 and no_traceback(result) and option in result.stderr, result.output
+        assert history.read_bytes() == source.read_bytes()
+    below = invoke("calibrate", history, "--format", "anonymous-bank", "--out", history / "profile.yaml")
+    assert below.exit_code == 2 and no_traceback(below) and "which is a file" in below.stderr
+    assert not (tmp_path / "profile.yaml").exists()
