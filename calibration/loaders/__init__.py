@@ -36,6 +36,7 @@ def load_history(paths, format: str, mapping=None, timezone: str | None = None,
     if format not in FORMATS:
         raise HistoryError(f"unknown history format {format!r}; known formats: {', '.join(FORMATS)}")
     paths = as_paths(paths)
+    _check_timezone(timezone)
     loader = _LOADERS.get(format, load_event_log)
     if loader is load_csv:
         options.update(mapping=mapping, timezone=timezone)
@@ -50,6 +51,18 @@ def load_history(paths, format: str, mapping=None, timezone: str | None = None,
         options.update(_date_option(loader, date_format, format))
     _check_options(loader, options, format)
     return loader(paths, **options)
+
+
+def _check_timezone(timezone: str | None) -> None:
+    """An unknown zone is named before any file is read (pandas failed deep in a conversion)."""
+    if timezone is None:
+        return
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise HistoryError(f"unknown --timezone {timezone!r}; give an IANA zone such as Europe/Rome or "
+                           f"America/New_York") from None
 
 
 def _check_options(loader, options: dict, format: str) -> None:

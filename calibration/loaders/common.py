@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -40,8 +41,12 @@ def read_text(path: Path) -> str:
     UTF-8 (with or without the BOM spreadsheet tools write), else Latin-1, which never fails.
     """
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as handle:
-        raw = handle.read()
+    try:
+        with opener(path, "rb") as handle:
+            raw = handle.read()
+    except (gzip.BadGzipFile, EOFError, zlib.error) as problem:  # not gzip at all, or cut short
+        raise HistoryError(f"{path.name}: not a complete gzip file ({problem or 'it ends early'}); "
+                           f"a plain text file must not end in .gz") from None
     if not raw.strip():
         raise HistoryError(f"{path.name}: the file is empty")
     try:
@@ -57,6 +62,13 @@ def read_rows(path: Path, sep: str = ",") -> Screen:
     each under its own line number, instead of failing the file or being padded silently.
     """
     reader = csv.reader(io.StringIO(read_text(path), newline=""), delimiter=sep)
+    try:
+        return _screen_rows(reader, path)
+    except csv.Error as problem:  # e.g. a field over the csv module's size limit: the file is not a table
+        raise HistoryError(f"{path.name}, line {reader.line_num}: unreadable as CSV ({problem})") from None
+
+
+def _screen_rows(reader, path: Path) -> Screen:
     header = [name.strip() for name in next(reader)]
     records, lines, blank, wrong_width = [], [], [], []
     previous = reader.line_num
@@ -168,8 +180,38 @@ def start_account(source: str, level: str, read: int) -> SourceAccount:
     return SourceAccount(source=source, level=level, read=read, kept=read)
 
 
+FAR_GAP = pd.Timedelta(days=366)  # a year with no contact at all splits a history into separate spans
+STRAY_SHARE = 0.05  # a span holding at most this share of the contacts is a typo, not a second history
+
+
+def reject_stray_dates(contacts: pd.DataFrame, account: SourceAccount) -> pd.DataFrame:
+    """Contacts dated in the future, or in a small span a year or more away from the rest (a typed
+    2250 for 1999), are rejected and counted: kept, they add empty days and dilute every weekday."""
+    arrived = contacts["arrived_at"]
+    future = arrived > pd.Timestamp.now() + pd.Timedelta(days=1)
+    account.reject("dated in the future", int(future.sum()), contacts.loc[future, "source_line"])
+    kept = contacts[~future]
+    days = np.sort(kept["arrived_at"].dt.normalize().unique())
+    if len(days) < 2:
+        return kept
+    span = np.concatenate(([0], np.cumsum(np.diff(days) > FAR_GAP.to_timedelta64())))
+    span_of = pd.Series(span, index=days).reindex(kept["arrived_at"].dt.normalize()).to_numpy()
+    sizes = np.bincount(span_of)
+    stray = (sizes[span_of] <= STRAY_SHARE * len(kept)) & (span_of != sizes.argmax())
+    account.reject(f"dated a year or more away from the rest of the history ({_span(kept[~stray])})",
+                   int(stray.sum()), kept.loc[stray, "source_line"])
+    return kept[~stray]
+
+
+def _span(contacts: pd.DataFrame) -> str:
+    arrived = contacts["arrived_at"]
+    return f"{arrived.min():%Y-%m-%d} to {arrived.max():%Y-%m-%d}"
+
+
 def finish(contacts: pd.DataFrame, accounts: list[SourceAccount], path: Path) -> History:
     """One file's history; a file where nothing survived is an error that shows why."""
+    if not contacts.empty and "source_line" in contacts:
+        contacts = reject_stray_dates(contacts.reset_index(drop=True), accounts[-1]).reset_index(drop=True)
     accounting = Accounting(accounts)
     accounting.check()
     if contacts.empty:

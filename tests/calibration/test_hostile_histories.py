@@ -1,0 +1,65 @@
+"""Histories a real export (or a careless hand) produces: each ends in a HistoryError naming the file
+and the reason, or is loaded with the bad rows rejected and counted (issue 13, classes 5 and 6)."""
+from __future__ import annotations
+
+import gzip
+
+import pytest
+
+from calibration.history import HistoryError
+from calibration.loaders import load_history
+
+HEADER = "arrived_at,answered_at,handle_time_s,wait_s,abandoned,contact_type"
+
+
+def rows(count: int, day: str = "2024-03-04") -> list[str]:
+    return [f"{day} {8 + i // 60:02d}:{i % 60:02d}:00,{day} {8 + i // 60:02d}:{i % 60:02d}:05,{100 + i % 7},5,false,calls"
+            for i in range(count)]
+
+
+def write(tmp_path, name: str, lines: list[str]):
+    path = tmp_path / name
+    path.write_text("\n".join([HEADER] + lines) + "\n")
+    return path
+
+
+def test_a_few_rows_dated_centuries_away_are_rejected_and_counted(tmp_path):
+    """17 rows of 2250 among 1999's once halved a weekday's volume and added 82 543 empty days."""
+    path = write(tmp_path, "typo.csv", rows(300) + rows(17, "2250-03-04"))
+    history = load_history([path], "csv")
+    assert len(history.contacts) == 300 and history.contacts["arrived_at"].dt.year.eq(2024).all()
+    rejected = history.accounting.accounts[0].rejected
+    assert sum(rejected.values()) == 17 and any("future" in reason for reason in rejected)
+
+
+def test_a_small_span_a_year_away_is_rejected_but_two_real_years_are_kept(tmp_path):
+    stray = write(tmp_path, "stray.csv", rows(400) + rows(5, "2019-03-04"))
+    history = load_history([stray], "csv")
+    assert len(history.contacts) == 400
+    assert any("a year or more away" in reason for reason in history.accounting.accounts[0].rejected)
+    both = write(tmp_path, "both.csv", rows(300) + rows(300, "2022-03-07"))
+    assert len(load_history([both], "csv").contacts) == 600  # two spans of real size: nothing to reject
+
+
+@pytest.mark.parametrize("content, reason", [
+    (b"arrived_at\n2024-01-01 10:00:00\n", "not a complete gzip file"),  # plain text named .gz
+    (gzip.compress(("\n".join([HEADER] + rows(400)) + "\n").encode())[:900], "not a complete gzip file"),
+])
+def test_a_broken_gzip_names_the_file(tmp_path, content, reason):
+    path = tmp_path / "history.csv.gz"
+    path.write_bytes(content)
+    with pytest.raises(HistoryError, match=f"history.csv.gz: {reason}"):
+        load_history([path], "csv")
+
+
+def test_a_field_over_the_csv_size_limit_names_the_file_and_line(tmp_path):
+    path = tmp_path / "huge.csv"
+    path.write_text("arrived_at,contact_type\n2024-01-01 10:00:00,calls\n2024-01-01 10:01:00,\"" + "x" * 200_000
+                    + "\"\n")
+    with pytest.raises(HistoryError, match=r"huge.csv, line 3: unreadable as CSV"):
+        load_history([path], "csv")
+
+
+def test_an_unknown_timezone_is_named_before_reading(tmp_path):
+    with pytest.raises(HistoryError, match="unknown --timezone 'Mars/Olympus'"):
+        load_history([write(tmp_path, "ok.csv", rows(20))], "csv", timezone="Mars/Olympus")
