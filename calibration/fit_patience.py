@@ -16,7 +16,7 @@ import pandas as pd
 from scipy import optimize
 
 from calibration.censored import DistinctCalls, censored_loglik
-from calibration.densities import PARAMETER_COUNT, as_scipy, build_family, family_vector, fit_family, parameters
+from calibration.families import get_family, parameter_count, parameters
 from calibration.fit_durations import format_params, new_axes
 from calibration.patience_bootstrap import bootstrap_mean_intervals
 from simulator.distributions import Distribution, Exponential
@@ -72,15 +72,16 @@ def fit_censored(family: str, times: np.ndarray, observed: np.ndarray, resolutio
     exponential = Exponential(float(weights @ times / events))
     if family == "exponential":
         return exponential
-    objective = _negloglik(family, times, observed, resolution_s, weights)
+    spec = get_family(family)
+    objective = _negloglik(spec, times, observed, resolution_s, weights)
     if start is not None:
-        return build_family(family, _minimise(objective, family_vector(start)).x)
+        return spec.build(_minimise(objective, spec.vector(start)).x)
     # two starts, keep the better: the fit ignoring censoring (too short-tailed when most calls are
     # answered) and a shape-1 / sigma-1 member with the exponential fit's mean
     every_call = np.repeat(np.maximum(times, resolution_s or 1e-9), weights.astype(int))
-    starts = (family_vector(fit_family(family, every_call)), family_vector(_matching_start(family, exponential.mean_s)))
+    starts = (spec.vector(spec.fit(every_call)), spec.vector(spec.start(exponential.mean_s)))
     candidates = [_minimise(objective, x0) for x0 in starts]
-    return build_family(family, min(candidates, key=lambda r: r.fun).x)
+    return spec.build(min(candidates, key=lambda r: r.fun).x)
 
 
 def _minimise(objective, x0):
@@ -88,30 +89,25 @@ def _minimise(objective, x0):
                              options={"xatol": 1e-8, "fatol": 1e-8, "maxiter": 4000})
 
 
-def _negloglik(family, times, observed, resolution_s=0.0, weights=None):
+def _negloglik(spec, times, observed, resolution_s=0.0, weights=None):
     def negative(vector):
         with np.errstate(over="ignore", invalid="ignore"):  # a trial point far out: simply not better
-            value = -censored_loglik(build_family(family, vector), times, observed, resolution_s, weights)
+            value = -censored_loglik(spec.build(vector), times, observed, resolution_s, weights)
         return value if np.isfinite(value) else 1e300
     return negative
-
-
-def _matching_start(family: str, mean: float) -> Distribution:
-    """A starting point with the exponential fit's mean (shape 1, or sigma 1)."""
-    return build_family(family, np.array([0.0, math.log(mean)]) if family != "lognormal"
-                        else np.array([math.log(mean) - 0.5, 0.0]))
 
 
 def mean_standard_error(family: str, dist: Distribution, times, observed, resolution_s: float = 0.0,
                         weights: np.ndarray | None = None) -> float:
     """Delta-method SE of the fitted mean patience from the observed information (numeric Hessian)."""
-    vector = family_vector(dist)
-    hessian = _numeric_hessian(_negloglik(family, times, observed, resolution_s, weights), vector)
+    spec = get_family(family)
+    vector = spec.vector(dist)
+    hessian = _numeric_hessian(_negloglik(spec, times, observed, resolution_s, weights), vector)
     try:
         covariance = np.linalg.inv(hessian)
     except np.linalg.LinAlgError:
         return float("nan")
-    gradient = _numeric_gradient(lambda v: build_family(family, v).mean, vector)
+    gradient = _numeric_gradient(lambda v: spec.build(v).mean, vector)
     variance = float(gradient @ covariance @ gradient)
     return math.sqrt(variance) if variance >= 0 else float("nan")
 
@@ -160,11 +156,11 @@ class PatienceFit:
         return float(self.km["survival"].iloc[-1])
 
     def median(self, dist: Distribution | None = None) -> float:
-        return float(as_scipy(dist or self.best).median())
+        return (dist or self.best).median
 
     def share_beyond_longest_wait(self, dist: Distribution | None = None) -> float:
         """Share of a fitted patience beyond the longest observed wait: the part its mean extrapolates."""
-        return float(as_scipy(dist or self.best).sf(self.longest_wait_s))
+        return float((dist or self.best).sf(self.longest_wait_s))
 
     def headline(self) -> str:
         """What the data support first (median, Kaplan-Meier mean within the observed waits), then the
@@ -209,7 +205,7 @@ class PatienceFit:
                         step="post", color="grey", alpha=0.3)
         grid = np.linspace(0, times.max(), 400)
         for name, dist in self.fitted.items():
-            ax.plot(grid, as_scipy(dist).sf(grid), label=f"{name} (median {self.median(dist):.0f} s)")
+            ax.plot(grid, dist.sf(grid), label=f"{name} (median {self.median(dist):.0f} s)")
         ax.set(xlabel="wait (s)", ylabel="share still willing to wait", ylim=(0, 1.02))
         ax.legend()
         return ax
@@ -257,10 +253,10 @@ def _queued_calls(waits, abandoned, resolution_s: float = 0.0):
 
 def _patience_row(name, dist, calls: DistinctCalls, resolution_s=0.0) -> dict:
     loglik = censored_loglik(dist, calls.times, calls.observed, resolution_s, calls.counts)
-    k = PARAMETER_COUNT[name]
+    k = parameter_count(dist)
     return {"family": name, "params": parameters(dist), "mean": dist.mean,
             "mean_se": mean_standard_error(name, dist, calls.times, calls.observed, resolution_s, calls.counts),
-            "median": float(as_scipy(dist).median()), "cv": dist.cv, "loglik": loglik,
+            "median": dist.median, "cv": dist.cv, "loglik": loglik,
             "aic": 2 * k - 2 * loglik, "bic": k * math.log(calls.n) - 2 * loglik}
 
 
