@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-from scipy import optimize, special
+from scipy import optimize, stats
 
 from simulator.distributions import Distribution, Exponential, Gamma, Lognormal, Mixture, Weibull
 
@@ -53,6 +53,8 @@ class Family:
         return {name: float(getattr(dist, name)) for name in self.parameters}
 
 
+# Exponential and lognormal: closed forms (scipy's `expon.fit` and `lognorm.fit(floc=0)` give the
+# same numbers; the formula reads plainer than the call).
 def _fit_exponential(values: np.ndarray) -> Exponential:
     return Exponential(float(values.mean()))
 
@@ -63,19 +65,17 @@ def _fit_lognormal(values: np.ndarray) -> Lognormal:
 
 
 def _fit_gamma(values: np.ndarray) -> Gamma:
-    """Newton on log(k) - digamma(k) = log(mean) - mean(log): the gamma shape's likelihood equation."""
-    gap = max(math.log(values.mean()) - np.log(values).mean(), 1e-12)
-    shape = (3 - gap + math.sqrt((gap - 3) ** 2 + 24 * gap)) / (12 * gap)  # Minka's starting point
-    for _ in range(50):
-        step = (math.log(shape) - special.digamma(shape) - gap) / (1 / shape - special.polygamma(1, shape))
-        shape = max(shape - step, shape / 10)
-        if abs(step) < 1e-10 * shape:
-            break
-    return Gamma(float(shape), float(values.mean() / shape))
+    """scipy's: a root of the shape's likelihood equation, log(k) - digamma(k) = log(mean) - mean(log)."""
+    shape, _, scale = stats.gamma.fit(values, floc=0)
+    return Gamma(float(shape), float(scale))
 
 
 def _fit_weibull(values: np.ndarray) -> Weibull:
-    """Root of the Weibull shape's profile-likelihood equation (values scaled by their maximum: no overflow)."""
+    """Root of the Weibull shape's profile-likelihood equation (values scaled by their maximum: no overflow).
+
+    Ours, not scipy's `weibull_min.fit(floc=0)`: that agrees within 1e-6 but takes 10-20 times as long
+    (the handle-time bootstrap refits hundreds of samples) and stops at a slightly lower likelihood.
+    """
     logs = np.log(values)
     scaled_logs = logs - logs.max()
 
