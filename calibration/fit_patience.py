@@ -9,11 +9,12 @@ terms for answered ones) for exponential, Weibull and lognormal patience, ranked
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
+from scipy import optimize, stats
 
 from calibration.censored import DistinctCalls, censored_loglik
 from calibration.families import get_family, parameter_count, parameters
@@ -27,30 +28,36 @@ SHARE_IGNORED = 0.01  # a fitted mean is called extrapolated when this much pati
 
 # ---------------------------------------------------------------- Kaplan-Meier
 
+TWO_STANDARD_ERRORS = math.erf(2 / math.sqrt(2))  # the confidence level of a ±2 SE band
+
+
 def kaplan_meier(times, observed) -> pd.DataFrame:
-    """Product-limit survival estimate with Greenwood standard errors, one row per distinct time.
+    """Product-limit survival estimate (scipy's `ecdf`), one row per distinct time, with Greenwood's
+    ±2 SE band clipped to [0, 1] (`low`, `high`).
 
     `observed` is True where the time is an event (an abandonment), False where censored (answered).
     Censored calls at a time are still at risk at that time (they waited at least that long).
     """
     times = np.asarray(times, dtype=float)
     observed = np.asarray(observed, dtype=bool)
-    distinct, index = np.unique(times, return_inverse=True)
-    events = np.bincount(index, weights=observed, minlength=len(distinct))
-    leaving = np.bincount(index, minlength=len(distinct)).astype(float)
-    at_risk = leaving[::-1].cumsum()[::-1]
-    survival = np.cumprod(1 - events / at_risk)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        greenwood = np.cumsum(np.where(events > 0, events / (at_risk * (at_risk - events)), 0.0))
-        std_error = np.where(survival > 0, survival * np.sqrt(greenwood), 0.0)
-    return pd.DataFrame({"time": distinct, "at_risk": at_risk.astype(int), "events": events.astype(int),
-                         "censored": (leaving - events).astype(int), "survival": survival,
-                         "std_error": std_error})
+    curve = stats.ecdf(stats.CensoredData(uncensored=times[observed], right=times[~observed])).sf
+    with warnings.catch_warnings():  # Greenwood's variance is 0 x inf where the curve reaches 0: the band is 0 there
+        warnings.simplefilter("ignore", RuntimeWarning)
+        band = curve.confidence_interval(TWO_STANDARD_ERRORS, method="linear")
+    survival = curve.probabilities
+    return pd.DataFrame({"time": curve.quantiles, "survival": survival,
+                         "low": _where_nan(band.low.probabilities, survival),
+                         "high": _where_nan(band.high.probabilities, survival)})
+
+
+def _where_nan(values: np.ndarray, instead: np.ndarray) -> np.ndarray:
+    return np.where(np.isnan(values), instead, values)
 
 
 def km_restricted_mean(km: pd.DataFrame) -> float:
     """Area under the KM curve up to the largest observed time (a lower bound on the mean patience
-    whenever the curve has not reached zero: nothing is known beyond the longest wait)."""
+    whenever the curve has not reached zero: nothing is known beyond the longest wait).
+    Ours: scipy's `ecdf` gives the curve but no restricted mean."""
     steps = np.concatenate([[0.0], km["time"].to_numpy()])
     levels = np.concatenate([[1.0], km["survival"].to_numpy()[:-1]])
     return float(np.sum(levels * np.diff(steps)))
@@ -199,10 +206,9 @@ class PatienceFit:
     def plot(self, ax=None):
         """KM step curve (with ±2 SE band) and each fitted survival curve; returns the Axes."""
         ax = ax if ax is not None else new_axes()
-        times, survival, se = (self.km[c].to_numpy() for c in ("time", "survival", "std_error"))
+        times, survival, low, high = (self.km[c].to_numpy() for c in ("time", "survival", "low", "high"))
         ax.step(np.r_[0, times], np.r_[1, survival], where="post", color="black", label="Kaplan-Meier")
-        ax.fill_between(times, np.clip(survival - 2 * se, 0, 1), np.clip(survival + 2 * se, 0, 1),
-                        step="post", color="grey", alpha=0.3)
+        ax.fill_between(times, low, high, step="post", color="grey", alpha=0.3)
         grid = np.linspace(0, times.max(), 400)
         for name, dist in self.fitted.items():
             ax.plot(grid, dist.sf(grid), label=f"{name} (median {self.median(dist):.0f} s)")
