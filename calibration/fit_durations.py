@@ -45,6 +45,7 @@ def fit_short_call_mixture(values: np.ndarray, threshold: float, family: str,
     below the threshold: the mixture then reproduces the observed short share exactly. None when the
     body already accounts for every short call (no excess spike) or too few calls remain above it.
     `start`: a body to begin the search from (a bootstrap refit starts from the fitted body).
+    Ours: scipy's `fit` has no left truncation.
     """
     long_calls = values[values > threshold]
     if len(long_calls) < 10:

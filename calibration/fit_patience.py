@@ -71,6 +71,14 @@ def fit_censored(family: str, times: np.ndarray, observed: np.ndarray, resolutio
 
     `start`: a fit to begin from (a bootstrap resample starts from the full sample's fit, which is
     close to its own optimum); without it, the better of two general starting points.
+
+    Ours, not scipy's `<family>.fit(CensoredData(right=..., interval=...))`: on the bank week that
+    finds the same maxima (means within 1e-6, log-likelihoods within 1e-11) but takes 2-8 times as
+    long (it has no weights for calls sharing a wait), and the batched bootstrap needs this
+    likelihood anyway. The exponential's closed form is exact for exactly recorded waits; with waits
+    interval-censored to `resolution_s` the maximum lies a hair off it (up to 2.4e-5 relative on the
+    bank week, where the mean's standard error is 4 % or more): kept, as the batched bootstrap uses
+    the same closed form.
     """
     weights = np.ones(len(times)) if weights is None else weights
     events = float(weights[observed].sum())

@@ -4,7 +4,8 @@ A resample of whole calls is a count per distinct (wait, outcome) pair, so all r
 pairs and differ only in their counts: one evaluation of the censored likelihood terms with a column
 of parameters (one row per resample) gives every resample's likelihood, and `batch_newton` finds
 every resample's maximum from the full sample's fit. A resample Newton cannot settle is refitted
-alone by Nelder-Mead, as the full sample is.
+alone by Nelder-Mead, as the full sample is. Ours: scipy fits one sample at a time (0.05-0.3 s
+each on the bank week, times 1,000 resamples per family and contact type).
 """
 from __future__ import annotations
 
