@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from calibration.densities import cumulative, log_density, log_survival
 from simulator.distributions import Distribution
 
 
@@ -22,12 +21,12 @@ def censored_terms(dist: Distribution, times: np.ndarray, observed: np.ndarray,
     only known to lie in [r - res, r + res]: its term is log(F(r + res) - F(r - res)), which keeps
     the instant hang-ups recorded as 0 s and removes the rounding bias on short patience.
     """
-    answered = log_survival(dist, times[~observed])
+    answered = dist.logsf(times[~observed])
     events = times[observed]
     if resolution_s <= 0:
-        return answered, log_density(dist, events)
-    upper = cumulative(dist, events + resolution_s)
-    lower = cumulative(dist, np.maximum(events - resolution_s, 0.0))
+        return answered, dist.logpdf(events)
+    upper = dist.cdf(events + resolution_s)
+    lower = dist.cdf(np.maximum(events - resolution_s, 0.0))
     return answered, np.log(np.maximum(upper - lower, 1e-300))
 
 

@@ -19,9 +19,7 @@ import pandas as pd
 from scipy import optimize
 
 from calibration.batch_newton import newton, weighted_rows
-from calibration.densities import (
-    FAMILIES, batch_of, build_family, cumulative, family_vector, fit_family, log_density, log_survival,
-    parameter_count, parameters, quantiles)
+from calibration.families import FAMILIES, get_family, parameter_count, parameters
 from simulator.distributions import Distribution, Empirical, Mixture, Uniform
 
 _TABLE_COLUMNS = ["family", "params", "mean", "cv", "loglik", "aic", "bic", "delta_aic",
@@ -47,26 +45,28 @@ def fit_short_call_mixture(values: np.ndarray, threshold: float, family: str,
     below the threshold: the mixture then reproduces the observed short share exactly. None when the
     body already accounts for every short call (no excess spike) or too few calls remain above it.
     `start`: a body to begin the search from (a bootstrap refit starts from the fitted body).
+    Ours: scipy's `fit` has no left truncation.
     """
     long_calls = values[values > threshold]
     if len(long_calls) < 10:
         return None
     distinct, counts = np.unique(long_calls, return_counts=True)  # whole seconds repeat: one term each
-    start = family_vector(start if start is not None else fit_family(family, long_calls))
+    spec = get_family(family)
+    start = spec.vector(start if start is not None else spec.fit(long_calls))
 
     def truncated_negloglik(vector):
-        body = build_family(family, vector)
-        value = -(counts @ log_density(body, distinct) - len(long_calls) * log_survival(body, threshold))
+        body = spec.build(vector)
+        value = -(counts @ body.logpdf(distinct) - len(long_calls) * body.logsf(threshold))
         return value if np.isfinite(value) else 1e300
 
     best = optimize.minimize(truncated_negloglik, start, method="Nelder-Mead",
                              options={"xatol": 1e-7, "fatol": 1e-7, "maxiter": 2000})
-    return _spike_and_body(values, threshold, build_family(family, best.x))
+    return _spike_and_body(values, threshold, spec.build(best.x))
 
 
 def _spike_and_body(values: np.ndarray, threshold: float, body: Distribution) -> Mixture | None:
     """The spike's weight is the observed short share beyond what the body puts there (None if none)."""
-    below_by_body = float(cumulative(body, np.array([threshold]))[0])
+    below_by_body = float(body.cdf(np.array([threshold]))[0])
     observed = float(np.mean(values <= threshold))
     weight = (observed - below_by_body) / (1 - below_by_body)
     if weight <= 0:
@@ -83,20 +83,19 @@ def refit_short_call_mixtures(samples: list, threshold: float, body: Distributio
     grid = np.unique(np.concatenate([longs[i] for i in fitting] or [np.zeros(0)]))
     counts = np.vstack([np.bincount(np.searchsorted(grid, longs[i]), minlength=len(grid)) for i in fitting]
                        or [np.zeros(len(grid))]).astype(float)
-    family, above = body.name, counts.sum(axis=1)
+    spec, above = get_family(body.name), counts.sum(axis=1)
 
     def objective(theta, rows):
         with np.errstate(all="ignore"):  # a trial step far out may overflow: it is then simply not better
-            batch = batch_of(family, theta)
-            value = -(weighted_rows(counts[rows], log_density(batch, grid))
-                      - above[rows] * log_survival(batch, threshold)[:, 0])
+            batch = spec.batch(theta)
+            value = -(weighted_rows(counts[rows], batch.logpdf(grid)) - above[rows] * batch.logsf(threshold)[:, 0])
         return np.where(np.isfinite(value), value, np.inf)
 
-    theta, converged = newton(objective, np.tile(family_vector(body), (len(fitting), 1)))
+    theta, converged = newton(objective, np.tile(spec.vector(body), (len(fitting), 1)))
     refits = [None] * len(samples)
     for row, i in enumerate(fitting):
-        refits[i] = (_spike_and_body(samples[i], threshold, build_family(family, theta[row])) if converged[row]
-                     else fit_short_call_mixture(samples[i], threshold, family, start=body))
+        refits[i] = (_spike_and_body(samples[i], threshold, spec.build(theta[row])) if converged[row]
+                     else fit_short_call_mixture(samples[i], threshold, spec.name, start=body))
     return refits
 
 
@@ -111,15 +110,15 @@ def positive_values(seconds) -> tuple[np.ndarray, int]:
 
 def ks_statistic(dist: Distribution, ordered: np.ndarray) -> float:
     """Largest gap between the empirical and fitted cdf (values must be sorted)."""
-    cdf, ranks = cumulative(dist, ordered), np.arange(1, len(ordered) + 1)
+    cdf, ranks = dist.cdf(ordered), np.arange(1, len(ordered) + 1)
     return float(max(np.max(ranks / len(ordered) - cdf), np.max(cdf - (ranks - 1) / len(ordered))))
 
 
 def anderson_darling(dist: Distribution, ordered: np.ndarray) -> float:
     """A^2: like KS but weighting the tails, where long calls (and staffing pain) live."""
     n = len(ordered)  # both logs floored: a value far out in a tail gives a large but finite A^2
-    log_cdf = np.log(np.clip(cumulative(dist, ordered), 1e-300, 1.0))
-    log_sf = np.maximum(log_survival(dist, ordered), -700.0)
+    log_cdf = np.log(np.clip(dist.cdf(ordered), 1e-300, 1.0))
+    log_sf = np.maximum(dist.logsf(ordered), -700.0)
     weights = 2 * np.arange(1, n + 1) - 1
     return float(-n - np.sum(weights * (log_cdf + log_sf[::-1])) / n)
 
@@ -219,7 +218,7 @@ def new_axes():
 def _plot_qq(ax, dist, values):
     probabilities = (np.arange(min(len(values), 2000)) + 0.5) / min(len(values), 2000)
     observed = np.quantile(values, probabilities)
-    expected = quantiles(dist, probabilities, values.max())
+    expected = dist.ppf(probabilities)
     ax.plot(expected, observed, ".", markersize=3)
     top = max(expected.max(), observed.max())
     ax.plot([0, top], [0, top], "k--", linewidth=1)
@@ -231,14 +230,14 @@ def _plot_histogram(ax, fitted, values):
     ax.hist(values[values <= top], bins=80, density=True, alpha=0.4, color="grey", label="observed")
     grid = np.linspace(top / 2000, top, 800)
     for name, dist in fitted.items():
-        ax.plot(grid, np.exp(log_density(dist, grid)), label=name)
+        ax.plot(grid, np.exp(dist.logpdf(grid)), label=name)
     ax.set(xlabel="handle time (s), up to the 99.5th percentile", ylabel="density")
     ax.legend()
 
 
 # ---------------------------------------------------------------- entry point
 
-def fit_durations(seconds, rng: np.random.Generator, candidates=FAMILIES, bootstrap: int = 200,
+def fit_durations(seconds, rng: np.random.Generator, candidates=tuple(FAMILIES), bootstrap: int = 200,
                   short_calls_below: float | None = None, material_share: float = 0.02,
                   empirical_cap: int = 2000, resolution_s: float = 0.0) -> DurationFit:
     """Fit handle times (seconds); see the module docstring for the method.
@@ -251,8 +250,8 @@ def fit_durations(seconds, rng: np.random.Generator, candidates=FAMILIES, bootst
     values, excluded = positive_values(seconds)
     if len(values) < 10:
         raise ValueError(f"need at least 10 positive durations, got {len(values)} ({excluded} excluded)")
-    fitted = {family: fit_family(family, values) for family in candidates}
-    refits = {family: (lambda sample, f=family: fit_family(f, sample)) for family in candidates}
+    fitted = {family: get_family(family).fit(values) for family in candidates}
+    refits = {family: get_family(family).fit for family in candidates}
     refit_all, notes = {}, []
     if short_calls_below is not None:
         mixture, note = _short_call_candidate(values, short_calls_below, material_share, candidates)
@@ -276,7 +275,7 @@ def fit_durations(seconds, rng: np.random.Generator, candidates=FAMILIES, bootst
 
 
 def _aic(dist: Distribution, values: np.ndarray) -> float:
-    return 2 * parameter_count(dist) - 2 * float(log_density(dist, values).sum())
+    return 2 * parameter_count(dist) - 2 * float(dist.logpdf(values).sum())
 
 
 def _short_call_candidate(values, threshold, material_share, families):
@@ -295,7 +294,7 @@ def _short_call_candidate(values, threshold, material_share, families):
 
 
 def _candidate_row(name, dist, values, refits, rng, bootstrap_and_resolution) -> dict:
-    loglik = float(log_density(dist, values).sum())
+    loglik = float(dist.logpdf(values).sum())
     k, n = parameter_count(dist), len(values)
     ks, ad = ks_statistic(dist, values), anderson_darling(dist, values)
     refit, refit_all = refits

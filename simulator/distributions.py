@@ -3,6 +3,11 @@
 Each one knows its mean and cv (so resolved configs and reports can show them) and turns back into
 the spec a scenario file uses (`to_spec`). Values are seconds. `from_spec` takes the scenario form:
 `{dist: lognormal, mean: 4min, cv: 1.1}`; durations may carry units.
+
+The parametric ones also know their density, survival and quantile functions (`logpdf`, `logsf`, `cdf`,
+`sf`, `ppf`), for calibration's fits and checks: numpy formulas of the parameters, so one whose
+parameters are column arrays evaluates a whole batch of fits at once (one row per fit). scipy.special
+is imported inside the methods that need it: a simulation only samples, and should not load it.
 """
 from __future__ import annotations
 
@@ -41,6 +46,28 @@ class Distribution:
         """The same shape with every value multiplied by `factor` (automation, slower leaks)."""
         return Scaled(self, factor) if factor != 1 else self
 
+    def logpdf(self, x) -> np.ndarray:
+        raise TypeError(f"{type(self).__name__} has no density")
+
+    def logsf(self, x) -> np.ndarray:
+        """log P(value > x): a family with a formula for it keeps accuracy far into the tail."""
+        raise TypeError(f"{type(self).__name__} has no survival function")
+
+    def cdf(self, x) -> np.ndarray:
+        """P(value <= x); from `logsf` unless the family has its own formula."""
+        return -np.expm1(self.logsf(np.maximum(np.asarray(x, dtype=float), 0)))
+
+    def sf(self, x) -> np.ndarray:
+        return np.exp(self.logsf(x))
+
+    def ppf(self, q) -> np.ndarray:
+        """The quantile function (inverse cdf)."""
+        raise TypeError(f"{type(self).__name__} has no quantile function")
+
+    @property
+    def median(self) -> float:
+        return float(self.ppf(0.5))
+
 
 @dataclass(frozen=True)
 class Exponential(Distribution):
@@ -55,6 +82,15 @@ class Exponential(Distribution):
 
     def to_spec(self):
         return {"dist": self.name, "mean": self.mean_s}
+
+    def logpdf(self, x):
+        return -np.log(self.mean_s) - np.asarray(x, dtype=float) / self.mean_s
+
+    def logsf(self, x):
+        return -np.asarray(x, dtype=float) / self.mean_s
+
+    def ppf(self, q):
+        return -np.log1p(-np.asarray(q, dtype=float)) * self.mean_s
 
 
 @dataclass(frozen=True)
@@ -77,6 +113,19 @@ class Lognormal(Distribution):
     def to_spec(self):
         return {"dist": self.name, "mu": self.mu, "sigma": self.sigma}
 
+    def logpdf(self, x):
+        logs = _log(x)
+        z = (logs - self.mu) / self.sigma
+        return -logs - np.log(self.sigma) - 0.5 * math.log(2 * math.pi) - z * z / 2
+
+    def logsf(self, x):
+        from scipy.special import log_ndtr  # here, not at the top: see _gamma
+        return log_ndtr((self.mu - _log(x)) / self.sigma)
+
+    def ppf(self, q):
+        from scipy.special import ndtri
+        return np.exp(self.mu + self.sigma * ndtri(q))
+
 
 @dataclass(frozen=True)
 class Gamma(Distribution):
@@ -98,6 +147,23 @@ class Gamma(Distribution):
     def to_spec(self):
         return {"dist": self.name, "mean": self.mean, "cv": self.cv}
 
+    def logpdf(self, x):
+        from scipy.special import gammaln  # here, not at the top: see _gamma
+        return ((self.shape - 1) * _log(x) - np.asarray(x, dtype=float) / self.scale - gammaln(self.shape)
+                - self.shape * np.log(self.scale))
+
+    def logsf(self, x):
+        from scipy.special import gammaincc
+        return np.log(np.clip(gammaincc(self.shape, np.maximum(x, 0) / self.scale), 1e-300, 1.0))
+
+    def cdf(self, x):
+        from scipy.special import gammainc
+        return gammainc(self.shape, np.maximum(x, 0) / self.scale)
+
+    def ppf(self, q):
+        from scipy.special import gammaincinv
+        return gammaincinv(self.shape, q) * self.scale
+
 
 @dataclass(frozen=True)
 class Erlang(Gamma):
@@ -110,6 +176,17 @@ class Erlang(Gamma):
 def _gamma(x: float) -> float:
     from scipy.special import gamma  # here, not at the top: only a Weibull needs scipy.special (slow to load)
     return gamma(x)
+
+
+def _log(x) -> np.ndarray:
+    """log x as a float array; log 0 is -inf without a warning (a density's formula handles it)."""
+    with np.errstate(divide="ignore"):
+        return np.log(np.asarray(x, dtype=float))
+
+
+def _log_complement(p) -> np.ndarray:
+    """log(1 - p), floored: the log survival of a family that has only a cdf formula."""
+    return np.log(np.clip(1.0 - p, 1e-300, 1.0))
 
 
 @dataclass(frozen=True)
@@ -126,6 +203,16 @@ class Weibull(Distribution):
 
     def to_spec(self):
         return {"dist": self.name, "shape": self.shape, "scale": self.scale}
+
+    def logpdf(self, x):
+        return (np.log(self.shape / self.scale) + (self.shape - 1) * (_log(x) - np.log(self.scale))
+                - (np.asarray(x, dtype=float) / self.scale) ** self.shape)
+
+    def logsf(self, x):
+        return -(np.asarray(x, dtype=float) / self.scale) ** self.shape
+
+    def ppf(self, q):
+        return (-np.log1p(-np.asarray(q, dtype=float))) ** (1 / self.shape) * self.scale
 
 
 @dataclass(frozen=True)
@@ -157,6 +244,19 @@ class Uniform(Distribution):
 
     def to_spec(self):
         return {"dist": self.name, "low": self.low, "high": self.high}
+
+    def logpdf(self, x):
+        x = np.asarray(x, dtype=float)
+        return np.where((x >= self.low) & (x <= self.high), -math.log(self.high - self.low), -np.inf)
+
+    def cdf(self, x):
+        return np.clip((np.asarray(x, dtype=float) - self.low) / (self.high - self.low), 0.0, 1.0)
+
+    def logsf(self, x):
+        return _log_complement(self.cdf(x))
+
+    def ppf(self, q):
+        return self.low + np.asarray(q, dtype=float) * (self.high - self.low)
 
 
 @dataclass(frozen=True)
@@ -203,6 +303,32 @@ class Mixture(Distribution):
     def to_spec(self):
         return {"dist": self.name, "weights": list(self.weights),
                 "components": [c.to_spec() for c in self.components]}
+
+    def logpdf(self, x):
+        from scipy.special import logsumexp  # here, not at the top: see _gamma
+        logs = [math.log(w) + c.logpdf(x) for c, w in zip(self.components, self.weights) if w > 0]
+        return logsumexp(np.vstack(logs), axis=0)
+
+    def cdf(self, x):
+        return sum(w * c.cdf(x) for c, w in zip(self.components, self.weights))
+
+    def logsf(self, x):
+        return _log_complement(self.cdf(x))
+
+    def ppf(self, q):
+        """No closed form: bisection on the cdf between the components' own quantiles, which bracket
+        the mixture's (below the smallest every component's cdf is at most q, above the largest at least q)."""
+        q = np.asarray(q, dtype=float)
+        bounds = np.array([c.ppf(q) for c in self.components])
+        low, high = bounds.min(axis=0), bounds.max(axis=0)
+        for _ in range(_BISECTIONS):
+            middle = (low + high) / 2
+            below = self.cdf(middle) < q
+            low, high = np.where(below, middle, low), np.where(below, high, middle)
+        return (low + high) / 2
+
+
+_BISECTIONS = 64  # halves any bracket down to the last bits of a double
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 from scipy import special, stats
 
+from calibration.families import FAMILIES
 from calibration.fit_durations import (
-    anderson_darling, empirical_sample, fit_durations, fit_family, ks_statistic, short_call_share)
+    anderson_darling, empirical_sample, fit_durations, ks_statistic, short_call_share)
 from simulator.distributions import Lognormal, Mixture, Weibull, from_spec
 
 matplotlib.use("Agg")
@@ -36,7 +37,7 @@ def test_exponential_mean_recovered():
 def test_gamma_shape_recovered():
     n, shape, scale = 4000, 2.5, 80.0
     values = np.random.default_rng(4).gamma(shape, scale, n)
-    fitted = fit_family("gamma", values)
+    fitted = FAMILIES["gamma"].fit(values)
     # Fisher information with both parameters unknown: Var(shape) = shape / (n (shape * trigamma(shape) - 1))
     se = math.sqrt(shape / (n * (shape * special.polygamma(1, shape) - 1)))
     assert abs(fitted.shape - shape) < 4 * se
@@ -45,7 +46,7 @@ def test_gamma_shape_recovered():
 
 def test_weibull_shape_recovered():
     n, shape, scale = 4000, 0.7, 150.0
-    fitted = fit_family("weibull", scale * np.random.default_rng(5).weibull(shape, n))
+    fitted = FAMILIES["weibull"].fit(scale * np.random.default_rng(5).weibull(shape, n))
     # asymptotic Var(shape) = 6 shape^2 / (pi^2 n), i.e. SE = 0.78 shape / sqrt(n)
     assert abs(fitted.shape - shape) < 4 * math.sqrt(6 / math.pi ** 2) * shape / math.sqrt(n)
     # Var(scale) = scale^2 (1 + 6 (1 - euler_gamma)^2 / pi^2) / (shape^2 n) = 1.109 scale^2 / (shape^2 n)

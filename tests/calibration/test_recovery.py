@@ -249,7 +249,7 @@ def test_exponential_patience_recovered_with_most_queued_calls_censored(busy_run
 
 
 def weibull_loglik(shape: float, scale: float, waits: np.ndarray, abandoned: np.ndarray) -> float:
-    """Censored Weibull log-likelihood written out here (independent of calibration.densities)."""
+    """Censored Weibull log-likelihood written out here (independent of the density methods calibration uses)."""
     z = waits / scale
     events = z[abandoned]
     return float(np.sum(math.log(shape / scale) + (shape - 1) * np.log(events)) - np.sum(z ** shape))
