@@ -250,9 +250,10 @@ def fit_durations(seconds, rng: np.random.Generator, candidates=tuple(FAMILIES),
     values, excluded = positive_values(seconds)
     if len(values) < 10:
         raise ValueError(f"need at least 10 positive durations, got {len(values)} ({excluded} excluded)")
-    fitted = {family: get_family(family).fit(values) for family in candidates}
+    fitted, notes = _fit_each(values, candidates)
+    candidates = tuple(fitted)
     refits = {family: get_family(family).fit for family in candidates}
-    refit_all, notes = {}, []
+    refit_all = {}
     if short_calls_below is not None:
         mixture, note = _short_call_candidate(values, short_calls_below, material_share, candidates)
         notes.append(note)
@@ -272,6 +273,25 @@ def fit_durations(seconds, rng: np.random.Generator, candidates=tuple(FAMILIES),
     return DurationFit(best=fitted[table["family"].iloc[0]], candidates=table, n=len(values),
                        excluded=excluded, bootstrap=max(bootstrap, 0), empirical=empirical,
                        fitted=fitted, values=values, notes=tuple(notes))
+
+
+def _fit_each(values: np.ndarray, families) -> tuple[dict, list[str]]:
+    """Each family that can be fitted to these values, and a note for each that cannot (a sample with
+    almost no spread defeats some estimators); none at all is an error naming the values."""
+    fitted, notes = {}, []
+    for family in families:
+        try:
+            with np.errstate(all="ignore"):
+                dist = get_family(family).fit(values)
+            if not (np.isfinite(dist.mean) and np.isfinite(dist.cv)):
+                raise ValueError("the fit did not converge")
+            fitted[family] = dist
+        except (ValueError, ArithmeticError, RuntimeError) as problem:
+            notes.append(f"{family} could not be fitted to these handle times ({problem})")
+    if not fitted:
+        raise ValueError(f"no handle-time family could be fitted to {len(values)} durations with "
+                         f"{len(np.unique(values))} distinct value(s): {'; '.join(notes)}")
+    return fitted, notes
 
 
 def _aic(dist: Distribution, values: np.ndarray) -> float:

@@ -138,6 +138,8 @@ def _handle_fit(rows: pd.DataFrame, rng, options: FitOptions) -> DurationFit | N
     handle = rows["handle_time_s"].dropna().to_numpy(dtype=float)
     if (handle > 0).sum() < 10:
         return None  # no handle times in this history (ticket logs): the scenario must give one
+    if len(np.unique(handle[handle > 0])) == 1:
+        return None  # all the same (an export rounded to the minute): no spread to fit; `calibrate` says so
     return fit_durations(handle, rng, bootstrap=options.bootstrap, short_calls_below=options.short_calls_below,
                          resolution_s=1.0)
 

@@ -183,6 +183,13 @@ def _flags(profile) -> list[str]:
     flags = [f"Flagged spike, {c.name} {spike.summary()}; if it was a one-off, edit that slot of the "
              "profile's weekly table or calibrate on more weeks."
              for c in profile.contacts for spike in c.arrivals.spikes]
+    for c in profile.contacts:
+        recorded = c.contacts["handle_time_s"].dropna()
+        recorded = recorded[recorded > 0]
+        if c.handle is None and len(recorded) >= 10 and recorded.nunique() == 1:
+            flags.append(f"handle time of {c.name} not fitted: all {len(recorded)} recorded handle times are "
+                         f"{recorded.iloc[0]:g} s (an export rounded to the minute?), so no distribution's spread "
+                         f"can be estimated; give `handle_time` in the scenario.")
     unknown = [c.name for c in profile.contacts if c.arrivals.day_to_day is None]
     if unknown:
         flags.append(f"day_to_day_cv not estimable for {', '.join(unknown)} (no weekday observed on two days): left "

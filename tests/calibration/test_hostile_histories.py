@@ -63,3 +63,24 @@ def test_a_field_over_the_csv_size_limit_names_the_file_and_line(tmp_path):
 def test_an_unknown_timezone_is_named_before_reading(tmp_path):
     with pytest.raises(HistoryError, match="unknown --timezone 'Mars/Olympus'"):
         load_history([write(tmp_path, "ok.csv", rows(20))], "csv", timezone="Mars/Olympus")
+
+
+def test_identical_handle_times_leave_the_handle_time_unfitted_and_say_why(tmp_path):
+    """All handle times equal (an export rounded to the minute) ended in a root-finder's message;
+    now the rest is fitted, and the handle time is left for the scenario with the reason given."""
+    import numpy as np
+    from calibration.profile import calibrate
+    lines = [line.replace(f",{100 + i % 7},", ",120,") for i, line in enumerate(rows(600))]
+    history = load_history([write(tmp_path, "rounded.csv", lines)], "csv")
+    profile = calibrate(history, np.random.default_rng(1), bootstrap=0, resamples=0)
+    (calls,) = profile.contacts
+    assert calls.handle is None and calls.arrivals is not None
+
+
+def test_a_family_that_cannot_be_fitted_is_left_out_with_a_note():
+    """Two distinct values: whatever family's estimator fails is noted, the others are ranked."""
+    import numpy as np
+    from calibration.fit_durations import fit_durations
+    values = np.array([60.0] * 300 + [120.0] * 300)
+    fit = fit_durations(values, np.random.default_rng(1), bootstrap=0)
+    assert fit.n == 600 and len(fit.candidates) >= 2 and np.isfinite(fit.best.mean)
