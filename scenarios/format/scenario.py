@@ -10,7 +10,7 @@ from .contacts import build_contacts
 from .merge import MISSING, deep_merge, load_with_extends
 from .overrides import apply_override, profile_first
 from .profiles import merge_profile
-from .reader import Section
+from .reader import Section, item_name
 from .settings import build_calendar, build_kpi_settings, build_policies
 from .staffing import build_staffing
 from .values import whole_number
@@ -36,18 +36,36 @@ class Scenario:
     document: dict = field(repr=False)  # the merged file (after extends and --set), for the record
 
 
-def load_scenario(path, overrides: tuple[str, ...] = ()) -> Scenario:
+def load_scenario(path, overrides=()) -> Scenario:
     """Read, merge `extends`, apply `--set key.path=value` overrides, validate, build. An override
     of `demand.profile` comes before the profile is merged, the others after (so they can address
-    the profile's contact types by name)."""
+    the profile's contact types by name). An override is `key.path=value` (from `--set`) or
+    `(option, key.path=value)` naming the option it came from (`--vary`, `--alt NAME`)."""
     document = load_with_extends(Path(path))
-    choose_profile, the_rest = profile_first(tuple(overrides))
-    for assignment in choose_profile:
-        apply_override(document, assignment)
+    choose_profile, the_rest = profile_first(tuple(_labelled(item) for item in overrides))
+    set_by: dict[str, str] = {}
+    for option, assignment in choose_profile:
+        set_by.update(dict.fromkeys(apply_override(document, assignment, option), f"{option} {assignment}"))
     document = merge_profile(document)
-    for assignment in the_rest:
-        apply_override(document, assignment)
-    return scenario_from_document(document, str(path))
+    for option, assignment in the_rest:
+        set_by.update(dict.fromkeys(apply_override(document, assignment, option), f"{option} {assignment}"))
+    try:
+        return scenario_from_document(document, str(path))
+    except ScenarioError as problem:
+        raise _blame_override(problem, set_by) from None
+
+
+def _labelled(override) -> tuple[str, str]:
+    return ("--set", override) if isinstance(override, str) else tuple(override)
+
+
+def _blame_override(problem: ScenarioError, set_by: dict[str, str]) -> ScenarioError:
+    """An error at a key an override replaced whole (e.g. a section set to a number) is the override's,
+    not the line of the file the replaced value came from."""
+    source = set_by.get(problem.path)
+    if source is None or (problem.file or "").startswith("--"):
+        return problem
+    return ScenarioError(problem.message, source, None, problem.path)
 
 
 def scenario_from_text(text: str, source: str = "inline") -> Scenario:
@@ -58,7 +76,7 @@ def scenario_from_text(text: str, source: str = "inline") -> Scenario:
 
 def scenario_from_document(document: dict, source: str) -> Scenario:
     top = Section(document, "")
-    name = top.take("name", str, Path(source).stem)
+    name = top.take("name", item_name, Path(source).stem)
     description = top.take("description", str, "")
     calendar = build_calendar(top.section("calendar", default={}))
     policies = build_policies(top.section("policies", default={}))
