@@ -7,7 +7,7 @@ from simulator import units
 from simulator.config import (CHANNELS, DEFAULT_TIER, SLA_CLOCKS, Arrivals, Calendar, ContactType, PriorityTier,
                               Repeat, Resolution, Retrial, Sla)
 
-from .reader import Section, items_of
+from .reader import Section, item_name, items_of
 from .values import distribution, non_negative, one_of, per_interval_series, positive, weekly_table, whole_number
 
 SLA_TARGETS = ("answer_within", "resolve_within")
@@ -70,7 +70,7 @@ def build_resolution(section: Section | None) -> Resolution | None:
     """`{first_contact, escalate_to, escalated_handle_time, escalated_priority}` (contact types, queues, groups)."""
     if section is None:
         return None
-    escalate_to = section.take("escalate_to", str, None)
+    escalate_to = section.take("escalate_to", item_name, None)
     first_contact = (section.take("first_contact", units.probability, 1.0) if escalate_to is None
                      else section.take("first_contact", units.probability))
     resolution = Resolution(

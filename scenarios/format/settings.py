@@ -9,7 +9,7 @@ from simulator.config import (CALL_BACK_MODES, QUEUE_POLICIES, ROUTING_POLICIES,
                               SL_ABANDON_VARIANTS, Automation, Callback, Calendar, KpiSettings, Overflow, Policies,
                               SelfService)
 
-from .reader import Section
+from .reader import Section, item_name
 from .values import non_negative, one_of, positive, start_time, weekday_keys
 
 
@@ -122,7 +122,7 @@ def _overflow(policies: Section) -> tuple[Overflow, ...]:
         section = Section(rule, policies.child_path("overflow" if not isinstance(value, list) else f"overflow.{index}"),
                           policies)
         found.append(Overflow(section.take("after", lambda v: units.duration(v, allow_zero=True)),
-                              section.take("to", str), section.take("applies_to", _names, ())))
+                              section.take("to", item_name), section.take("applies_to", _names, ())))
         section.done()
     return tuple(found)
 
@@ -167,7 +167,7 @@ def _names(value) -> tuple[str, ...]:
     names = [value] if isinstance(value, str) else value
     if not isinstance(names, list) or not names:
         raise ValueError("expected contact types, e.g. [tech, billing]")
-    return tuple(str(name) for name in names)
+    return tuple(item_name(name) for name in names)
 
 
 def _per_type(parse):

@@ -24,7 +24,7 @@ from pathlib import Path
 from simulator import units
 from simulator.config import Shift
 
-from .reader import Section, items_of
+from .reader import Section, item_name, items_of
 from .staffing import _shift
 from .values import non_negative, whole_number
 from .yamlfile import LocatedDict, read_yaml
@@ -95,7 +95,7 @@ def load_shift_templates(path: Path, groups: list[str]) -> ShiftChoices:
 
 
 def _template(group: str, section: Section) -> tuple[list[Candidate], TemplateLimit]:
-    name = section.take("name", str)
+    name = section.take("name", item_name)
     if section.has("start") == section.has("starts"):
         raise section.error("give `start` (one time) or `starts` (a list, or \"HH:MM..HH:MM every 30min\")")
     starts = [section.take("start", str)] if section.has("start") else section.take("starts", _starts)

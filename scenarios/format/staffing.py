@@ -8,7 +8,7 @@ from simulator import units
 from simulator.config import CHANNELS, AgentGroup, Break, Calendar, Proficiency, Queue, Shift
 
 from .contacts import build_resolution, channel_choice
-from .reader import Section, items_of
+from .reader import Section, item_name, items_of
 from .settings import queue_policy
 from .values import as_list, non_negative, per_interval_series, positive, whole_number
 
@@ -119,7 +119,7 @@ def _shift(section: Section) -> Shift:
     shift = Shift(days=section.take("days", units.days), start_s=start, end_s=end,
                   agents=section.take("agents", whole_number(0)),
                   breaks=tuple(_break(b, section, start, length) for b in breaks),
-                  name=section.take("name", str, ""))
+                  name=section.take("name", item_name, ""))
     section.done()
     return shift
 
@@ -136,7 +136,7 @@ def _break(value, shift: Section, shift_start: float, shift_length: float) -> Br
     """`{after, length}` for everyone at once, or `{window: "11:00-13:00", length}` staggered; a
     `name` (optional) is what `extends` and `--set` find the break by."""
     section = Section(value, shift.child_path("breaks"), shift)
-    section.take("name", str, None)
+    section.take("name", item_name, None)
     length = section.take("length", units.duration)
     if section.has("after") == section.has("window"):
         raise section.error('give `after` (e.g. 2h) or a `window` (e.g. "11:00-13:00"), not both or neither')
