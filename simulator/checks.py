@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import math
 
+from . import limits
 from .config import (CALL_BACK_MODES, CHANNELS, QUEUE_POLICIES, ROUTING_POLICIES, SLA_CLOCKS, AgentGroup, ConfigError,
                      ContactType, ModelConfig, Resolution)
+from .distributions import check_distribution
 
 
 def check_model(model: ModelConfig) -> None:
@@ -53,6 +55,24 @@ def check_model(model: ModelConfig) -> None:
     _check_levers(model)
     model.network  # builds (and so checks) the queue network: targets exist, no loops, all served
     _check_chat_groups(model)
+
+
+def _check_distributions(contact: ContactType, path: str) -> None:
+    """Every distribution with a finite mean and cv in range (models built in Python included)."""
+    named = [("handle_time", contact.handle_time), ("patience", contact.patience),
+             ("after_call_work", contact.after_call_work)]
+    named += [("retrial.delay", contact.retrial.delay)] if contact.retrial else []
+    named += [("repeat.delay", contact.repeat.delay)] if contact.repeat else []
+    for key, dist in named:
+        _check_distribution(dist, f"{path}.{key}")
+
+
+def _check_distribution(dist, path: str) -> None:
+    try:
+        if dist is not None:
+            check_distribution(dist)
+    except ValueError as problem:
+        raise ConfigError(str(problem), path) from None
 
 
 def _check_chat_groups(model: ModelConfig) -> None:
@@ -128,6 +148,12 @@ def _check_channel(channel: str, path: str) -> None:
 
 def _check_contact(contact: ContactType, path: str) -> None:
     _check_channel(contact.channel, f"{path}.channel")
+    _check_distributions(contact, path)
+    escalated = contact.resolution.escalated_priority if contact.resolution else None
+    priorities = [tier.priority for tier in contact.tiers] + ([escalated] if escalated is not None else [])
+    if not all(0 <= priority <= limits.MAX_PRIORITY for priority in priorities) or len(contact.tiers) > 127:
+        raise ConfigError(f"priorities run from 0 to {limits.MAX_PRIORITY} (16 bits), with at most 126 tiers",
+                          f"{path}.priority")
     if contact.channel == "email" and (contact.patience is not None or contact.retrial is not None):
         raise ConfigError("email contacts wait until answered: remove `patience` and `retrial`", f"{path}.patience")
     if contact.retrial is not None:
@@ -149,6 +175,7 @@ def _check_resolution(resolution: Resolution | None, path: str) -> None:
     if resolution is None:
         return
     _probability(resolution.first_contact, f"{path}.first_contact")
+    _check_distribution(resolution.escalated_handle_time, f"{path}.escalated_handle_time")
     if resolution.escalate_to is None and resolution.first_contact < 1:
         raise ConfigError("`first_contact` below 1 needs `escalate_to`: where does the rest go?", f"{path}.escalate_to")
     if resolution.escalate_to is not None and resolution.escalated_handle_time is None:

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from simulator.config import ConfigError, ModelConfig
+from simulator.limits import MAX_REPLICATIONS, MAX_SEED
 
 from .contacts import build_contacts
 from .merge import MISSING, deep_merge, load_with_extends
@@ -61,11 +62,17 @@ def _labelled(override) -> tuple[str, str]:
 
 def _blame_override(problem: ScenarioError, set_by: dict[str, str]) -> ScenarioError:
     """An error at a key an override replaced whole (e.g. a section set to a number) is the override's,
-    not the line of the file the replaced value came from."""
-    source = set_by.get(problem.path)
-    if source is None or (problem.file or "").startswith("--"):
+    not the line of the file the replaced value came from; an error in a value an override changed
+    part of says so."""
+    if (problem.file or "").startswith("--"):
         return problem
-    return ScenarioError(problem.message, source, None, problem.path)
+    if problem.path in set_by:
+        return ScenarioError(problem.message, set_by[problem.path], None, problem.path)
+    inside = [source for path, source in set_by.items() if path.startswith(f"{problem.path}.")]
+    if inside:  # the file's value, as an override changed it
+        return ScenarioError(f"{problem.message} (as changed by {inside[-1]})", problem.file, problem.line,
+                             problem.path)
+    return problem
 
 
 def scenario_from_text(text: str, source: str = "inline") -> Scenario:
@@ -107,8 +114,8 @@ def _check_business_clock(model: ModelConfig) -> None:
 
 
 def _experiment(section: Section) -> Experiment:
-    experiment = Experiment(replications=section.take("replications", whole_number(1), 30),
-                            seed=section.take("seed", whole_number(0), 20240101))
+    experiment = Experiment(replications=section.take("replications", whole_number(1, MAX_REPLICATIONS), 30),
+                            seed=section.take("seed", whole_number(0, MAX_SEED), 20240101))
     section.done()
     return experiment
 

@@ -10,7 +10,7 @@ from simulator.config import (CALL_BACK_MODES, QUEUE_POLICIES, ROUTING_POLICIES,
                               SelfService)
 
 from .reader import Section, item_name
-from .values import non_negative, one_of, positive, start_time, weekday_keys
+from .values import factor, non_negative, one_of, start_time, weekday_keys
 
 
 def build_calendar(section: Section) -> Calendar:
@@ -147,7 +147,7 @@ def _self_service(section: Section | None) -> SelfService | None:
     portal = SelfService(applies_to=section.take("applies_to", _names),
                          attempt_share=section.take("attempt_share", units.probability),
                          containment=section.take("containment", units.probability),
-                         leak_handle_time_factor=section.take("leak_handle_time_factor", positive, 1.0),
+                         leak_handle_time_factor=section.take("leak_handle_time_factor", factor, 1.0),
                          cost_per_session=section.take("cost_per_session", non_negative, 0.0))
     section.done()
     return portal
@@ -156,7 +156,7 @@ def _self_service(section: Section | None) -> SelfService | None:
 def _automation(section: Section | None) -> Automation | None:
     if section is None:
         return None
-    automation = Automation(handle_time_factor=section.take("handle_time_factor", _per_type(positive), {}),
+    automation = Automation(handle_time_factor=section.take("handle_time_factor", _per_type(factor), {}),
                             auto_resolve=section.take("auto_resolve", _per_type(units.probability), {}),
                             cost_per_contact=section.take("cost_per_contact", non_negative, 0.0))
     section.done()

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from simulator import units
 from simulator.config import Shift
+from simulator.limits import MAX_AGENTS
 
 from .reader import Section, item_name, items_of
 from .staffing import _shift
@@ -103,8 +104,8 @@ def _template(group: str, section: Section) -> tuple[list[Candidate], TemplateLi
         raise section.error("give `end` or `length`, not both or neither")
     length = section.take("length", units.duration, None)
     end = section.take("end", str, None)
-    low = section.take("min", whole_number(0), 0)
-    high = section.take("max", whole_number(0), None)
+    low = section.take("min", whole_number(0, MAX_AGENTS), 0)
+    high = section.take("max", whole_number(0, MAX_AGENTS), None)
     if high is not None and high < low:
         raise section.error(f"max {high} is below min {low}", "max")
     part_time = section.take("part_time", _flag, False)
