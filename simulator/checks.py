@@ -1,7 +1,8 @@
 """Checks a model must pass before it runs: values no single field can validate, and cross-references.
 
 The scenario loader checks each key as it reads it (with file and line); these checks also guard
-models built in Python, and each error names the key path so the loader can find its line.
+models built in Python, and each error names the key path so the loader can find its line. The
+model's size (workload.py) is checked against limits.py before anything that grows with it.
 """
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from . import limits
 from .config import (CALL_BACK_MODES, CHANNELS, QUEUE_POLICIES, ROUTING_POLICIES, SLA_CLOCKS, AgentGroup, ConfigError,
                      ContactType, ModelConfig, Resolution)
 from .distributions import check_distribution
+from .limits import readable
+from .workload import estimate
 
 
 def check_model(model: ModelConfig) -> None:
@@ -43,6 +46,7 @@ def check_model(model: ModelConfig) -> None:
                               f"priority-fifo, not {name}", where)
     if not model.demand_scale > 0:
         raise ConfigError("the demand scale must be positive", "demand.scale")
+    _check_calendar(model)
     for contact in model.contacts:
         _check_contact(contact, f"demand.contacts.{contact.name}")
         if not contact.scale > 0:
@@ -50,11 +54,47 @@ def check_model(model: ModelConfig) -> None:
     for queue in model.queues:
         _check_channel(queue.channel, f"staffing.queues.{queue.name}.channel")
         _check_resolution(queue.resolution, f"staffing.queues.{queue.name}.resolution")
+    check_size(model)
     for group in model.groups:
         _check_group(group)
     _check_levers(model)
-    model.network  # builds (and so checks) the queue network: targets exist, no loops, all served
+    if model.network.max_stages > 127:  # builds (and so checks) the network: targets exist, no loops, all served
+        raise ConfigError("an escalation path has more than 127 stages (counted in 8 bits)", "staffing.groups")
     _check_chat_groups(model)
+
+
+def _check_calendar(model: ModelConfig) -> None:
+    """Finite times, and a run short enough to hold in memory (limits.MAX_RUN_S)."""
+    calendar = model.calendar
+    for key in ("horizon", "warmup", "interval", "cooldown"):
+        value = getattr(calendar, f"{key}_s")
+        if not (math.isfinite(value) and value >= 0) or (key in ("horizon", "interval") and value <= 0):
+            raise ConfigError(f"{key} must be a finite positive duration, got {value!r}", f"calendar.{key}")
+    if calendar.run_end_s > limits.MAX_RUN_S:
+        raise ConfigError(f"warm-up, horizon and cool-down add up to {calendar.run_end_s / 86400:,.0f} days; a run is at "
+                          f"most {limits.MAX_RUN_S / 86400:.0f} days (five years): for a longer view, run a "
+                          f"representative period with more replications", "calendar.horizon")
+
+
+def check_size(model: ModelConfig) -> None:
+    """One replication's workload (workload.py) within limits.py, before anything grows with it."""
+    if len(model.contacts) > limits.MAX_CONTACT_TYPES:
+        raise ConfigError(f"{len(model.contacts):,} contact types; at most {limits.MAX_CONTACT_TYPES:,} (they are "
+                          f"numbered in 16 bits)", "demand.contacts")
+    work = estimate(model)
+    for count, limit, what, key, fix in (
+            (work.agents, limits.MAX_AGENTS, "agents (seats over all groups)", "staffing.groups", "fewer agents"),
+            (work.agent_shifts, limits.MAX_AGENT_SHIFTS, "rostered agent-days", "staffing.groups",
+             "fewer agents or a shorter run"),
+            (work.intervals, limits.MAX_INTERVALS, "reporting intervals", "calendar.interval",
+             "a longer interval or a shorter run"),
+            (work.table_rows, limits.MAX_TABLE_ROWS, "interval rows (intervals × (contact types + groups + 1))",
+             "calendar.interval", "a longer interval, a shorter run or fewer types"),
+            (work.visits, limits.MAX_CONTACTS, "visits (rates × run length, with retrials as if every caller "
+             "hung up, escalations and repeats)", "demand.contacts", "lower rates or a shorter run")):
+        if not count <= limit:
+            raise ConfigError(f"one replication would hold about {readable(count)} {what}; at most "
+                              f"{readable(limit)} fit in memory: {fix}", key)
 
 
 def _check_distributions(contact: ContactType, path: str) -> None:

@@ -58,7 +58,7 @@ def sweep(scenario, axes, targets, best_by, overrides, plan_options, out, table_
     variants = {name: load_scenario(scenario, tuple(overrides) + tuple(f"{k}={v}" for k, v in setting.items()))
                 for name, setting in zip(names, settings)}
     check_rows([condition.row for condition in conditions], [v.model for v in variants.values()], "--target")
-    plan = make_plan(plan_options, variants[names[0]].experiment)
+    plan = make_plan(plan_options, variants[names[0]].experiment, [v.model for v in variants.values()])
     out = out or Path("results") / f"sweep-{scenario.stem}"
     click.echo(f"{len(names)} variants, the same {'batches of ' if plan.targets else ''}{counted(plan.replications, 'replication')} "
                f"each, seed {plan.seed}", err=True)
