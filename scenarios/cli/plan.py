@@ -4,6 +4,7 @@ is made only for work that fits (limits.py): every scenario × replication is es
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,7 +57,8 @@ def experiment_options(command):
                      default=MAX_REPLICATIONS, show_default=True,
                      help="Cap on replications with --precision."),
         click.option("--workers", "-w", type=click.IntRange(min=1), default=1, show_default=True,
-                     help="Worker processes (or Dask workers); results are identical to a serial run."),
+                     help="Worker processes (or Dask workers), at most one per core and per replication; results "
+                          "are identical to a serial run."),
         click.option("--executor", type=click.Choice(EXECUTORS),
                      help="serial, processes (default with --workers > 1) or dask (a local cluster, or --scheduler)."),
         click.option("--scheduler", metavar="ADDRESS", help="An existing Dask scheduler, e.g. tcp://10.0.0.5:8786."),
@@ -109,7 +111,7 @@ def make_plan(options: dict, experiment, models: list, extra_runs: int = 0) -> P
     replications = max(replications, 2) if targets else replications
     check_workload(models, options["max_replications"] if targets else replications, extra_runs)
     return Plan(replications, experiment.seed if options["seed"] is None else options["seed"],
-                ExecutorSpec.choose(options["executor"], options["workers"], options["scheduler"]),
+                ExecutorSpec.choose(options["executor"], _workers(options, replications), options["scheduler"]),
                 targets, options["max_replications"])
 
 
@@ -129,6 +131,21 @@ def check_workload(models: list, replications: int, extra_runs: int = 0) -> None
         raise ValueError(f"{scenarios} would keep about {limits.readable(rows)} interval rows (intervals × "
                          f"(contact types + groups + 1) each); at most {limits.readable(limits.MAX_TABLE_ROWS)} fit "
                          f"in memory: give fewer --replications, or a longer calendar.interval (--set)")
+
+
+def _workers(options: dict, replications: int) -> int:
+    """--workers, capped (and said so) at the cores here and the replications run at once: more
+    processes only add start-up time. A remote Dask scheduler's workers are its own."""
+    asked = options["workers"]
+    if options["scheduler"]:
+        return asked
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    most = max(1, min(cores, replications))
+    if asked > most:
+        reason = f"{counted(cores, 'core')} here" if cores <= replications else \
+            f"{counted(replications, 'replication')} at a time"
+        click.echo(f"note: --workers {asked} capped at {most} ({reason})", err=True)
+    return min(asked, most)
 
 
 def describe_reached(reached: Reached | None) -> str:
