@@ -89,7 +89,7 @@ def _scenarios(base: Path, files, inline) -> dict:
                              f"agents=7'; got {text!r}")
         overrides.setdefault(name.strip(), []).append(assignment)
     for name, assignments in overrides.items():
-        scenarios[_unique(name, scenarios)] = load_scenario(base, tuple(assignments))
+        scenarios[_unique(name, scenarios)] = load_scenario(base, tuple((f"--alt {name!r}", a) for a in assignments))
     return scenarios
 
 
