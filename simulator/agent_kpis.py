@@ -92,7 +92,7 @@ def overtime_seconds_by_group(log: EventLog, model: ModelConfig) -> np.ndarray:
     agents, first, last = _handling_stretches(log, log.measure_from_s, log.measure_to_s)
     inside = _shift_time_before(log.roster, agents, last) - _shift_time_before(log.roster, agents, first)
     overtime = (last - first - inside).clip(min=0)
-    return np.bincount(log.roster.agent_group[agents], weights=overtime, minlength=len(model.groups))
+    return np.bincount(log.roster.agent_group[agents], weights=overtime, minlength=len(model.groups)).astype(float)
 
 
 def _handling_stretches(log: EventLog, start: float, end: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
