@@ -7,6 +7,7 @@ model's size (workload.py) is checked against limits.py before anything that gro
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 from . import limits
 from .config import (CALL_BACK_MODES, CHANNELS, QUEUE_POLICIES, ROUTING_POLICIES, SLA_CLOCKS, AgentGroup, ConfigError,
@@ -22,6 +23,8 @@ def check_model(model: ModelConfig) -> None:
         raise ConfigError("the scenario has no contact types", "demand.contacts")
     if not model.groups:
         raise ConfigError("the scenario has no agent groups", "staffing.groups")
+    _check_count(len(model.contacts), limits.MAX_CONTACT_TYPES, "contact types (numbered in 16 bits)",
+                 "demand.contacts")
     _check_unique([c.name for c in model.contacts], "demand.contacts")
     _check_unique([g.name for g in model.groups], "staffing.groups")
     _check_unique([q.name for q in model.queues], "staffing.queues")
@@ -78,9 +81,6 @@ def _check_calendar(model: ModelConfig) -> None:
 
 def check_size(model: ModelConfig) -> None:
     """One replication's workload (workload.py) within limits.py, before anything grows with it."""
-    if len(model.contacts) > limits.MAX_CONTACT_TYPES:
-        raise ConfigError(f"{len(model.contacts):,} contact types; at most {limits.MAX_CONTACT_TYPES:,} (they are "
-                          f"numbered in 16 bits)", "demand.contacts")
     work = estimate(model)
     for count, limit, what, key, fix in (
             (work.agents, limits.MAX_AGENTS, "agents (seats over all groups)", "staffing.groups", "fewer agents"),
@@ -91,10 +91,16 @@ def check_size(model: ModelConfig) -> None:
             (work.table_rows, limits.MAX_TABLE_ROWS, "interval rows (intervals × (contact types + groups + 1))",
              "calendar.interval", "a longer interval, a shorter run or fewer types"),
             (work.visits, limits.MAX_CONTACTS, "visits (rates × run length, with retrials as if every caller "
-             "hung up, escalations and repeats)", "demand.contacts", "lower rates or a shorter run")):
+             f"hung up, escalations and repeats; most of them {work.busiest})", f"demand.contacts.{work.busiest}",
+             "lower rates or a shorter run")):
         if not count <= limit:
             raise ConfigError(f"one replication would hold about {readable(count)} {what}; at most "
                               f"{readable(limit)} fit in memory: {fix}", key)
+
+
+def _check_count(count: int, limit: int, what: str, path: str) -> None:
+    if count > limit:
+        raise ConfigError(f"{count:,} {what}; at most {limit:,}", path)
 
 
 def _check_distributions(contact: ContactType, path: str) -> None:
@@ -176,7 +182,7 @@ def _check_levers(model: ModelConfig) -> None:
 
 
 def _check_unique(names: list[str], path: str) -> None:
-    seen = {name for name in names if names.count(name) > 1}
+    seen = {name for name, times in Counter(names).items() if times > 1}  # linear: a list may be long
     if seen:
         raise ConfigError(f"names must be unique, {sorted(seen)} appear more than once", path)
 

@@ -19,6 +19,7 @@ from .limits import DAY_S
 @dataclass(frozen=True)
 class Workload:
     visits: float  # expected visits (arrivals, retrials, repeats, escalations) in one replication
+    busiest: str  # the contact type bringing most of them
     agents: int  # seats over all groups
     agent_shifts: float  # rostered agent-days (shift instances, or stints of an agents table)
     intervals: float  # reporting intervals in the run
@@ -29,8 +30,8 @@ def estimate(model: ModelConfig) -> Workload:
     calendar = model.calendar
     run_s = calendar.run_end_s
     intervals = run_s / calendar.interval_s
-    visits = sum(_visits(contact, model.arrival_scale(contact), run_s) for contact in model.contacts)
-    return Workload(visits=visits, agents=sum(_seats(group) for group in model.groups),
+    visits = {contact.name: _visits(contact, model.arrival_scale(contact), run_s) for contact in model.contacts}
+    return Workload(visits=sum(visits.values()), busiest=max(visits, key=visits.get), agents=sum(_seats(group) for group in model.groups),
                     agent_shifts=sum(_stints(group, run_s) for group in model.groups), intervals=intervals,
                     table_rows=intervals * (len(model.contacts) + 1 + len(model.groups)))
 

@@ -6,7 +6,7 @@ import math
 from simulator import units
 from simulator.config import (CHANNELS, DEFAULT_TIER, SLA_CLOCKS, Arrivals, Calendar, ContactType, PriorityTier,
                               Repeat, Resolution, Retrial, Sla)
-from simulator.limits import MAX_PRIORITY
+from simulator.limits import MAX_CONTACT_TYPES, MAX_PRIORITY
 
 from .reader import Section, item_name, items_of
 from .values import cv_or_zero, distribution, factor, one_of, per_interval_series, weekly_table, whole_number
@@ -18,6 +18,10 @@ PRIORITY = whole_number(0, MAX_PRIORITY)
 def build_contacts(demand: Section, calendar: Calendar) -> tuple[tuple[ContactType, ...], float]:
     """The contact types, and `demand.scale` (a lever the model applies, not folded into the rates)."""
     scale = demand.take("scale", factor, 1.0)
+    listed = demand.data.get("contacts")
+    if isinstance(listed, list) and len(listed) > MAX_CONTACT_TYPES:  # before reading each of them
+        raise demand.error(f"{len(listed):,} contact types; at most {MAX_CONTACT_TYPES:,} (numbered in 16 bits)",
+                           "contacts")
     contacts = tuple(_contact(name, section, calendar) for name, section in items_of(demand, "contacts"))
     demand.done()
     return contacts, scale
