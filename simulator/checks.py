@@ -6,13 +6,16 @@ model's size (workload.py) is checked against limits.py before anything that gro
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import Counter
+
+import numpy as np
 
 from . import limits
 from .config import (CALL_BACK_MODES, CHANNELS, QUEUE_POLICIES, ROUTING_POLICIES, SLA_CLOCKS, AgentGroup, ConfigError,
                      ContactType, ModelConfig, Resolution)
-from .distributions import check_distribution
+from .distributions import Distribution, check_distribution
 from .limits import readable
 from .workload import estimate
 
@@ -49,6 +52,7 @@ def check_model(model: ModelConfig) -> None:
                               f"priority-fifo, not {name}", where)
     if not model.demand_scale > 0:
         raise ConfigError("the demand scale must be positive", "demand.scale")
+    _check_finite(model, "")
     _check_calendar(model)
     for contact in model.contacts:
         _check_contact(contact, f"demand.contacts.{contact.name}")
@@ -64,6 +68,26 @@ def check_model(model: ModelConfig) -> None:
     if model.network.max_stages > 127:  # builds (and so checks) the network: targets exist, no loops, all served
         raise ConfigError("an escalation path has more than 127 stages (counted in 8 bits)", "staffing.groups")
     _check_chat_groups(model)
+
+
+INFINITE_ALLOWED = ("answer_within_s", "resolve_within_s")  # an SLA without that target
+
+
+def _check_finite(value, path: str) -> None:
+    """Every number of the model finite (a file's are checked as read; this guards models built in
+    Python): a NaN rate or cost would run and report nonsense. Distributions are checked whole."""
+    if isinstance(value, float) and not math.isfinite(value) and not path.endswith(INFINITE_ALLOWED):
+        raise ConfigError(f"`{path}` must be a finite number, got {value!r}", path)
+    if dataclasses.is_dataclass(value) and not isinstance(value, Distribution):
+        for field in dataclasses.fields(value):
+            _check_finite(getattr(value, field.name), f"{path}.{field.name}" if path else field.name)
+    elif isinstance(value, (tuple, list)) and all(type(item) in (int, float) for item in value):  # a table row
+        bad = np.flatnonzero(~np.isfinite(np.asarray(value, dtype=float)))
+        if len(bad):
+            raise ConfigError(f"`{path}.{bad[0]}` must be a finite number, got {value[bad[0]]!r}", path)
+    elif isinstance(value, (tuple, list)):
+        for index, item in enumerate(value):
+            _check_finite(item, f"{path}.{index}")
 
 
 def _check_calendar(model: ModelConfig) -> None:
