@@ -141,6 +141,8 @@ def _starts(value) -> list[str]:
     if last < first:
         last += 86400.0  # over midnight: "22:00..02:00 every 1h"
     count = int((last - first) // step) + 1
+    if count > MAX_CANDIDATES:  # before making them: "every 1s" is 86 400 start times
+        raise ValueError(f"{value!r} makes {count} start times; at most {MAX_CANDIDATES} candidate shifts in all")
     return [units.format_clock((first + k * step) % 86400.0) for k in range(count)]
 
 
