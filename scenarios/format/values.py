@@ -6,7 +6,6 @@ file, line and key path.
 from __future__ import annotations
 
 import difflib
-import math
 from datetime import datetime
 from pathlib import Path
 
@@ -103,13 +102,14 @@ def weekly_table(section: Section, default_interval_s: float, count_values: bool
     numbers in lists meaning `unit`, default per hour) unless `count_values` (agents: plain numbers)."""
     interval = section.take("interval", slot_length, default_interval_s)
     per = 1.0 if count_values else section.take("unit", units.rate, units.rate("1/h"))
-    period_value = agent_count if count_values else units.rate
+    period_value, list_value = (agent_count, agent_count) if count_values else (units.rate, non_negative)
     rows = {key: value for key, value in section.data.items() if key not in ("interval", "unit")}
     minute_slots = any(isinstance(value, dict) for value in rows.values())
     slots = 1440 if minute_slots else _slots_per_day(interval, section)
     table = np.zeros((7, slots))
     for key, weekdays in weekday_keys(section, rows):
-        table[list(weekdays)] = section.take(key, lambda v: _day_values(v, slots, interval, per, period_value))
+        table[list(weekdays)] = section.take(key, lambda v: _day_values(v, slots, interval, per, period_value,
+                                                                        list_value))
     section.done()
     return table
 
@@ -148,13 +148,13 @@ def _slots_per_day(interval: float, section: Section) -> int:
     return int(round(slots))
 
 
-def _day_values(value, slots: int, interval: float, per: float, period_value) -> np.ndarray:
+def _day_values(value, slots: int, interval: float, per: float, period_value, list_value) -> np.ndarray:
     if isinstance(value, dict):
         return _values_by_period(value, period_value)
     if not isinstance(value, list) or len(value) * interval != 86400.0:
         raise ValueError(f"expected {int(86400 / interval)} values (one per {units.format_duration(interval)}) "
                          f"covering the day")
-    values = np.array([(agent_count if period_value is agent_count else non_negative)(v) for v in value]) * per
+    values = np.array([list_value(v) for v in value]) * per
     return np.repeat(values, slots // len(value))
 
 
