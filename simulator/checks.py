@@ -1,14 +1,23 @@
 """Checks a model must pass before it runs: values no single field can validate, and cross-references.
 
 The scenario loader checks each key as it reads it (with file and line); these checks also guard
-models built in Python, and each error names the key path so the loader can find its line.
+models built in Python, and each error names the key path so the loader can find its line. The
+model's size (workload.py) is checked against limits.py before anything that grows with it.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections import Counter
 
+import numpy as np
+
+from . import limits
 from .config import (CALL_BACK_MODES, CHANNELS, QUEUE_POLICIES, ROUTING_POLICIES, SLA_CLOCKS, AgentGroup, ConfigError,
                      ContactType, ModelConfig, Resolution)
+from .distributions import Distribution, check_distribution
+from .limits import readable
+from .workload import estimate
 
 
 def check_model(model: ModelConfig) -> None:
@@ -17,6 +26,8 @@ def check_model(model: ModelConfig) -> None:
         raise ConfigError("the scenario has no contact types", "demand.contacts")
     if not model.groups:
         raise ConfigError("the scenario has no agent groups", "staffing.groups")
+    _check_count(len(model.contacts), limits.MAX_CONTACT_TYPES, "contact types (numbered in 16 bits)",
+                 "demand.contacts")
     _check_unique([c.name for c in model.contacts], "demand.contacts")
     _check_unique([g.name for g in model.groups], "staffing.groups")
     _check_unique([q.name for q in model.queues], "staffing.queues")
@@ -41,6 +52,8 @@ def check_model(model: ModelConfig) -> None:
                               f"priority-fifo, not {name}", where)
     if not model.demand_scale > 0:
         raise ConfigError("the demand scale must be positive", "demand.scale")
+    _check_finite(model, "")
+    _check_calendar(model)
     for contact in model.contacts:
         _check_contact(contact, f"demand.contacts.{contact.name}")
         if not contact.scale > 0:
@@ -48,11 +61,88 @@ def check_model(model: ModelConfig) -> None:
     for queue in model.queues:
         _check_channel(queue.channel, f"staffing.queues.{queue.name}.channel")
         _check_resolution(queue.resolution, f"staffing.queues.{queue.name}.resolution")
+    check_size(model)
     for group in model.groups:
         _check_group(group)
     _check_levers(model)
-    model.network  # builds (and so checks) the queue network: targets exist, no loops, all served
+    if model.network.max_stages > 127:  # builds (and so checks) the network: targets exist, no loops, all served
+        raise ConfigError("an escalation path has more than 127 stages (counted in 8 bits)", "staffing.groups")
     _check_chat_groups(model)
+
+
+INFINITE_ALLOWED = ("answer_within_s", "resolve_within_s")  # an SLA without that target
+
+
+def _check_finite(value, path: str) -> None:
+    """Every number of the model finite (a file's are checked as read; this guards models built in
+    Python): a NaN rate or cost would run and report nonsense. Distributions are checked whole."""
+    if isinstance(value, float) and not math.isfinite(value) and not path.endswith(INFINITE_ALLOWED):
+        raise ConfigError(f"`{path}` must be a finite number, got {value!r}", path)
+    if dataclasses.is_dataclass(value) and not isinstance(value, Distribution):
+        for field in dataclasses.fields(value):
+            _check_finite(getattr(value, field.name), f"{path}.{field.name}" if path else field.name)
+    elif isinstance(value, (tuple, list)) and all(type(item) in (int, float) for item in value):  # a table row
+        bad = np.flatnonzero(~np.isfinite(np.asarray(value, dtype=float)))
+        if len(bad):
+            raise ConfigError(f"`{path}.{bad[0]}` must be a finite number, got {value[bad[0]]!r}", path)
+    elif isinstance(value, (tuple, list)):
+        for index, item in enumerate(value):
+            _check_finite(item, f"{path}.{index}")
+
+
+def _check_calendar(model: ModelConfig) -> None:
+    """Finite times, and a run short enough to hold in memory (limits.MAX_RUN_S)."""
+    calendar = model.calendar
+    for key in ("horizon", "warmup", "interval", "cooldown"):
+        value = getattr(calendar, f"{key}_s")
+        if not (math.isfinite(value) and value >= 0) or (key in ("horizon", "interval") and value <= 0):
+            raise ConfigError(f"{key} must be a finite positive duration, got {value!r}", f"calendar.{key}")
+    if calendar.run_end_s > limits.MAX_RUN_S:
+        raise ConfigError(f"warm-up, horizon and cool-down add up to {calendar.run_end_s / 86400:,.0f} days; a run is at "
+                          f"most {limits.MAX_RUN_S / 86400:.0f} days (five years): for a longer view, run a "
+                          f"representative period with more replications", "calendar.horizon")
+
+
+def check_size(model: ModelConfig) -> None:
+    """One replication's workload (workload.py) within limits.py, before anything grows with it."""
+    work = estimate(model)
+    for count, limit, what, key, fix in (
+            (work.agents, limits.MAX_AGENTS, "agents (seats over all groups)", "staffing.groups", "fewer agents"),
+            (work.agent_shifts, limits.MAX_AGENT_SHIFTS, "rostered agent-days", "staffing.groups",
+             "fewer agents or a shorter run"),
+            (work.intervals, limits.MAX_INTERVALS, "reporting intervals", "calendar.interval",
+             "a longer interval or a shorter run"),
+            (work.table_rows, limits.MAX_TABLE_ROWS, "interval rows (intervals × (contact types + groups + 1))",
+             "calendar.interval", "a longer interval, a shorter run or fewer types"),
+            (work.visits, limits.MAX_CONTACTS, "visits (rates × run length, with retrials as if every caller "
+             f"hung up, escalations and repeats; most of them {work.busiest})", f"demand.contacts.{work.busiest}",
+             "lower rates or a shorter run")):
+        if not count <= limit:
+            raise ConfigError(f"one replication would hold about {readable(count)} {what}; at most "
+                              f"{readable(limit)} fit in memory: {fix}", key)
+
+
+def _check_count(count: int, limit: int, what: str, path: str) -> None:
+    if count > limit:
+        raise ConfigError(f"{count:,} {what}; at most {limit:,}", path)
+
+
+def _check_distributions(contact: ContactType, path: str) -> None:
+    """Every distribution with a finite mean and cv in range (models built in Python included)."""
+    named = [("handle_time", contact.handle_time), ("patience", contact.patience),
+             ("after_call_work", contact.after_call_work)]
+    named += [("retrial.delay", contact.retrial.delay)] if contact.retrial else []
+    named += [("repeat.delay", contact.repeat.delay)] if contact.repeat else []
+    for key, dist in named:
+        _check_distribution(dist, f"{path}.{key}")
+
+
+def _check_distribution(dist, path: str) -> None:
+    try:
+        if dist is not None:
+            check_distribution(dist)
+    except ValueError as problem:
+        raise ConfigError(str(problem), path) from None
 
 
 def _check_chat_groups(model: ModelConfig) -> None:
@@ -116,7 +206,7 @@ def _check_levers(model: ModelConfig) -> None:
 
 
 def _check_unique(names: list[str], path: str) -> None:
-    seen = {name for name in names if names.count(name) > 1}
+    seen = {name for name, times in Counter(names).items() if times > 1}  # linear: a list may be long
     if seen:
         raise ConfigError(f"names must be unique, {sorted(seen)} appear more than once", path)
 
@@ -128,6 +218,12 @@ def _check_channel(channel: str, path: str) -> None:
 
 def _check_contact(contact: ContactType, path: str) -> None:
     _check_channel(contact.channel, f"{path}.channel")
+    _check_distributions(contact, path)
+    escalated = contact.resolution.escalated_priority if contact.resolution else None
+    priorities = [tier.priority for tier in contact.tiers] + ([escalated] if escalated is not None else [])
+    if not all(0 <= priority <= limits.MAX_PRIORITY for priority in priorities) or len(contact.tiers) > 127:
+        raise ConfigError(f"priorities run from 0 to {limits.MAX_PRIORITY} (16 bits), with at most 126 tiers",
+                          f"{path}.priority")
     if contact.channel == "email" and (contact.patience is not None or contact.retrial is not None):
         raise ConfigError("email contacts wait until answered: remove `patience` and `retrial`", f"{path}.patience")
     if contact.retrial is not None:
@@ -149,6 +245,7 @@ def _check_resolution(resolution: Resolution | None, path: str) -> None:
     if resolution is None:
         return
     _probability(resolution.first_contact, f"{path}.first_contact")
+    _check_distribution(resolution.escalated_handle_time, f"{path}.escalated_handle_time")
     if resolution.escalate_to is None and resolution.first_contact < 1:
         raise ConfigError("`first_contact` below 1 needs `escalate_to`: where does the rest go?", f"{path}.escalate_to")
     if resolution.escalate_to is not None and resolution.escalated_handle_time is None:

@@ -2,7 +2,9 @@
 
 Each one knows its mean and cv (so resolved configs and reports can show them) and turns back into
 the spec a scenario file uses (`to_spec`). Values are seconds. `from_spec` takes the scenario form:
-`{dist: lognormal, mean: 4min, cv: 1.1}`; durations may carry units.
+`{dist: lognormal, mean: 4min, cv: 1.1}`; durations may carry units. Every parameter is a finite
+number in a range (limits.py), and every distribution's mean and cv are finite (`check_distribution`),
+so neither sampling nor the mean and cv written to config.resolved.yaml can overflow or turn NaN.
 
 The parametric ones also know their density, survival and quantile functions (`logpdf`, `logsf`, `cdf`,
 `sf`, `ppf`), for calibration's fits and checks: numpy formulas of the parameters, so one whose
@@ -17,6 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import units
+from .limits import (MAX_CV, MAX_DURATION_S, MAX_ERLANG_K, MAX_FACTOR, MAX_WEIBULL_SHAPE, MIN_CV, MIN_WEIBULL_SHAPE,
+                     finite_number, shown)
 
 
 class Distribution:
@@ -37,7 +41,7 @@ class Distribution:
 
     @property
     def cv(self) -> float:
-        return math.sqrt(self.variance) / self.mean if self.mean > 0 else 0.0
+        return math.sqrt(max(self.variance, 0.0)) / self.mean if self.mean > 0 else 0.0  # rounding: never < 0
 
     def to_spec(self) -> dict:
         raise NotImplementedError
@@ -382,7 +386,23 @@ def from_spec(spec: dict) -> Distribution:
     unknown = set(spec) - {"dist"} - known_parameters(kind)
     if unknown:
         raise ValueError(f"{kind} takes {sorted(_PARAMETERS[kind])}, not {sorted(unknown)}")
-    return _BUILDERS[kind](spec)
+    return check_distribution(_BUILDERS[kind](spec))
+
+
+def check_distribution(dist: Distribution) -> Distribution:
+    """`dist`, if its mean is at most MAX_DURATION_S and its cv at most MAX_CV (both finite): beyond,
+    its draws are meaningless and its mean or variance overflows (a lognormal with sigma 1000)."""
+    try:
+        with np.errstate(all="ignore"):
+            mean, cv = float(dist.mean), float(dist.cv)
+    except (OverflowError, ZeroDivisionError, ValueError):
+        mean, cv = math.inf, math.inf
+    if not 0 <= mean <= MAX_DURATION_S:
+        raise ValueError(f"this {dist.name} has a mean of {mean:.4g} s; a mean must be finite and at most "
+                         f"{MAX_DURATION_S / 86400:.0f}d (ten years)")
+    if not cv <= MAX_CV:
+        raise ValueError(f"this {dist.name} has a cv of {cv:.4g}; a cv must be finite and at most {MAX_CV:g}")
+    return dist
 
 
 def _need(spec: dict, key: str):
@@ -391,22 +411,28 @@ def _need(spec: dict, key: str):
     return spec[key]
 
 
-def _positive(value, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or math.isinf(value):
+def _positive(value, what: str, low: float = 0.0, high: float = MAX_FACTOR) -> float:
+    """A finite number in (0, high] (at least `low` when given)."""
+    if not finite_number(value, what) > 0:
         raise ValueError(f"{what} must be a positive number, got {value!r}")
-    return float(value)
+    return finite_number(value, what, low, high)
+
+
+def _cv(spec) -> float:
+    return _positive(_need(spec, "cv"), "cv", MIN_CV, MAX_CV)
 
 
 def _lognormal(spec):
     if "mu" in spec or "sigma" in spec:
-        return Lognormal(float(_need(spec, "mu")), _positive(_need(spec, "sigma"), "sigma"))
-    return Lognormal.from_mean_cv(units.duration(_need(spec, "mean")), _positive(_need(spec, "cv"), "cv"))
+        return Lognormal(finite_number(_need(spec, "mu"), "mu", -100.0, 100.0),
+                         _positive(_need(spec, "sigma"), "sigma", high=math.sqrt(math.log1p(MAX_CV ** 2))))
+    return Lognormal.from_mean_cv(units.duration(_need(spec, "mean")), _cv(spec))
 
 
 def _erlang(spec):
     k = _need(spec, "k")
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise ValueError(f"erlang k must be a whole number ≥ 1, got {k!r}")
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_ERLANG_K:
+        raise ValueError(f"erlang k must be a whole number from 1 to {MAX_ERLANG_K:,}, got {shown(k)}")
     return Erlang(float(k), units.duration(_need(spec, "mean")) / k)
 
 
@@ -426,8 +452,11 @@ def _empirical(spec):
 
 
 def _mixture(spec):
-    components = [from_spec(c) for c in _need(spec, "components")]
-    weights = [float(w) for w in _need(spec, "weights")]
+    components, weights = _need(spec, "components"), _need(spec, "weights")
+    if not isinstance(components, (list, tuple)) or not isinstance(weights, (list, tuple)) or not components:
+        raise ValueError("mixture needs `components` (a list of distributions) and `weights` (a list of numbers)")
+    components = [from_spec(c) for c in components]
+    weights = [finite_number(w, "a mixture weight") for w in weights]
     if len(weights) != len(components) or any(w < 0 for w in weights) or abs(sum(weights) - 1) > 1e-6:
         raise ValueError("mixture needs one non-negative weight per component, summing to 1")
     return Mixture(tuple(components), tuple(weights))
@@ -436,9 +465,10 @@ def _mixture(spec):
 _BUILDERS = {
     "exponential": lambda s: Exponential(units.duration(_need(s, "mean"))),
     "lognormal": _lognormal,
-    "gamma": lambda s: Gamma.from_mean_cv(units.duration(_need(s, "mean")), _positive(_need(s, "cv"), "cv")),
+    "gamma": lambda s: Gamma.from_mean_cv(units.duration(_need(s, "mean")), _cv(s)),
     "erlang": _erlang,
-    "weibull": lambda s: Weibull(_positive(_need(s, "shape"), "shape"), units.duration(_need(s, "scale"))),
+    "weibull": lambda s: Weibull(_positive(_need(s, "shape"), "shape", MIN_WEIBULL_SHAPE, MAX_WEIBULL_SHAPE),
+                                 units.duration(_need(s, "scale"))),
     "constant": lambda s: Constant(units.duration(_need(s, "value"))),
     "uniform": _uniform,
     "empirical": _empirical,

@@ -74,7 +74,7 @@ def _busy_and_load(log: EventLog, visits: VisitOutcomes, model: ModelConfig, edg
     handled = group[joined] >= 0
     typical = mean_work[group[joined][handled], log.queue[joined][handled]]  # λ·E[S]: not this visit's own draw
     load = np.bincount(group[joined][handled] * size + bins[handled], weights=typical,
-                       minlength=groups * size).reshape(groups, size)
+                       minlength=groups * size).reshape(groups, size).astype(float)  # empty: int zeros
     unhandled = ~handled
     for g in range(groups):
         load[g] += np.bincount(bins[unhandled], weights=expected[g, log.queue[joined][unhandled]], minlength=size)
@@ -120,7 +120,7 @@ def _expected_work(queue: np.ndarray, group: np.ndarray, work: np.ndarray, group
     KPIs); and each group's own mean agent time per visit of each queue."""
     cell = group * size + queue
     handled = np.bincount(cell, minlength=groups * size).reshape(groups, size).astype(float)
-    time = np.bincount(cell, weights=work, minlength=groups * size).reshape(groups, size)
+    time = np.bincount(cell, weights=work, minlength=groups * size).reshape(groups, size).astype(float)
     visits = handled.sum(axis=0)
     mean = np.divide(time.sum(axis=0), visits, out=np.zeros(size), where=visits > 0)
     shared = np.divide(handled, visits, out=np.zeros_like(handled), where=visits > 0) * mean

@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 import re
 
+from .limits import MAX_DURATION_S, MAX_RATE_PER_S, MIN_DURATION_S, shown
+
 SECONDS = {"s": 1.0, "sec": 1.0, "min": 60.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
@@ -18,10 +20,13 @@ _PART = re.compile(r"(\d+\.?\d*|\.\d+)\s*([a-z]+)\s*")
 
 
 def duration(value, *, allow_zero: bool = False, allow_inf: bool = False) -> float:
-    """Seconds from `20s`, `5min`, `8h`, `2d`, `3h30min` or a plain number of seconds; must be positive."""
+    """Seconds from `20s`, `5min`, `8h`, `2d`, `3h30min` or a plain number of seconds; must be positive,
+    at least a millisecond and at most ten years (limits.py)."""
     if isinstance(value, bool):
-        raise ValueError(f"expected a duration such as 20s, 5min or 8h, got {value!r}")
-    if isinstance(value, (int, float)):
+        raise ValueError(f"expected a duration such as 20s, 5min or 8h, got {shown(value)}")
+    if isinstance(value, int) and abs(value) > MAX_DURATION_S:  # too large for a float, maybe: refused below
+        seconds = 2 * MAX_DURATION_S if value > 0 else -1.0
+    elif isinstance(value, (int, float)):
         seconds = float(value)
     elif isinstance(value, str) and value.strip().lower() in ("inf", "infinite", "never"):
         seconds = math.inf
@@ -32,11 +37,15 @@ def duration(value, *, allow_zero: bool = False, allow_inf: bool = False) -> flo
         else:
             seconds = _compound(str(value).lower())
             if seconds is None:
-                raise ValueError(f"expected a duration such as 20s, 5min, 8h, 2d or 3h30min, got {value!r}")
+                raise ValueError(f"expected a duration such as 20s, 5min, 8h, 2d or 3h30min, got {shown(value)}")
     if math.isnan(seconds) or seconds < 0 or (seconds == 0 and not allow_zero):
-        raise ValueError(f"a duration must be {'zero or ' if allow_zero else ''}positive, got {value!r}")
+        raise ValueError(f"a duration must be {'zero or ' if allow_zero else ''}positive, got {shown(value)}")
     if math.isinf(seconds) and not allow_inf:
-        raise ValueError(f"a duration must be finite, got {value!r}")
+        raise ValueError(f"a duration must be finite, got {shown(value)}")
+    if 0 < seconds < MIN_DURATION_S or MAX_DURATION_S < seconds < math.inf:
+        never = " (write `inf` for never where that is allowed)" if seconds > MAX_DURATION_S else ""
+        raise ValueError(f"a duration must be between 1 ms and {MAX_DURATION_S / 86400:.0f}d (ten years){never}, "
+                         f"got {shown(value)}")
     return seconds
 
 
@@ -62,7 +71,10 @@ def rate(value) -> float:
     count, per, unit = float(match.group(1)), float(match.group(2) or 1), match.group(3)
     if count < 0 or per <= 0:
         raise ValueError(f"a rate must be zero or positive, got {value!r}")
-    return count / (per * SECONDS[unit])
+    per_s = count / (per * SECONDS[unit])
+    if not per_s <= MAX_RATE_PER_S:
+        raise ValueError(f"a rate must be at most {MAX_RATE_PER_S:g}/s ({MAX_RATE_PER_S * 3600:,.0f}/h), got {value!r}")
+    return per_s
 
 
 def probability(value) -> float:

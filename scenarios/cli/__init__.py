@@ -98,7 +98,7 @@ def run(scenario, plan_options, out, table_format, report, overrides):
       helpdesk-sim run scenarios/library/baseline.yaml --set staffing.groups.l1.shifts.early.agents=7
     """
     loaded = load_scenario(scenario, tuple(overrides))
-    plan = make_plan(plan_options, loaded.experiment)
+    plan = make_plan(plan_options, loaded.experiment, [loaded.model])
     out = out or Path("results") / scenario.stem
     click.echo(f"{loaded.name}: {'batches of ' if plan.targets else ''}{counted(plan.replications, 'replication')}, "
                f"seed {plan.seed}, {units.format_duration(loaded.model.calendar.horizon_s)} measured", err=True)

@@ -47,7 +47,7 @@ def compare(base, alternatives, inline, plan_options, out, table_format, report)
         if scenarios[name].model.kpis != scenarios[names[0]].model.kpis:
             click.echo(f"warning: {name} measures KPIs differently from {names[0]} (its `kpis:` section); its "
                        f"differences mix a change of definition with a change of operation", err=True)
-    plan = make_plan(plan_options, scenarios[names[0]].experiment)
+    plan = make_plan(plan_options, scenarios[names[0]].experiment, [s.model for s in scenarios.values()])
     out = out or Path("results") / f"compare-{base.stem}"
     click.echo(f"{len(names)} scenarios, the same {'batches of ' if plan.targets else ''}{counted(plan.replications, 'replication')} "
                f"each, seed {plan.seed}", err=True)
@@ -89,7 +89,7 @@ def _scenarios(base: Path, files, inline) -> dict:
                              f"agents=7'; got {text!r}")
         overrides.setdefault(name.strip(), []).append(assignment)
     for name, assignments in overrides.items():
-        scenarios[_unique(name, scenarios)] = load_scenario(base, tuple(assignments))
+        scenarios[_unique(name, scenarios)] = load_scenario(base, tuple((f"--alt {name!r}", a) for a in assignments))
     return scenarios
 
 

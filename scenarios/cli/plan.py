@@ -1,12 +1,17 @@
 """The options every experiment command shares (run, compare, sweep): how many replications (or to
-what precision), which seed, and on which executor; and running a set of scenarios under them."""
+what precision), which seed, and on which executor; and running a set of scenarios under them. A plan
+is made only for work that fits (limits.py): every scenario × replication is estimated first."""
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import click
+
+from simulator import limits
+from simulator.workload import estimate
 
 from scenarios.experiment.executors import EXECUTORS, ExecutorSpec, progress_bar
 from scenarios.experiment.precision import Reached, Target, check_rows, parse_targets, run_to_precision
@@ -15,6 +20,9 @@ from scenarios.experiment.runner import Results, run_scenarios
 
 
 MAX_REPLICATIONS = 200
+# The most rounds the staffing steps simulate (iterate_staffing's max_rounds; trim_requirement's, which
+# simulates about twice a round): the workload estimates of `staff` and `schedule` count them.
+STAFFING_ROUNDS, TRIM_ROUNDS = 8, 4
 
 
 @dataclass(frozen=True)
@@ -39,16 +47,18 @@ class Plan:
 def experiment_options(command):
     """--replications, --seed, --precision, --max-replications, --workers, --executor, --scheduler."""
     options = [
-        click.option("--replications", "-r", type=click.IntRange(min=1),
+        click.option("--replications", "-r", type=click.IntRange(min=1, max=limits.MAX_REPLICATIONS),
                      help="Replications (with --precision: the size of each batch). Default: the scenario's."),
-        click.option("--seed", type=click.IntRange(min=0), help="Override experiment.seed."),
+        click.option("--seed", type=click.IntRange(min=0, max=limits.MAX_SEED), help="Override experiment.seed."),
         click.option("--precision", "precision", multiple=True, metavar="KPI[@ROW]=HALFWIDTH",
                      help="Add batches of replications until the 95 % half-width is under this, e.g. "
                           "service_level=0.01 (paired, for comparisons). Repeatable."),
-        click.option("--max-replications", type=click.IntRange(min=2), default=MAX_REPLICATIONS, show_default=True,
+        click.option("--max-replications", type=click.IntRange(min=2, max=limits.MAX_REPLICATIONS),
+                     default=MAX_REPLICATIONS, show_default=True,
                      help="Cap on replications with --precision."),
         click.option("--workers", "-w", type=click.IntRange(min=1), default=1, show_default=True,
-                     help="Worker processes (or Dask workers); results are identical to a serial run."),
+                     help="Worker processes (or Dask workers), at most one per core and per replication; results "
+                          "are identical to a serial run."),
         click.option("--executor", type=click.Choice(EXECUTORS),
                      help="serial, processes (default with --workers > 1) or dask (a local cluster, or --scheduler)."),
         click.option("--scheduler", metavar="ADDRESS", help="An existing Dask scheduler, e.g. tcp://10.0.0.5:8786."),
@@ -87,8 +97,9 @@ def invocation() -> dict:
                           for name, value in context.params.items()}}
 
 
-def make_plan(options: dict, experiment) -> Plan:
-    """The plan from the command line, falling back to the (base) scenario's `experiment` section."""
+def make_plan(options: dict, experiment, models: list, extra_runs: int = 0) -> Plan:
+    """The plan from the command line, falling back to the (base) scenario's `experiment` section,
+    for `models` (and `extra_runs` replications of the first, e.g. staffing rounds) if all of it fits."""
     targets = tuple(parse_targets(options["precision"]))
     replications = options["replications"] or (min(experiment.replications, 10) if targets else
                                                experiment.replications)
@@ -97,10 +108,44 @@ def make_plan(options: dict, experiment) -> Plan:
         raise ValueError(f"{given} is larger than --max-replications ({options['max_replications']})")
     if not targets and options["max_replications"] != MAX_REPLICATIONS:
         raise ValueError("--max-replications caps --precision; give --precision too, or --replications alone")
-    return Plan(max(replications, 2) if targets else replications,
-                experiment.seed if options["seed"] is None else options["seed"],
-                ExecutorSpec.choose(options["executor"], options["workers"], options["scheduler"]),
+    replications = max(replications, 2) if targets else replications
+    check_workload(models, options["max_replications"] if targets else replications, extra_runs)
+    return Plan(replications, experiment.seed if options["seed"] is None else options["seed"],
+                ExecutorSpec.choose(options["executor"], _workers(options, replications), options["scheduler"]),
                 targets, options["max_replications"])
+
+
+def check_workload(models: list, replications: int, extra_runs: int = 0) -> None:
+    """Every model × replication (and `extra_runs` more of the first) within the limits of one command
+    (limits.py), said with the estimate."""
+    work = [estimate(model) for model in models]
+    scenarios = f"{counted(len(models), 'scenario')} × {counted(replications, 'replication')}" + \
+        (f" (and {extra_runs} more in staffing rounds)" if extra_runs else "")
+    visits = sum(w.visits for w in work) * replications + work[0].visits * extra_runs
+    if visits > limits.MAX_TOTAL_CONTACTS:
+        raise ValueError(f"{scenarios} would simulate about {limits.readable(visits)} visits; one command simulates "
+                         f"at most {limits.readable(limits.MAX_TOTAL_CONTACTS)} (about an hour on two cores): give "
+                         f"fewer --replications (or --precision), or fewer scenarios")
+    rows = sum(w.table_rows for w in work) * replications + work[0].table_rows * extra_runs
+    if rows > limits.MAX_TABLE_ROWS:
+        raise ValueError(f"{scenarios} would keep about {limits.readable(rows)} interval rows (intervals × "
+                         f"(contact types + groups + 1) each); at most {limits.readable(limits.MAX_TABLE_ROWS)} fit "
+                         f"in memory: give fewer --replications, or a longer calendar.interval (--set)")
+
+
+def _workers(options: dict, replications: int) -> int:
+    """--workers, capped (and said so) at the cores here and the replications run at once: more
+    processes only add start-up time. A remote Dask scheduler's workers are its own."""
+    asked = options["workers"]
+    if options["scheduler"]:
+        return asked
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    most = max(1, min(cores, replications))
+    if asked > most:
+        reason = f"{counted(cores, 'core')} here" if cores <= replications else \
+            f"{counted(replications, 'replication')} at a time"
+        click.echo(f"note: --workers {asked} capped at {most} ({reason})", err=True)
+    return min(asked, most)
 
 
 def describe_reached(reached: Reached | None) -> str:

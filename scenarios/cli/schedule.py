@@ -8,6 +8,8 @@ import click
 import pandas as pd
 import yaml
 
+from simulator import limits
+
 from scenarios.experiment.compare import compare as paired_comparison
 from scenarios.experiment.interval_check import interval_check
 from scenarios.experiment.requirements import group_queues, slot_label
@@ -23,7 +25,7 @@ from scenarios.format.shift_templates import load_shift_templates
 
 from . import friendly_errors, main, write_report_to
 from .compare import comparison_table, run_paired
-from .plan import experiment_options, invocation, make_plan, output_options
+from .plan import STAFFING_ROUNDS, TRIM_ROUNDS, experiment_options, invocation, make_plan, output_options
 
 
 @main.command()
@@ -36,7 +38,7 @@ from .plan import experiment_options, invocation, make_plan, output_options
               help="requirements.csv from `helpdesk-sim staff` (default: staff first, here).")
 @click.option("--rounds", type=click.IntRange(min=1, max=20), default=4, show_default=True,
               help="Most schedule-simulate-raise rounds.")
-@click.option("--round-replications", type=click.IntRange(min=1), default=5, show_default=True,
+@click.option("--round-replications", type=click.IntRange(min=1, max=limits.MAX_REPLICATIONS), default=5, show_default=True,
               help="Replications per round of the staffing step.")
 @click.option("--set", "overrides", multiple=True, metavar="KEY.PATH=VALUE", help="Override a scenario value.")
 @experiment_options
@@ -60,7 +62,8 @@ def schedule(scenario, templates, targets, requirements, rounds, round_replicati
     target = parse_staffing_targets(targets, model.kpis.service_level_threshold_s)
     choices = load_shift_templates(templates, [group.name for group in model.groups])
     groups = list(dict.fromkeys(candidate.group for candidate in choices.candidates))
-    plan = make_plan(plan_options, loaded.experiment)
+    plan = make_plan(plan_options, loaded.experiment, [model] * (rounds + 2),
+                     (STAFFING_ROUNDS + 2 * TRIM_ROUNDS) * round_replications)
     if plan.targets:
         raise ValueError("schedule checks its answer with --replications; --precision is for run, compare and sweep")
     out = out or Path("results") / f"schedule-{scenario.stem}"

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import click
 
+from simulator import limits
+
 from scenarios.experiment.interval_check import interval_check
 from scenarios.experiment.requirements import REAL_TIME, group_queues
 from scenarios.experiment.results import write_resolved_config, write_results, write_scenario_file, write_table
@@ -15,7 +17,7 @@ from scenarios.experiment.staffing_trim import trim_requirement
 from scenarios.format.scenario import load_scenario
 
 from . import friendly_errors, main, write_report_to
-from .plan import counted, experiment_options, invocation, make_plan, output_options
+from .plan import TRIM_ROUNDS, counted, experiment_options, invocation, make_plan, output_options
 
 
 @main.command()
@@ -26,7 +28,7 @@ from .plan import counted, experiment_options, invocation, make_plan, output_opt
               help="Staff only these agent groups (repeatable); the others keep their roster. Default: all.")
 @click.option("--rounds", type=click.IntRange(min=2, max=50), default=8, show_default=True,
               help="Most simulate-and-restaff rounds before giving up on the requirement settling.")
-@click.option("--round-replications", type=click.IntRange(min=1), default=5, show_default=True,
+@click.option("--round-replications", type=click.IntRange(min=1, max=limits.MAX_REPLICATIONS), default=5, show_default=True,
               help="Replications per round (the final check uses --replications).")
 @click.option("--trim/--no-trim", default=True, show_default=True,
               help="After the requirement settles, take agents off where the simulation shows the target beaten "
@@ -67,7 +69,7 @@ def staff(scenario, targets, groups, rounds, round_replications, trim, overrides
         if not groups and group.name not in {queue.name for queue in queues}:
             click.echo(f"{group.name} keeps its roster: its first-choice work has no answer target (name it with "
                        f"--group to staff it to keep up with its load)", err=True)
-    plan = make_plan(plan_options, loaded.experiment)
+    plan = make_plan(plan_options, loaded.experiment, [model], (rounds + 2 * TRIM_ROUNDS) * round_replications)
     if plan.targets:
         raise ValueError("staff checks its answer with --replications; --precision is for run, compare and sweep")
     out = out or Path("results") / f"staff-{scenario.stem}"

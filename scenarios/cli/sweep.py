@@ -55,10 +55,10 @@ def sweep(scenario, axes, targets, best_by, overrides, plan_options, out, table_
     if len(settings) > MAX_VARIANTS:
         raise ValueError(f"the sweep makes {len(settings)} variants; at most {MAX_VARIANTS} in one run")
     names = [variant_name(setting) for setting in settings]
-    variants = {name: load_scenario(scenario, tuple(overrides) + tuple(f"{k}={v}" for k, v in setting.items()))
+    variants = {name: load_scenario(scenario, tuple(overrides) + tuple(("--vary", f"{k}={v}") for k, v in setting.items()))
                 for name, setting in zip(names, settings)}
     check_rows([condition.row for condition in conditions], [v.model for v in variants.values()], "--target")
-    plan = make_plan(plan_options, variants[names[0]].experiment)
+    plan = make_plan(plan_options, variants[names[0]].experiment, [v.model for v in variants.values()])
     out = out or Path("results") / f"sweep-{scenario.stem}"
     click.echo(f"{len(names)} variants, the same {'batches of ' if plan.targets else ''}{counted(plan.replications, 'replication')} "
                f"each, seed {plan.seed}", err=True)

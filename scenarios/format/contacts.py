@@ -6,16 +6,22 @@ import math
 from simulator import units
 from simulator.config import (CHANNELS, DEFAULT_TIER, SLA_CLOCKS, Arrivals, Calendar, ContactType, PriorityTier,
                               Repeat, Resolution, Retrial, Sla)
+from simulator.limits import MAX_CONTACT_TYPES, MAX_PRIORITY
 
-from .reader import Section, items_of
-from .values import distribution, non_negative, one_of, per_interval_series, positive, weekly_table, whole_number
+from .reader import Section, item_name, items_of
+from .values import cv_or_zero, distribution, factor, one_of, per_interval_series, weekly_table, whole_number
 
 SLA_TARGETS = ("answer_within", "resolve_within")
+PRIORITY = whole_number(0, MAX_PRIORITY)
 
 
 def build_contacts(demand: Section, calendar: Calendar) -> tuple[tuple[ContactType, ...], float]:
     """The contact types, and `demand.scale` (a lever the model applies, not folded into the rates)."""
-    scale = demand.take("scale", positive, 1.0)
+    scale = demand.take("scale", factor, 1.0)
+    listed = demand.data.get("contacts")
+    if isinstance(listed, list) and len(listed) > MAX_CONTACT_TYPES:  # before reading each of them
+        raise demand.error(f"{len(listed):,} contact types; at most {MAX_CONTACT_TYPES:,} (numbered in 16 bits)",
+                           "contacts")
     contacts = tuple(_contact(name, section, calendar) for name, section in items_of(demand, "contacts"))
     demand.done()
     return contacts, scale
@@ -29,8 +35,8 @@ def _contact(name: str, section: Section, calendar: Calendar) -> ContactType:
         name=name,
         channel=channel,
         arrivals=_arrivals(section.section("arrivals"), calendar),
-        scale=section.take("scale", positive, 1.0),
-        priority=section.take("priority", whole_number(0), 1),
+        scale=section.take("scale", factor, 1.0),
+        priority=section.take("priority", PRIORITY, 1),
         handle_time=section.take("handle_time", distribution),
         after_call_work=section.take("after_call_work", distribution, None),
         patience=_patience(section, channel),
@@ -70,14 +76,14 @@ def build_resolution(section: Section | None) -> Resolution | None:
     """`{first_contact, escalate_to, escalated_handle_time, escalated_priority}` (contact types, queues, groups)."""
     if section is None:
         return None
-    escalate_to = section.take("escalate_to", str, None)
+    escalate_to = section.take("escalate_to", item_name, None)
     first_contact = (section.take("first_contact", units.probability, 1.0) if escalate_to is None
                      else section.take("first_contact", units.probability))
     resolution = Resolution(
         first_contact=first_contact,
         escalate_to=escalate_to,
         escalated_handle_time=section.take("escalated_handle_time", distribution, None),
-        escalated_priority=section.take("escalated_priority", whole_number(0), None))
+        escalated_priority=section.take("escalated_priority", PRIORITY, None))
     if escalate_to is not None and resolution.escalated_handle_time is None:
         raise section.error("escalated work needs `escalated_handle_time`, e.g. {dist: exponential, mean: 2h}")
     if escalate_to is None and resolution.first_contact < 1:
@@ -118,7 +124,7 @@ def _priority_mix(section: Section) -> list[tuple[str, float, int]]:
             raise mix.error(f"`{DEFAULT_TIER}` names the customers in no tier (at the type's `priority`); "
                             f"choose another tier name", name)
         tier = Section(mix.take(name), mix.child_path(name), mix)
-        tiers.append((str(name), tier.take("share", units.probability), tier.take("priority", whole_number(0))))
+        tiers.append((str(name), tier.take("share", units.probability), tier.take("priority", PRIORITY)))
         tier.done()
     mix.done()
     if sum(share for _, share, _ in tiers) > 1 + 1e-9:
@@ -157,7 +163,7 @@ def _sla_targets(section: Section, clock: str) -> Sla:
 
 
 def _arrivals(section: Section, calendar: Calendar) -> Arrivals:
-    cv = section.take("day_to_day_cv", non_negative, 0.0)
+    cv = section.take("day_to_day_cv", cv_or_zero, 0.0)
     if sum(section.has(key) for key in ("rate", "weekly", "series")) != 1:
         raise section.error("give exactly one of `rate` (e.g. 120/h), `weekly` (a weekday × time table) "
                             "or `series` (rates per interval from the calendar start)")

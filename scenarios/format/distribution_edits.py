@@ -11,6 +11,7 @@ import math
 
 from simulator import units
 from simulator.distributions import Distribution, from_spec, known_parameters
+from simulator.limits import MAX_FACTOR
 
 from .yamlfile import ScenarioError
 
@@ -75,8 +76,9 @@ def _refuse_unknown(spec: dict, kind: str, own: set[str]) -> None:
 
 
 def _factor(value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
-        raise ValueError(f"`scale` multiplies every value: expected a positive number like 0.9, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= MAX_FACTOR:
+        raise ValueError(f"`scale` multiplies every value: expected a positive number like 0.9 (at most {MAX_FACTOR:g}), "
+                         f"got {value!r}")
     return float(value)
 
 

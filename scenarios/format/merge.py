@@ -28,12 +28,37 @@ MISSING = object()
 def load_with_extends(path: Path, _chain: tuple = ()) -> LocatedDict:
     """The file merged over the file it `extends` (recursively; paths relative to the extending file)."""
     path = Path(path).resolve()
-    if path in _chain:
-        raise ScenarioError(f"`extends` loops back to {path}", str(_chain[-1]))
     document = read_yaml(path)
+    where = getattr(document, "key_where", {}).get("extends", (str(path), 0))
     parent = document.pop("extends", None)
-    base = MISSING if parent is None else load_with_extends(path.parent / str(parent), _chain + (path,))
+    base = MISSING if parent is None else _load_parent(_parent_path(path, parent, where, _chain + (path,)), _chain + (path,), where)
     return deep_merge(base, document)
+
+
+def _load_parent(parent: Path, chain: tuple, where: tuple) -> LocatedDict:
+    """The extended file; an error reading it also says which file's `extends` led there."""
+    try:
+        return load_with_extends(parent, chain)
+    except ScenarioError as problem:
+        if "(reached by `extends` in" in problem.message:
+            raise
+        referrer = f"{where[0]}:{where[1]}" if where[1] else where[0]
+        raise ScenarioError(f"{problem.message} (reached by `extends` in {referrer})", problem.file, problem.line,
+                            problem.path) from None
+
+
+def _parent_path(child: Path, parent, where: tuple, chain: tuple) -> Path:
+    """The file `extends` names, relative to the child; a name that is no file is refused at its line."""
+    if not isinstance(parent, str) or not parent.strip():
+        raise ScenarioError(f"expected the path of a scenario file, got {parent!r}", where[0], where[1] or None,
+                            "extends")
+    found = child.parent / parent
+    if not found.is_file():
+        what = "is a folder, not a scenario file" if found.is_dir() else "does not exist"
+        raise ScenarioError(f"{parent} {what} (looked for {found})", where[0], where[1] or None, "extends")
+    if found.resolve() in chain:
+        raise ScenarioError(f"`extends` loops back to {found.resolve()}", where[0], where[1] or None, "extends")
+    return found
 
 
 def deep_merge(base, override, path: str = ""):

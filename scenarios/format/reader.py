@@ -21,8 +21,8 @@ class Section:
 
     def __init__(self, data, path: str, context: "Section | None" = None):
         if not isinstance(data, dict):
-            where = getattr(context, "data", None)
-            raise _error(f"expected a mapping of keys here, got {data!r}", path, where)
+            located = data if hasattr(data, "where") else getattr(context, "data", None)
+            raise _error(f"expected a mapping of keys here, got {data!r}", path, located)
         self.data, self.path, self.taken = data, path, set()
 
     def has(self, key: str) -> bool:
@@ -102,7 +102,16 @@ def items_of(section: Section, key: str, default=MISSING) -> list[tuple[str, Sec
     pairs = []
     for index, item in enumerate(items):
         name = item.get("name") if isinstance(item, dict) else None
-        path = section.child_path(f"{key}.{name if name is not None else index}")
+        label = name if isinstance(name, (str, int)) and not isinstance(name, bool) else index
+        path = section.child_path(f"{key}.{label}")
         reader = Section(item, path, section)
-        pairs.append((str(reader.take("name", str)), reader))
+        pairs.append((reader.take("name", item_name), reader))
     return pairs
+
+
+def item_name(value) -> str:
+    """A name other keys refer to (a contact type, group, queue, shift): text, or a whole number."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)) or not str(value).strip():
+        raise ValueError(f"a name must be text such as billing (in quotes if YAML reads it as something else), "
+                         f"got {'nothing (null)' if value is None else repr(value)}")
+    return str(value)

@@ -5,12 +5,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from simulator.config import ConfigError, ModelConfig
+from simulator.limits import MAX_REPLICATIONS, MAX_SEED
 
 from .contacts import build_contacts
 from .merge import MISSING, deep_merge, load_with_extends
 from .overrides import apply_override, profile_first
 from .profiles import merge_profile
-from .reader import Section
+from .reader import Section, item_name
 from .settings import build_calendar, build_kpi_settings, build_policies
 from .staffing import build_staffing
 from .values import whole_number
@@ -36,18 +37,42 @@ class Scenario:
     document: dict = field(repr=False)  # the merged file (after extends and --set), for the record
 
 
-def load_scenario(path, overrides: tuple[str, ...] = ()) -> Scenario:
+def load_scenario(path, overrides=()) -> Scenario:
     """Read, merge `extends`, apply `--set key.path=value` overrides, validate, build. An override
     of `demand.profile` comes before the profile is merged, the others after (so they can address
-    the profile's contact types by name)."""
+    the profile's contact types by name). An override is `key.path=value` (from `--set`) or
+    `(option, key.path=value)` naming the option it came from (`--vary`, `--alt NAME`)."""
     document = load_with_extends(Path(path))
-    choose_profile, the_rest = profile_first(tuple(overrides))
-    for assignment in choose_profile:
-        apply_override(document, assignment)
+    choose_profile, the_rest = profile_first(tuple(_labelled(item) for item in overrides))
+    set_by: dict[str, str] = {}
+    for option, assignment in choose_profile:
+        set_by.update(dict.fromkeys(apply_override(document, assignment, option), f"{option} {assignment}"))
     document = merge_profile(document)
-    for assignment in the_rest:
-        apply_override(document, assignment)
-    return scenario_from_document(document, str(path))
+    for option, assignment in the_rest:
+        set_by.update(dict.fromkeys(apply_override(document, assignment, option), f"{option} {assignment}"))
+    try:
+        return scenario_from_document(document, str(path))
+    except ScenarioError as problem:
+        raise _blame_override(problem, set_by) from None
+
+
+def _labelled(override) -> tuple[str, str]:
+    return ("--set", override) if isinstance(override, str) else tuple(override)
+
+
+def _blame_override(problem: ScenarioError, set_by: dict[str, str]) -> ScenarioError:
+    """An error at a key an override replaced whole (e.g. a section set to a number) is the override's,
+    not the line of the file the replaced value came from; an error in a value an override changed
+    part of says so."""
+    if (problem.file or "").startswith("--"):
+        return problem
+    if problem.path in set_by:
+        return ScenarioError(problem.message, set_by[problem.path], None, problem.path)
+    inside = [source for path, source in set_by.items() if path.startswith(f"{problem.path}.")]
+    if inside:  # the file's value, as an override changed it
+        return ScenarioError(f"{problem.message} (as changed by {inside[-1]})", problem.file, problem.line,
+                             problem.path)
+    return problem
 
 
 def scenario_from_text(text: str, source: str = "inline") -> Scenario:
@@ -58,7 +83,7 @@ def scenario_from_text(text: str, source: str = "inline") -> Scenario:
 
 def scenario_from_document(document: dict, source: str) -> Scenario:
     top = Section(document, "")
-    name = top.take("name", str, Path(source).stem)
+    name = top.take("name", item_name, Path(source).stem)
     description = top.take("description", str, "")
     calendar = build_calendar(top.section("calendar", default={}))
     policies = build_policies(top.section("policies", default={}))
@@ -89,8 +114,8 @@ def _check_business_clock(model: ModelConfig) -> None:
 
 
 def _experiment(section: Section) -> Experiment:
-    experiment = Experiment(replications=section.take("replications", whole_number(1), 30),
-                            seed=section.take("seed", whole_number(0), 20240101))
+    experiment = Experiment(replications=section.take("replications", whole_number(1, MAX_REPLICATIONS), 30),
+                            seed=section.take("seed", whole_number(0, MAX_SEED), 20240101))
     section.done()
     return experiment
 

@@ -9,8 +9,8 @@ from simulator.config import (CALL_BACK_MODES, QUEUE_POLICIES, ROUTING_POLICIES,
                               SL_ABANDON_VARIANTS, Automation, Callback, Calendar, KpiSettings, Overflow, Policies,
                               SelfService)
 
-from .reader import Section
-from .values import non_negative, one_of, positive, start_time, weekday_keys
+from .reader import Section, item_name
+from .values import factor, non_negative, one_of, start_time, weekday_keys
 
 
 def build_calendar(section: Section) -> Calendar:
@@ -122,7 +122,7 @@ def _overflow(policies: Section) -> tuple[Overflow, ...]:
         section = Section(rule, policies.child_path("overflow" if not isinstance(value, list) else f"overflow.{index}"),
                           policies)
         found.append(Overflow(section.take("after", lambda v: units.duration(v, allow_zero=True)),
-                              section.take("to", str), section.take("applies_to", _names, ())))
+                              section.take("to", item_name), section.take("applies_to", _names, ())))
         section.done()
     return tuple(found)
 
@@ -147,7 +147,7 @@ def _self_service(section: Section | None) -> SelfService | None:
     portal = SelfService(applies_to=section.take("applies_to", _names),
                          attempt_share=section.take("attempt_share", units.probability),
                          containment=section.take("containment", units.probability),
-                         leak_handle_time_factor=section.take("leak_handle_time_factor", positive, 1.0),
+                         leak_handle_time_factor=section.take("leak_handle_time_factor", factor, 1.0),
                          cost_per_session=section.take("cost_per_session", non_negative, 0.0))
     section.done()
     return portal
@@ -156,7 +156,7 @@ def _self_service(section: Section | None) -> SelfService | None:
 def _automation(section: Section | None) -> Automation | None:
     if section is None:
         return None
-    automation = Automation(handle_time_factor=section.take("handle_time_factor", _per_type(positive), {}),
+    automation = Automation(handle_time_factor=section.take("handle_time_factor", _per_type(factor), {}),
                             auto_resolve=section.take("auto_resolve", _per_type(units.probability), {}),
                             cost_per_contact=section.take("cost_per_contact", non_negative, 0.0))
     section.done()
@@ -167,7 +167,7 @@ def _names(value) -> tuple[str, ...]:
     names = [value] if isinstance(value, str) else value
     if not isinstance(names, list) or not names:
         raise ValueError("expected contact types, e.g. [tech, billing]")
-    return tuple(str(name) for name in names)
+    return tuple(item_name(name) for name in names)
 
 
 def _per_type(parse):

@@ -23,8 +23,9 @@ from pathlib import Path
 
 from simulator import units
 from simulator.config import Shift
+from simulator.limits import MAX_AGENTS
 
-from .reader import Section, items_of
+from .reader import Section, item_name, items_of
 from .staffing import _shift
 from .values import non_negative, whole_number
 from .yamlfile import LocatedDict, read_yaml
@@ -95,7 +96,7 @@ def load_shift_templates(path: Path, groups: list[str]) -> ShiftChoices:
 
 
 def _template(group: str, section: Section) -> tuple[list[Candidate], TemplateLimit]:
-    name = section.take("name", str)
+    name = section.take("name", item_name)
     if section.has("start") == section.has("starts"):
         raise section.error("give `start` (one time) or `starts` (a list, or \"HH:MM..HH:MM every 30min\")")
     starts = [section.take("start", str)] if section.has("start") else section.take("starts", _starts)
@@ -103,8 +104,8 @@ def _template(group: str, section: Section) -> tuple[list[Candidate], TemplateLi
         raise section.error("give `end` or `length`, not both or neither")
     length = section.take("length", units.duration, None)
     end = section.take("end", str, None)
-    low = section.take("min", whole_number(0), 0)
-    high = section.take("max", whole_number(0), None)
+    low = section.take("min", whole_number(0, MAX_AGENTS), 0)
+    high = section.take("max", whole_number(0, MAX_AGENTS), None)
     if high is not None and high < low:
         raise section.error(f"max {high} is below min {low}", "max")
     part_time = section.take("part_time", _flag, False)
@@ -140,6 +141,8 @@ def _starts(value) -> list[str]:
     if last < first:
         last += 86400.0  # over midnight: "22:00..02:00 every 1h"
     count = int((last - first) // step) + 1
+    if count > MAX_CANDIDATES:  # before making them: "every 1s" is 86 400 start times
+        raise ValueError(f"{value!r} makes {count} start times; at most {MAX_CANDIDATES} candidate shifts in all")
     return [units.format_clock((first + k * step) % 86400.0) for k in range(count)]
 
 

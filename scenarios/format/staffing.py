@@ -6,11 +6,14 @@ import numpy as np
 
 from simulator import units
 from simulator.config import CHANNELS, AgentGroup, Break, Calendar, Proficiency, Queue, Shift
+from simulator.limits import MAX_AGENTS, MAX_CONCURRENCY, MAX_FACTOR, MAX_PREFERENCE
 
 from .contacts import build_resolution, channel_choice
-from .reader import Section, items_of
+from .reader import Section, item_name, items_of
 from .settings import queue_policy
-from .values import as_list, non_negative, per_interval_series, positive, whole_number
+from .values import as_list, factor, non_negative, per_interval_series, whole_number
+
+CONCURRENCY = whole_number(1, MAX_CONCURRENCY)
 
 
 def build_staffing(staffing: Section, calendar: Calendar) -> tuple[tuple[AgentGroup, ...], tuple[Queue, ...]]:
@@ -42,7 +45,7 @@ def _group(name: str, section: Section, calendar: Calendar) -> AgentGroup:
                        shifts=tuple(_shift(Section(s, section.child_path(f"shifts.{i}"), section))
                                     for i, s in enumerate(shifts)),
                        concurrency=section.take("concurrency", _chat_places, 1),
-                       chat_slowdown=section.take("chat_slowdown", non_negative, 0.0),
+                       chat_slowdown=section.take("chat_slowdown", lambda v: non_negative(v, MAX_FACTOR), 0.0),
                        shrinkage=section.take("shrinkage", units.probability, 0.0),
                        cost_per_hour=section.take("cost_per_hour", non_negative, 0.0),
                        agents_per_slot=None if table is None else np.rint(table).astype(int), slot_s=slot,
@@ -65,7 +68,7 @@ def _proficiency(group: Section) -> tuple[Proficiency, ...]:
         section = Section(item, group.child_path(f"proficiency.{index}" if many else "proficiency"), group)
         share = section.take("share", _share) if many else section.take("share", _share, 1.0)
         cohorts.append(Proficiency(share=share,
-                                   handle_time_factor=section.take("handle_time_factor", positive, 1.0),
+                                   handle_time_factor=section.take("handle_time_factor", factor, 1.0),
                                    first_contact=section.take("first_contact", units.probability, None)))
         section.done()
     if sum(cohort.share for cohort in cohorts) > 1.0 + 1e-9:
@@ -92,19 +95,19 @@ def _own_queue_policy(section: Section) -> dict:
 def _chat_places(value) -> int:
     """`3`, or per channel `{chat: 3, phone: 1}`: chats held at once; a call or an email takes the agent whole."""
     if not isinstance(value, dict):
-        return whole_number(1)(value)
+        return CONCURRENCY(value)
     for channel, places in value.items():
         if channel not in CHANNELS:
             raise ValueError(f"unknown channel {channel!r} (channels: {', '.join(CHANNELS)})")
         if channel != "chat" and places != 1:
             raise ValueError(f"a {channel} contact takes the agent whole: `{channel}: 1` (only chats share an agent)")
-    return whole_number(1)(value.get("chat", 1))
+    return CONCURRENCY(value.get("chat", 1))
 
 
 def _skills(value) -> dict:
     if not isinstance(value, dict):
         raise ValueError("expected contact type or queue → preference (1 = first choice), e.g. {billing: 1, tech: 2}")
-    return {str(name): whole_number(1)(preference) for name, preference in value.items()}
+    return {str(name): whole_number(1, MAX_PREFERENCE)(preference) for name, preference in value.items()}
 
 
 def _shift(section: Section) -> Shift:
@@ -117,9 +120,9 @@ def _shift(section: Section) -> Shift:
     breaks = section.take("breaks", as_list, [])
     _refuse_repeated_names(breaks, section)
     shift = Shift(days=section.take("days", units.days), start_s=start, end_s=end,
-                  agents=section.take("agents", whole_number(0)),
+                  agents=section.take("agents", whole_number(0, MAX_AGENTS)),
                   breaks=tuple(_break(b, section, start, length) for b in breaks),
-                  name=section.take("name", str, ""))
+                  name=section.take("name", item_name, ""))
     section.done()
     return shift
 
@@ -136,7 +139,7 @@ def _break(value, shift: Section, shift_start: float, shift_length: float) -> Br
     """`{after, length}` for everyone at once, or `{window: "11:00-13:00", length}` staggered; a
     `name` (optional) is what `extends` and `--set` find the break by."""
     section = Section(value, shift.child_path("breaks"), shift)
-    section.take("name", str, None)
+    section.take("name", item_name, None)
     length = section.take("length", units.duration)
     if section.has("after") == section.has("window"):
         raise section.error('give `after` (e.g. 2h) or a `window` (e.g. "11:00-13:00"), not both or neither')

@@ -6,15 +6,14 @@ file, line and key path.
 from __future__ import annotations
 
 import difflib
-import math
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
-from simulator import units
+from simulator import limits, units
 from simulator.config import Calendar
-from simulator.distributions import from_spec
+from simulator.distributions import check_distribution, from_spec
 
 from .distribution_edits import edited_distribution
 from .reader import Section
@@ -34,7 +33,7 @@ def distribution(spec):
     if isinstance(spec, dict) and spec.get("dist") == "empirical" and "file" in spec:
         spec = {**spec, "values": _values_from_file(spec)}
         del spec["file"]
-    return edited_distribution(dict(spec)) if isinstance(spec, dict) else from_spec(spec)
+    return check_distribution(edited_distribution(dict(spec)) if isinstance(spec, dict) else from_spec(spec))
 
 
 def _values_from_file(spec) -> list:
@@ -49,18 +48,40 @@ def _values_from_file(spec) -> list:
     return values
 
 
-def whole_number(minimum: int = 0):
+def whole_number(minimum: int, maximum: int):
+    """A whole number in [minimum, maximum]: every count and index has a bound (limits.py)."""
     def parse(value):
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise ValueError(f"expected a whole number ≥ {minimum}, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+            raise ValueError(f"expected a whole number ≥ {minimum} (and at most {maximum:,}), got {limits.shown(value)}")
         return value
     return parse
 
 
-def non_negative(value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or math.isnan(value):
-        raise ValueError(f"expected a number ≥ 0, got {value!r}")
+def non_negative(value, maximum: float = limits.MAX_AMOUNT) -> float:
+    """A finite number in [0, maximum] (NaN and infinity are refused: they would run and mislead)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= maximum:
+        raise ValueError(f"expected a number ≥ 0 (and at most {maximum:g}), got {limits.shown(value)}")
     return float(value)
+
+
+def factor(value) -> float:
+    """A positive multiplier (a volume scale, a handle-time factor), at most MAX_FACTOR."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= limits.MAX_FACTOR:
+        raise ValueError(f"expected a positive number (at most {limits.MAX_FACTOR:g}), got {limits.shown(value)}")
+    return float(value)
+
+
+def agent_count(value) -> float:
+    """Agents on duty in a table slot: at most MAX_AGENTS."""
+    return non_negative(value, limits.MAX_AGENTS)
+
+
+def cv_or_zero(value) -> float:
+    """A coefficient of variation that may be 0 (none): else between MIN_CV and MAX_CV."""
+    cv = non_negative(value, limits.MAX_CV)
+    if 0 < cv < limits.MIN_CV:
+        raise ValueError(f"expected 0 (none) or a cv of at least {limits.MIN_CV:g}, got {value!r}")
+    return cv
 
 
 def start_time(value) -> datetime:
@@ -76,23 +97,19 @@ def start_time(value) -> datetime:
         raise ValueError(f"give the desk's local time without a UTC offset, e.g. {start.replace(tzinfo=None)}")
     return start
 
-def positive(value) -> float:
-    if non_negative(value) <= 0:
-        raise ValueError(f"expected a positive number, got {value!r}")
-    return float(value)
-
 def weekly_table(section: Section, default_interval_s: float, count_values: bool = False) -> np.ndarray:
     """7 × slots from `days: [values…]` lists or `days: {"HH:MM-HH:MM": value}` maps. Rates (per second,
     numbers in lists meaning `unit`, default per hour) unless `count_values` (agents: plain numbers)."""
-    interval = section.take("interval", units.duration, default_interval_s)
+    interval = section.take("interval", slot_length, default_interval_s)
     per = 1.0 if count_values else section.take("unit", units.rate, units.rate("1/h"))
-    period_value = non_negative if count_values else units.rate
+    period_value, list_value = (agent_count, agent_count) if count_values else (units.rate, non_negative)
     rows = {key: value for key, value in section.data.items() if key not in ("interval", "unit")}
     minute_slots = any(isinstance(value, dict) for value in rows.values())
     slots = 1440 if minute_slots else _slots_per_day(interval, section)
     table = np.zeros((7, slots))
     for key, weekdays in weekday_keys(section, rows):
-        table[list(weekdays)] = section.take(key, lambda v: _day_values(v, slots, interval, per, period_value))
+        table[list(weekdays)] = section.take(key, lambda v: _day_values(v, slots, interval, per, period_value,
+                                                                        list_value))
     section.done()
     return table
 
@@ -115,6 +132,15 @@ def weekday_keys(section: Section, keys, other_keys: tuple = ()) -> list[tuple[s
     return found
 
 
+def slot_length(value) -> float:
+    """A table's interval: at least a minute (the precision of its `"HH:MM-HH:MM"` form), so a table
+    holds at most 1 440 values a day."""
+    seconds = units.duration(value)
+    if seconds < limits.MIN_SLOT_S:
+        raise ValueError(f"a table's interval must be at least 1min, got {value!r}")
+    return seconds
+
+
 def _slots_per_day(interval: float, section: Section) -> int:
     slots = 86400.0 / interval
     if abs(slots - round(slots)) > 1e-9:
@@ -122,13 +148,13 @@ def _slots_per_day(interval: float, section: Section) -> int:
     return int(round(slots))
 
 
-def _day_values(value, slots: int, interval: float, per: float, period_value) -> np.ndarray:
+def _day_values(value, slots: int, interval: float, per: float, period_value, list_value) -> np.ndarray:
     if isinstance(value, dict):
         return _values_by_period(value, period_value)
     if not isinstance(value, list) or len(value) * interval != 86400.0:
         raise ValueError(f"expected {int(86400 / interval)} values (one per {units.format_duration(interval)}) "
                          f"covering the day")
-    values = np.array([non_negative(v) for v in value]) * per
+    values = np.array([list_value(v) for v in value]) * per
     return np.repeat(values, slots // len(value))
 
 
@@ -152,9 +178,10 @@ def per_interval_series(section: Section, calendar: Calendar, values_key: str, c
     """Values per slot from time 0: a dated list (`values_key: [...]`, one per `interval` from the
     calendar start) or a weekly table repeated over the run. Returns (values, slot seconds)."""
     if section.has(values_key):
-        interval = section.take("interval", units.duration, calendar.interval_s)
+        interval = section.take("interval", slot_length, calendar.interval_s)
         per = 1.0 if count_values else section.take("unit", units.rate, units.rate("1/h"))
-        values = section.take(values_key, lambda v: np.array([non_negative(x) for x in as_list(v)]) * per)
+        value = agent_count if count_values else non_negative
+        values = section.take(values_key, lambda v: np.array([value(x) for x in as_list(v)]) * per)
         section.done()
         return values, interval
     table = weekly_table(section, calendar.interval_s, count_values)

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from simulator.agent_kpis import group_kpis, overtime_seconds_by_group
 from simulator.fates import draw_demand, plain_demand
 from simulator.config import (CHANNELS, AgentGroup, Arrivals, Break, Calendar, ContactType, ModelConfig,
                               Retrial, Shift)
@@ -25,6 +26,7 @@ from simulator.distributions import Constant, Exponential, Gamma, Lognormal, Uni
 from simulator.engine import Engine, simulate
 from simulator.eventlog import VISIT_COLUMNS
 from simulator.kpis import ALL, replication_kpis
+from simulator.outcomes import visit_outcomes
 from simulator.roster import build_roster
 from simulator.timeweighted import StepCount
 
@@ -374,6 +376,53 @@ def test_occupancy_at_most_one_with_concurrent_chats():
     occupancy = replication_kpis(simulate(model, 1, 0), model).set_index("contact_type").loc[ALL, "occupancy"]
     assert occupancy <= 1 + 1e-9, f"occupancy {occupancy:.3f} > 1"
 
+
+
+def overtime_by_brute_force(log, groups: int) -> np.ndarray:
+    """Per group: each agent's handling spans in the measured period, joined, less their overlap with
+    the agent's attended shifts (one agent, one span at a time)."""
+    roster, overtime = log.roster, np.zeros(groups)
+    for agent in np.unique(log.agent[log.agent >= 0]):
+        mine = log.agent == agent
+        spans = sorted((max(a, log.measure_from_s), min(d, log.measure_to_s))
+                       for a, d in zip(log.answered_s[mine], log.agent_done_s[mine]))
+        joined = []
+        for first, last in (span for span in spans if span[1] > span[0]):
+            if joined and first <= joined[-1][1]:
+                joined[-1][1] = max(joined[-1][1], last)
+            else:
+                joined.append([first, last])
+        starts, ends = present_instances(roster, agent)
+        for first, last in joined:
+            inside = sum(max(0.0, min(last, end) - max(first, start)) for start, end in zip(starts, ends))
+            overtime[roster.agent_group[agent]] += last - first - inside
+    return overtime
+
+
+@SETTINGS
+@given(models(), seeds)
+def test_overtime_is_the_work_outside_shifts_and_utilization_at_most_one(model, seed):
+    """Paid time = rostered + overtime (work finished past a shift's end), so busy / paid ≤ 1."""
+    log = simulate(model, seed, 0)
+    np.testing.assert_allclose(overtime_seconds_by_group(log, model), overtime_by_brute_force(log, len(model.groups)),
+                               rtol=1e-9, atol=1e-6)
+    utilization = [replication_kpis(log, model).set_index("contact_type").loc[ALL, "utilization"],
+                   *group_kpis(log, visit_outcomes(log), model).utilization]
+    assert all(math.isnan(u) or 0 <= u <= 1 + 1e-9 for u in utilization), utilization
+
+
+def test_overtime_is_paid():
+    """One agent, 09:00-17:00; a 3 h call answered at 16:00 ends at 19:00: 2 h of overtime, paid.
+    (Utilization was busy / rostered, 1.35 for a second line working 3 h tickets past its shift.)"""
+    calls = ContactType("calls", Arrivals(rate_per_s=0.0), Exponential(60.0))
+    group = AgentGroup("agents", {"calls": 1}, (Shift((0,), 9 * H, 17 * H, 1),), cost_per_hour=20.0)
+    model = ModelConfig((calls,), (group,), Calendar(horizon_s=DAY))
+    demand = plain_demand(model, [16 * H], [0], [3 * H], [math.inf])
+    log = Engine(model, demand, build_roster(model, 1, 0), 1, 0).run()
+    row = group_kpis(log, visit_outcomes(log), model).iloc[0]
+    assert overtime_seconds_by_group(log, model)[0] == pytest.approx(2 * H)
+    assert (row.agent_hours, row.cost) == (pytest.approx(10.0), pytest.approx(200.0))
+    assert row.utilization == pytest.approx(3 / 10)
 
 # --------------------------------------------------------------------------------------------------
 # limiting cases
