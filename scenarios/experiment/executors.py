@@ -1,19 +1,24 @@
 """Where replications run: in this process, in worker processes, or on a Dask cluster.
 
-Every executor maps jobs (model, seed, replication index) to their outputs in job order, and a
+Every executor maps jobs to their outputs in job order, `function(shared, job)` for each job, and a
 replication is a pure function of its job, so all of them give byte-identical results; they differ
-only in wall-clock time. Dask is imported only when asked for (it is an optional dependency:
-`pip install helpdesk-sim[cluster]`).
+only in wall-clock time. `shared` (the models) goes to each worker once, not with every job: jobs
+are small tuples (model index, seed, replication index). Dask is imported only when asked for (it is
+an optional dependency: `pip install helpdesk-sim[cluster]`).
 """
 from __future__ import annotations
 
+import functools
+import multiprocessing
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 EXECUTORS = ("serial", "processes", "dask")
+
+Mapper = Callable[[Callable[[Any, Any], Any], Any, list], Iterable]
 
 
 @dataclass(frozen=True)
@@ -38,17 +43,50 @@ class ExecutorSpec:
 
 
 @contextmanager
-def mapper(spec: ExecutorSpec) -> Iterator[Callable[[Callable, list], Iterable]]:
-    """A `map(function, jobs)` that yields results in job order, for the life of the context."""
+def mapper(spec: ExecutorSpec) -> Iterator[Mapper]:
+    """A `map(function, shared, jobs)` that yields `function(shared, job)` in job order, for the life
+    of the context."""
     if spec.kind == "serial" or (spec.kind == "processes" and spec.workers <= 1):
-        yield map
+        yield lambda function, shared, jobs: (function(shared, job) for job in jobs)
     elif spec.kind == "processes":
-        with ProcessPoolExecutor(max_workers=spec.workers) as pool:
-            yield pool.map
+        yield functools.partial(_pool_results, spec.workers)
     else:
         with _dask_client(spec) as client:
-            yield lambda function, jobs: _dask_results(client, function, jobs)
+            yield functools.partial(_dask_results, client)
 
+
+# --- worker processes ---------------------------------------------------------------------------------
+
+_shared: Any = None  # in a worker process: what its initializer installed
+
+
+def _install(shared) -> None:
+    global _shared
+    _shared = shared
+
+
+def _call_with_shared(function, job):
+    return function(_shared, job)
+
+
+def _pool_results(workers: int, function, shared, jobs: list):
+    """Results in job order from a pool whose workers got `shared` once, from their initializer."""
+    with ProcessPoolExecutor(max_workers=min(workers, max(len(jobs), 1)), mp_context=_start_context(),
+                             initializer=_install, initargs=(shared,)) as pool:
+        yield from pool.map(functools.partial(_call_with_shared, function), jobs)
+
+
+def _start_context():
+    """fork where the platform has it (Linux): a worker starts as a copy of this process, every module
+    already imported and `shared` already in memory, in milliseconds. (Python 3.14 makes forkserver
+    the default on Linux; spawn, macOS's and Windows' only way, imports the package again in every
+    worker and pickles `shared` to each.)"""
+    if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
+
+
+# --- Dask ---------------------------------------------------------------------------------------------
 
 @contextmanager
 def _dask_client(spec: ExecutorSpec):
@@ -65,9 +103,15 @@ def _dask_client(spec: ExecutorSpec):
         yield client
 
 
-def _dask_results(client, function, jobs: list):
-    """Results in job order as they are gathered (so a progress bar moves during the run)."""
-    futures = client.map(function, jobs, pure=False)
+def _apply(job, function, shared):
+    return function(shared, job)
+
+
+def _dask_results(client, function, shared, jobs: list):
+    """Results in job order as they are gathered (so a progress bar moves during the run); `shared`
+    is scattered to every worker once and each task names it."""
+    shared_future = client.scatter(shared, broadcast=True, hash=False)
+    futures = client.map(_apply, jobs, function=function, shared=shared_future, pure=False)
     for future in futures:
         yield future.result()
 
