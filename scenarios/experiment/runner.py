@@ -47,8 +47,10 @@ def run_replication(model: ModelConfig, seed: int, replication: int):
     return overall, intervals, groups, group_intervals
 
 
-def _run_one(arguments):
-    return run_replication(*arguments)
+def _run_one(models: list[ModelConfig], job: tuple[int, int, int]):
+    """Job (model index, seed, replication index) of `models` (sent to each worker once)."""
+    model, seed, replication = job
+    return run_replication(models[model], seed, replication)
 
 
 def run_experiment(model: ModelConfig, replications: int, seed: int, workers: int = 1,
@@ -63,9 +65,9 @@ def run_experiment(model: ModelConfig, replications: int, seed: int, workers: in
 def run_scenarios(models: list[ModelConfig], replications: int, seed: int, executor: ExecutorSpec,
                   progress: Callable[[int], None] | None = None, first: int = 0) -> list[Results]:
     """The same replication indices (and so the same customers) for every model, all on one executor."""
-    jobs = [(model, seed, index) for model in models for index in range(first, first + replications)]
+    jobs = [(k, seed, index) for k in range(len(models)) for index in range(first, first + replications)]
     with mapper(executor) as run_all:
-        outputs = _collect(run_all(_run_one, jobs), progress)
+        outputs = _collect(run_all(_run_one, models, jobs), progress)
     return [results_of(outputs[k * replications:(k + 1) * replications]) for k in range(len(models))]
 
 
