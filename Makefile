@@ -49,8 +49,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n 2
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_engine.py
-	$(BIN)/python benchmarks/bench_staffing.py
+	$(BIN)/python benchmarks/bench.py
 
 clean:
 	rm -rf $(VENV) results .pytest_cache

@@ -100,16 +100,45 @@ def memory_per_contact(model: ModelConfig) -> tuple[float, float]:
     return log.nbytes / len(log), peak / len(log)
 
 
-def compare(name: str, model: ModelConfig, theirs, repeats: int) -> None:
+def compare(model: ModelConfig, theirs, repeats: int) -> dict:
+    """Both implementations of one model, best of `repeats` each, and the project's memory."""
     ours, visits = best_rate(lambda attempt: project_run(model, attempt + 1), repeats)
     reference, _ = best_rate(theirs, repeats)
     log_bytes, peak_bytes = memory_per_contact(model)
-    print(f"{name}: {visits} visits per run, best of {repeats}")
-    print(f"  helpdesk-sim (config → event log → KPIs): {ours:12,.0f} visits/s")
-    print(f"  idiomatic SimPy (process per visit):      {reference:12,.0f} visits/s")
-    print(f"  speed-up:                                 {ours / reference:12.2f} x")
-    print(f"  event log:                                {log_bytes:12.1f} bytes/visit")
-    print(f"  peak traced memory of a run:              {peak_bytes:12.1f} bytes/visit")
+    return {"visits": visits, "ours": ours, "simpy": reference, "ratio": ours / reference, "log_bytes": log_bytes,
+            "peak_bytes": peak_bytes}
+
+
+def measure(days: float = 14.0, repeats: int = 3) -> dict:
+    """The reference and helpdesk models against idiomatic SimPy, and the levers' cost, in one run."""
+    horizon = days * 86400.0
+    figures = {
+        "reference": compare(reference_model(days), lambda attempt: simulate_idiomatic(
+            RATE_PER_S, HANDLE_S, PATIENCE_S, AGENTS, horizon, attempt + 1)["contacts"], repeats),
+        "helpdesk": compare(helpdesk_model(days), lambda attempt: simulate_idiomatic_helpdesk(
+            HELPDESK, horizon, attempt + 1)["visits"], repeats)}
+    plain, _ = best_rate(lambda attempt: project_run(reference_model(days), attempt + 1), repeats)
+    levers, visits = best_rate(lambda attempt: project_run(levers_model(days), attempt + 1), repeats)
+    figures["levers"] = {"visits": visits, "with_levers": levers, "plain": plain, "cost": plain / levers - 1}
+    return figures
+
+
+def report(figures: dict, days: float, repeats: int) -> None:
+    names = {"reference": f"reference model M/M/{AGENTS}+M, {days:g} days",
+             "helpdesk": f"helpdesk with escalation, repeats and priorities, {days:g} days"}
+    for key, name in names.items():
+        f = figures[key]
+        print(f"{name}: {f['visits']} visits per run, best of {repeats}")
+        print(f"  helpdesk-sim (config → event log → KPIs): {f['ours']:12,.0f} visits/s")
+        print(f"  idiomatic SimPy (process per visit):      {f['simpy']:12,.0f} visits/s")
+        print(f"  speed-up:                                 {f['ratio']:12.2f} x")
+        print(f"  event log:                                {f['log_bytes']:12.1f} bytes/visit")
+        print(f"  peak traced memory of a run:              {f['peak_bytes']:12.1f} bytes/visit")
+    f = figures["levers"]
+    print(f"reference model with callback and a chat line on: {f['visits']} visits per run, best of {repeats}")
+    print(f"  helpdesk-sim with the levers:             {f['with_levers']:12,.0f} visits/s")
+    print(f"  the plain reference model, same run:      {f['plain']:12,.0f} visits/s")
+    print(f"  cost of the levers per visit:             {f['cost'] * 100:11.1f} %")
 
 
 def main() -> None:
@@ -117,18 +146,7 @@ def main() -> None:
     parser.add_argument("--days", type=float, default=14.0, help="simulated days (14 ≈ 194 000 contacts)")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    horizon = args.days * 86400.0
-    compare(f"reference model M/M/{AGENTS}+M, {args.days:g} days", reference_model(args.days),
-            lambda attempt: simulate_idiomatic(RATE_PER_S, HANDLE_S, PATIENCE_S, AGENTS, horizon,
-                                               attempt + 1)["contacts"], args.repeats)
-    compare(f"helpdesk with escalation, repeats and priorities, {args.days:g} days", helpdesk_model(args.days),
-            lambda attempt: simulate_idiomatic_helpdesk(HELPDESK, horizon, attempt + 1)["visits"], args.repeats)
-    plain, _ = best_rate(lambda attempt: project_run(reference_model(args.days), attempt + 1), args.repeats)
-    levers, visits = best_rate(lambda attempt: project_run(levers_model(args.days), attempt + 1), args.repeats)
-    print(f"reference model with callback and a chat line on: {visits} visits per run, best of {args.repeats}")
-    print(f"  helpdesk-sim with the levers:             {levers:12,.0f} visits/s")
-    print(f"  the plain reference model, same run:      {plain:12,.0f} visits/s")
-    print(f"  cost of the levers per visit:             {(plain / levers - 1) * 100:11.1f} %")
+    report(measure(args.days, args.repeats), args.days, args.repeats)
 
 
 if __name__ == "__main__":

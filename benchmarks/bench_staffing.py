@@ -18,12 +18,13 @@ ROOT = Path(__file__).resolve().parents[1]
 TARGET_S = 60.0
 
 
-def main() -> None:
+def measure(repeats: int = 2) -> dict:
+    """Best wall time in seconds of staffing the bank scenario, as a new process."""
     command = Path(sys.executable).with_name("helpdesk-sim")
     out = Path(tempfile.mkdtemp())
     times = []
     try:
-        for attempt in range(2):
+        for attempt in range(repeats):
             started = time.perf_counter()
             subprocess.run([str(command), "staff", str(ROOT / "scenarios/library/bank.yaml"), "--target",
                             "service_level=0.8", "--workers", "2", "--out", str(out / f"run{attempt}")],
@@ -31,8 +32,14 @@ def main() -> None:
             times.append(time.perf_counter() - started)
     finally:
         shutil.rmtree(out, ignore_errors=True)
+    return {"best_s": min(times), "repeats": repeats, "target_s": TARGET_S}
+
+
+def main() -> None:
+    result = measure()
     print("staffing the bank scenario by simulation (a week of 30-minute intervals, --workers 2):")
-    print(f"  wall clock, best of 2:                    {min(times):12.1f} s   (target < {TARGET_S:.0f} s)")
+    print(f"  wall clock, best of {result['repeats']}:                    {result['best_s']:12.1f} s   "
+          f"(target < {TARGET_S:.0f} s)")
 
 
 if __name__ == "__main__":
