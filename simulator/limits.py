@@ -30,7 +30,9 @@ MAX_SEED = 2 ** 63 - 1
 MAX_RUN_S = 1827 * DAY_S  # warm-up + horizon + cool-down: five years
 MAX_AGENTS = 20_000  # seats over all groups (the most on duty at once in a table)
 MAX_AGENT_SHIFTS = 2_000_000  # rostered agent-days in the run
-MAX_CONTACTS = 5_000_000  # expected visits in one replication (~2 GB of event log)
+MAX_CONTACTS = 30_000_000  # expected visits in one replication: a replication peaks near 400 bytes a
+# visit (event log 64, the engine's columns and the KPI step's arrays), so about 12 GB at the cap; a
+# year of a 25 000-a-day desk (about 9 million) must run (issue 11)
 MAX_INTERVALS = 100_000  # reporting intervals in the run (a 5-year run at 30 min: 87 700)
 MAX_CONTACT_TYPES = 32_767  # contact types are numbered in 16 bits
 

@@ -329,8 +329,8 @@ CASES = [
          ("86.4 million", "100,000")),
     Case("rate-ten-to-the-twelve-per-second", RATE, "        rate: 1000000000000/s  # <-", f"{CONTACT}.arrivals.rate",
          ("100/s",)),
-    Case("visits-past-five-million", RATE, "        rate: 100/s", CONTACT, ("8.64 million", "5 million"),
-         mark="    - name: billing"),
+    Case("visits-past-thirty-million", RATE, "        rate: 100/s\n      scale: 4", CONTACT,
+         ("34.6 million", "30 million"), mark="    - name: billing"),
     Case("agents-ten-to-the-nine", SHIFT, '        - {days: all, start: "00:00", end: "24:00", agents: 1000000000}  # <-\n',
          f"{GROUP}.shifts.0.agents", ("20,000",)),
     Case("replications-ten-to-the-nine", "  replications: 2", "  replications: 1000000000  # <-",
@@ -339,7 +339,7 @@ CASES = [
          f"{CONTACT}.arrivals.weekly.interval", ("1min",)),
     Case("repeats-without-end", *after_patience(
         "      repeat: {probability: 0.999999, delay: {dist: constant, value: 0.001}}"), CONTACT,
-         ("720 million", "5 million"), mark="    - name: billing"),
+         ("720 million", "30 million"), mark="    - name: billing"),
     # --- the scenario side: impossible dates and names (issue 13) -------------------------------------
     Case("calendar-start-impossible-date", "  start: 2024-01-01 00:00", "  start: 2024-13-45  # <-",
          "calendar.start", ("2024-13-45",)),
