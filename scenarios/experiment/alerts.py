@@ -33,7 +33,7 @@ def over_capacity(group_intervals: pd.DataFrame) -> list[str]:
     grouped = group_intervals.groupby(["group", "interval_start"], sort=False)
     means = grouped[["offered_load", "agents_on_shift_mean"]].mean()
     count, sd = grouped.offered_load.count(), grouped.offered_load.std(ddof=1).fillna(np.inf)
-    if count.max(initial=0) < 2:
+    if count.empty or count.max() < 2:
         return []  # one replication gives no confidence (and a run of one need not load scipy)
     lowest = means.offered_load - t_quantile(0.975, np.maximum(count - 1, 1)) * sd / np.sqrt(count)
     staffed = means.agents_on_shift_mean
