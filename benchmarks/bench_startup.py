@@ -21,19 +21,25 @@ SCENARIO = ROOT / "scenarios/library/baseline.yaml"
 TARGET_S = 0.6
 
 
-def measure(repeats: int = 5) -> dict:
-    """Best and every wall time in seconds of `helpdesk-sim run baseline.yaml -r 1` in a new process."""
+def best_wall(arguments: list[str], repeats: int) -> list[float]:
+    """Wall seconds of `helpdesk-sim ARGUMENTS --out <a new folder>` in a new process, each of `repeats`."""
     command = Path(sys.executable).with_name("helpdesk-sim")
     out = Path(tempfile.mkdtemp())
     times = []
     try:
         for attempt in range(repeats):
             started = time.perf_counter()
-            subprocess.run([str(command), "run", str(SCENARIO), "-r", "1", "--out", str(out / f"run{attempt}")],
+            subprocess.run([str(command), *arguments, "--out", str(out / f"run{attempt}")],
                            check=True, capture_output=True, text=True)
             times.append(time.perf_counter() - started)
     finally:
         shutil.rmtree(out, ignore_errors=True)
+    return times
+
+
+def measure(repeats: int = 5) -> dict:
+    """Best and every wall time in seconds of `helpdesk-sim run baseline.yaml -r 1` in a new process."""
+    times = best_wall(["run", str(SCENARIO), "-r", "1"], repeats)
     return {"best_s": min(times), "times_s": times, "repeats": repeats, "target_s": TARGET_S}
 
 
