@@ -7,7 +7,6 @@ the 2-core development machine). Run with `make bench`.
 """
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
