@@ -9,7 +9,6 @@ per visit) keeps a long run small and KPIs vectorised.
 """
 from __future__ import annotations
 
-from array import array
 from dataclasses import dataclass
 
 import numpy as np
