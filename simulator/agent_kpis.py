@@ -25,7 +25,7 @@ GROUP_COLUMNS = ["handled", "asa_s", "aht_s", "escalation_rate", "occupancy", "u
 def agent_kpis(log: EventLog, visits: VisitOutcomes, model: ModelConfig) -> dict:
     """Occupancy, utilisation, staffing and cost over the window (all groups together)."""
     everyone = np.ones(len(model.groups), bool)
-    kpis = _time_kpis(log, visits, model, everyone)
+    kpis = _time_kpis(log, visits, model, everyone, paid_seconds_by_group(log, model))
     waited = visits.on_hold & (visits.wait_s > 0)  # a contact answered on arrival never stands in line
     waiting = StepCount.from_spans(log.arrival_s[waited], (log.arrival_s + visits.wait_s)[waited])
     kpis["queue_len_max"] = waiting.maximum(log.measure_from_s, log.measure_to_s)
@@ -36,6 +36,7 @@ def group_kpis(log: EventLog, visits: VisitOutcomes, model: ModelConfig) -> pd.D
     """One row per agent group: the work it handled (visits that joined a queue in the period) and its time."""
     group_of_visit = np.where(log.agent >= 0, log.roster.agent_group[np.maximum(log.agent, 0)], -1)
     escalating = _escalating_queues(model)
+    paid_by_group = paid_seconds_by_group(log, model)  # one pass for every row: it is the costly part
     rows = []
     for index, group in enumerate(model.groups):
         mine = visits.measured & (group_of_visit == index)
@@ -45,7 +46,7 @@ def group_kpis(log: EventLog, visits: VisitOutcomes, model: ModelConfig) -> pd.D
                      "aht_s": mean(log.handling_s[handled]),
                      "escalation_rate": ratio((log.outcome[handled] == ESCALATED).sum(), handled.sum())
                      if any(queue in escalating for queue, _ in model.network.serves[index]) else np.nan,
-                     **_time_kpis(log, visits, model, only)})
+                     **_time_kpis(log, visits, model, only, paid_by_group)})
     return pd.DataFrame(rows).reindex(columns=["group"] + GROUP_COLUMNS)
 
 
@@ -54,8 +55,10 @@ def _escalating_queues(model: ModelConfig) -> set[int]:
     return {stage.queue for path in model.network.paths for stage in path[:-1]}
 
 
-def _time_kpis(log: EventLog, visits: VisitOutcomes, model: ModelConfig, groups: np.ndarray) -> dict:
-    """Busy, available and paid agent time of the chosen groups, and what it costs."""
+def _time_kpis(log: EventLog, visits: VisitOutcomes, model: ModelConfig, groups: np.ndarray,
+               paid_by_group: np.ndarray) -> dict:
+    """Busy, available and paid agent time of the chosen groups (`paid_by_group`: seconds per group, from
+    `paid_seconds_by_group`), and what it costs."""
     start, end = log.measure_from_s, log.measure_to_s
     if groups.all():
         busy, on_duty = visits.busy.integral(start, end), visits.on_duty
@@ -63,7 +66,6 @@ def _time_kpis(log: EventLog, visits: VisitOutcomes, model: ModelConfig, groups:
         busy, chosen = _busy_seconds(log, groups, start, end), groups[log.availability_group]
         on_duty = StepCount(log.availability_time_s[chosen], log.availability_change[chosen])
     available = on_duty.integral(start, end)
-    paid_by_group = paid_seconds_by_group(log, model) + overtime_seconds_by_group(log, model)
     paid = float(paid_by_group[groups].sum())
     costed = any(g.cost_per_hour > 0 for g in model.groups)  # no cost_per_hour anywhere: cost is not modelled
     cost = float(sum(seconds / 3600.0 * g.cost_per_hour
@@ -132,6 +134,11 @@ def _shift_time_before(roster, agents: np.ndarray, times: np.ndarray) -> np.ndar
 
 
 def paid_seconds_by_group(log: EventLog, model: ModelConfig) -> np.ndarray:
+    """Paid agent-seconds per group in the measured period: rostered time plus overtime."""
+    return rostered_seconds_by_group(log, model) + overtime_seconds_by_group(log, model)
+
+
+def rostered_seconds_by_group(log: EventLog, model: ModelConfig) -> np.ndarray:
     """Rostered agent-seconds in the measured period (absent agents included: they are paid)."""
     roster = log.roster
     overlap = (np.minimum(roster.shift_end_s, log.measure_to_s)
