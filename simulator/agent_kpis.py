@@ -3,8 +3,8 @@
 Time-weighted figures are exact step integrals (busy agents from handling spans, available agents
 from the availability log, paid time from the roster). A group's work is every handling its agents
 did, at any stage, so an overloaded second line shows up in its own row. Paid time is the rostered
-time plus overtime: the time an agent spends finishing work past its shift (finish_current), outside
-every shift it is rostered on. So agent hours and cost include it, and utilization (busy / paid)
+time plus overtime: the time an agent spends finishing work past its shift's end (finish_current),
+until it is idle or its next shift starts. So agent hours and cost include it, and utilization (busy / paid)
 never exceeds 1.
 """
 from __future__ import annotations
@@ -89,48 +89,12 @@ def _busy_seconds(log: EventLog, groups: np.ndarray, start: float, end: float) -
 
 
 def overtime_seconds_by_group(log: EventLog, model: ModelConfig) -> np.ndarray:
-    """Agent-seconds in the measured period spent handling outside every (attended) shift of the agent:
-    each agent's handling spans merged, less the shift time inside them."""
-    agents, first, last = _handling_stretches(log, log.measure_from_s, log.measure_to_s)
-    inside = _shift_time_before(log.roster, agents, last) - _shift_time_before(log.roster, agents, first)
-    overtime = (last - first - inside).clip(min=0)
-    return np.bincount(log.roster.agent_group[agents], weights=overtime, minlength=len(model.groups)).astype(float)
-
-
-def _handling_stretches(log: EventLog, start: float, end: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per agent, the stretches of [start, end) with some work in hand (overlapping chats joined):
-    (agent, first, last) arrays."""
-    handled = ~np.isnan(log.answered_s)
-    first = np.maximum(log.answered_s[handled], start)
-    last = np.minimum(log.agent_done_s[handled], end)
-    keep = last > first
-    agents, first, last = log.agent[handled][keep], first[keep], last[keep]
-    order = np.lexsort((first, agents))
-    agents, first, last = agents[order], first[order], last[order]
-    reach = pd.Series(last).groupby(agents).cummax().groupby(agents).shift().to_numpy()  # furthest end before
-    opens = np.flatnonzero(np.isnan(reach) | (first > reach))
-    return agents[opens], first[opens], np.maximum.reduceat(last, opens) if len(opens) else last[:0]
-
-
-def _shift_time_before(roster, agents: np.ndarray, times: np.ndarray) -> np.ndarray:
-    """Per (agent, time): how long that agent had been on its attended shifts before `time` (an agent's
-    shift instances never overlap). The queries are merged into the instances in (agent, time) order."""
-    present = ~roster.shift_absent
-    order = np.lexsort((roster.shift_start_s[present], roster.shift_agent[present]))
-    owner = roster.shift_agent[present][order]
-    if not len(owner):
-        return np.zeros(len(agents))
-    starts, lengths = roster.shift_start_s[present][order], (roster.shift_end_s - roster.shift_start_s)[present][order]
-    earlier = np.cumsum(lengths) - lengths
-    earlier -= earlier[np.searchsorted(owner, owner)]  # counted from the agent's first instance
-    is_query = np.concatenate([np.zeros(len(owner), bool), np.ones(len(agents), bool)])  # instances first on ties
-    merged = np.lexsort((is_query, np.concatenate([starts, times]), np.concatenate([owner, agents])))
-    last_instance = np.maximum.accumulate(np.where(is_query[merged], -1, merged))
-    found = np.empty(len(agents), dtype=np.int64)
-    found[merged[is_query[merged]] - len(owner)] = last_instance[is_query[merged]]
-    i = np.maximum(found, 0)
-    mine = (found >= 0) & (owner[i] == agents)  # else no instance of this agent starts before `time`
-    return np.where(mine, earlier[i] + np.clip(times - starts[i], 0.0, lengths[i]), 0.0)
+    """Agent-seconds in the measured period spent finishing work past a shift's end (the engine logs
+    each such span: from the shift's end until the agent is idle or its next shift starts)."""
+    first = np.maximum(log.overtime_from_s, log.measure_from_s)
+    last = np.minimum(log.overtime_to_s, log.measure_to_s)
+    return np.bincount(log.roster.agent_group[log.overtime_agent], weights=(last - first).clip(min=0),
+                       minlength=len(model.groups)).astype(float)
 
 
 def paid_seconds_by_group(log: EventLog, model: ModelConfig) -> np.ndarray:

@@ -4,6 +4,8 @@ Shifts and breaks are rare events, so they are a SimPy process walking the roste
 An agent who becomes able to take work calls `on_free(agent)` (the engine then gives it the waiting
 work it has room for, or puts it in its group's free line). Every change of an agent's availability
 is logged as a +1/-1 step per group, so occupancy and agents on shift are exact integrals later.
+Overtime (an agent still finishing work when its shift ends, until it is idle or its next shift
+starts) is logged as spans, so paid time needs no search of the roster afterwards.
 """
 from __future__ import annotations
 
@@ -26,6 +28,8 @@ class AgentPool:
         self.break_due = [0.0] * agents
         self.available = [0] * groups  # agents counted available, per group
         self.avail_time, self.avail_group, self.avail_change = array("d"), array("h"), array("b")
+        self.overtime_since = [None] * agents  # when the agent's shift ended with work in hand
+        self.overtime_agent, self.overtime_from, self.overtime_to = array("i"), array("d"), array("d")
         self._after = None
 
     def start(self, after) -> None:
@@ -43,6 +47,7 @@ class AgentPool:
                 if length <= 0:
                     continue  # over before the run began
             if kind == SHIFT_START:
+                self._end_overtime(agent)
                 self.on_shift[agent] = True
                 self._start_accepting(agent)
             elif kind == SHIFT_END:
@@ -55,7 +60,9 @@ class AgentPool:
         self.on_shift[agent] = False
         self.break_due[agent] = 0.0
         self._stop_accepting(agent)
-        if not self.busy[agent]:
+        if self.busy[agent]:
+            self.overtime_since[agent] = self.env.now
+        else:
             self._set_counted(agent, False)
 
     def _break_due(self, agent: int, length: float) -> None:
@@ -74,7 +81,26 @@ class AgentPool:
             length, self.break_due[agent] = self.break_due[agent], 0.0
             self._start_break(agent, length)
         else:
+            self._end_overtime(agent)
             self._set_counted(agent, False)
+
+    def _end_overtime(self, agent: int) -> None:
+        since = self.overtime_since[agent]
+        if since is not None:
+            self.overtime_since[agent] = None
+            self._log_overtime(agent, since, self.env.now)
+
+    def _log_overtime(self, agent: int, since: float, until: float) -> None:
+        self.overtime_agent.append(agent)
+        self.overtime_from.append(since)
+        self.overtime_to.append(until)
+
+    def close_overtime(self, run_end: float) -> None:
+        """The run is over: overtime still under way is logged up to its end."""
+        for agent, since in enumerate(self.overtime_since):
+            if since is not None:
+                self.overtime_since[agent] = None
+                self._log_overtime(agent, since, run_end)
 
     def _start_break(self, agent: int, length: float) -> None:
         self._set_counted(agent, False)

@@ -106,6 +106,7 @@ class ContactBook:
     def event_log(self, pool, roster: Roster) -> EventLog:
         """The numpy event log of what was written (visit, contact and availability columns)."""
         calendar, network = self.model.calendar, self.model.network
+        pool.close_overtime(calendar.run_end_s)
         contact_id = as_numpy(self.contact, "i4")
         queue = as_numpy(self.queue, "i2")
         channel_of_queue = np.array([CHANNELS.index(c) for c in network.queue_channels], dtype=np.int8)
@@ -120,4 +121,5 @@ class ContactBook:
             as_numpy(self.agent, "i4"), as_numpy(self.outcome, np.int8), as_numpy(self.callback, np.int8),
             self.contacts, np.asarray(self.tier, dtype=np.int8), np.asarray(self.tried_self_service, dtype=bool),
             as_numpy(pool.avail_time, "f8"), as_numpy(pool.avail_group, "i2"), as_numpy(pool.avail_change, "i1"),
+            as_numpy(pool.overtime_agent, "i4"), as_numpy(pool.overtime_from, "f8"), as_numpy(pool.overtime_to, "f8"),
             roster, calendar.warmup_s, calendar.end_s, calendar.run_end_s)

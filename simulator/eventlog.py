@@ -53,6 +53,10 @@ class EventLog:
     availability_time_s: np.ndarray
     availability_group: np.ndarray
     availability_change: np.ndarray
+    # overtime: (agent, from, to) spans an agent worked past its shift's end (finishing work in hand)
+    overtime_agent: np.ndarray
+    overtime_from_s: np.ndarray
+    overtime_to_s: np.ndarray
     roster: Roster
     measure_from_s: float
     measure_to_s: float
