@@ -25,6 +25,11 @@ def _column(values: np.ndarray, code: str, dtype) -> array:
     return array(code, np.ascontiguousarray(values, dtype=dtype).tobytes())
 
 
+def _read(values: np.ndarray, dtype=float) -> memoryview:
+    """A fate column read in place (no copy when it already has the dtype)."""
+    return memoryview(np.asarray(values, dtype=dtype))
+
+
 class ContactBook:
     def __init__(self, demand: Demand, model: ModelConfig):
         network = model.network
@@ -56,24 +61,24 @@ class ContactBook:
         plan = np.where(demand.escalations[first] > 0, ESCALATE,
                         np.where(np.isfinite(demand.repeat_delay_s[first]), RESOLVE_THEN_REPEAT, RESOLVE))
         self.then = bytearray(plan.astype(np.uint8).tobytes())
-        # fates, per contact and per episode
+        # fates, per contact and per episode: read in place (a memoryview reads a numpy column as fast as
+        # an array.array, without a second copy of a long run's largest data)
         self.contact_type = demand.contact_type.tolist()
-        self.serial = _column(demand.serial, "i", np.int32)
+        self.serial = _read(demand.serial, np.int32)
         self.tier, self.tried_self_service = demand.tier, demand.tried_self_service
-        self.handle_of_episode = _column(demand.handle_s, "d", float)
-        self.wrap_of_episode = _column(demand.after_call_work_s, "d", float)
-        self.callback_accept = _column(demand.callback_accept, "d", float)
-        self.callback_reach = _column(demand.callback_reach, "d", float)
+        self.handle_of_episode = _read(demand.handle_s)
+        self.wrap_of_episode = _read(demand.after_call_work_s)
+        self.callback_accept = _read(demand.callback_accept)
+        self.callback_reach = _read(demand.callback_reach)
         self.callback = bytearray(count)  # per visit: NOT_OFFERED, DECLINED, ACCEPTED
-        self.patience_of_episode = _column(demand.patience_s, "d", float)
+        self.patience_of_episode = _read(demand.patience_s)
         drawn = demand.retrial_delay_s.shape[1] if len(demand.retrial_delay_s) else 0  # the first retrials
-        self.retrial_delay = [_column(demand.retrial_delay_s[:, n], "d", float) for n in range(drawn)]
-        self.retrial_patience = [_column(demand.retrial_patience_s[:, n], "d", float) for n in range(drawn)]
-        self.escalations = _column(demand.escalations, "b", np.int8)
-        self.stage_handle = [_column(demand.stage_handle_s[:, k], "d", float)
-                             for k in range(demand.stage_handle_s.shape[1])]
-        self.repeat_delay = _column(demand.repeat_delay_s, "d", float)
-        self.next_episode = _column(demand.next_episode, "i", np.int32)
+        self.retrial_delay = [_read(demand.retrial_delay_s[:, n]) for n in range(drawn)]
+        self.retrial_patience = [_read(demand.retrial_patience_s[:, n]) for n in range(drawn)]
+        self.escalations = _read(demand.escalations, np.int8)
+        self.stage_handle = [_read(demand.stage_handle_s[:, k]) for k in range(demand.stage_handle_s.shape[1])]
+        self.repeat_delay = _read(demand.repeat_delay_s)
+        self.next_episode = _read(demand.next_episode, np.int32)
         self.episode_number = demand.episode_number
 
     def plan(self, episode: int, stage: int) -> int:
