@@ -233,28 +233,28 @@ def _repeat_links(per_contact: np.ndarray, delay_before: np.ndarray) -> dict:
 
 def _merge(parts: list[dict], width: int) -> Demand:
     """All types in arrival order; repeat episodes after all first episodes, type by type."""
-    arrival = np.concatenate([p["arrival_s"] for p in parts])
+    arrival = np.concatenate([p.pop("arrival_s") for p in parts])
     order = np.argsort(arrival, kind="stable")
     contacts = len(arrival)
-    stacked = lambda values: np.concatenate(values, axis=0)
-    per_contact = lambda key: stacked([p[key] for p in parts])[order]
     bases = np.cumsum([contacts] + [len(p["repeat_next"]) for p in parts])[:-1]
-    shifted = lambda links, base: np.where(links >= 0, links + base, -1)
+    # each column is taken out of the parts as it is merged, so a long run's fates never exist twice
+    take = lambda key, part="": np.concatenate([(p[part] if part else p).pop(key) for p in parts], axis=0)
+    per_contact = lambda key: take(key)[order]
+    links = lambda key: np.concatenate([np.where(p[key] >= 0, p.pop(key) + base, -1) for p, base in zip(parts, bases)])
 
     def first_episode(key: str) -> np.ndarray:
-        values = stacked([p["first"][key] for p in parts])
+        values = take(key, "first")
         return values[order] if len(values) else values  # empty: a fate the scenario does not draw
 
-    fate = lambda key: stacked([first_episode(key), stacked([p["repeats"][key] for p in parts])])
+    fate = lambda key: np.concatenate([first_episode(key), take(key, "repeats")], axis=0)
     return Demand(
         arrival[order], per_contact("contact_type"), per_contact("serial"), per_contact("tier"),
         per_contact("priority"), per_contact("deflection"), per_contact("tried_self_service"), fate("handle_s"),
         fate("callback_accept"), fate("callback_reach"), fate("after_call_work_s"),
         fate("patience_s"), fate("escalations"), fate("stage_handle_s"),
-        stacked([per_contact("first_delay"), stacked([p["repeat_delay"] for p in parts])]).astype(float),
-        stacked([stacked([shifted(p["first_next"], b) for p, b in zip(parts, bases)])[order],
-                 stacked([shifted(p["repeat_next"], b) for p, b in zip(parts, bases)])]).astype(np.int32),
-        stacked([np.zeros(contacts), stacked([p["repeat_number"] for p in parts])]).astype(np.int16),
+        np.concatenate([per_contact("first_delay"), take("repeat_delay")]).astype(float),
+        np.concatenate([links("first_next")[order], links("repeat_next")]).astype(np.int32),
+        np.concatenate([np.zeros(contacts), take("repeat_number")]).astype(np.int16),
         fate("retrial_delay_s"), fate("retrial_patience_s"), fate("escalation_coin"))
 
 
