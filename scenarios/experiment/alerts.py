@@ -49,7 +49,7 @@ def over_capacity(group_intervals: pd.DataFrame) -> list[str]:
 
 def nobody_on_shift(intervals: pd.DataFrame) -> list[str]:
     types = intervals[intervals.contact_type != "all"]
-    impatient = types.groupby("contact_type", sort=False).abandon_rate.apply(lambda rates: rates.notna().any())
+    impatient = types.groupby("contact_type", sort=False).abandon_rate.count() > 0  # any rate at all
     types = types[types.contact_type.map(impatient)]  # abandonment not modelled: the type waits by design
     means = types.groupby(["contact_type", "interval_start"], sort=False).agg(
         offered=("offered", "mean"), staffed=("agents_on_shift_mean", "max")).reset_index()
@@ -61,6 +61,8 @@ def nobody_on_shift(intervals: pd.DataFrame) -> list[str]:
 
 
 def backlog_not_clearing(intervals: pd.DataFrame) -> list[str]:
+    if intervals.replication.nunique() < 2:
+        return []  # one replication gives no confidence
     everything = intervals[intervals.contact_type == "all"].copy()
     everything["day"] = pd.to_datetime(everything.interval_start).dt.normalize()
     staffed = everything.groupby("day").agents_on_shift_mean.max()

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import subprocess
 from datetime import datetime, timezone
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import yaml
 
+import simulator
 from simulator.distributions import describe
 from simulator.kpis import repeats_an_earlier_row
 from simulator import units
@@ -198,10 +198,7 @@ def plain_document(value):
 
 
 def _version() -> str:
-    try:
-        return metadata.version("helpdesk-sim")
-    except metadata.PackageNotFoundError:
-        return "unknown"
+    return simulator.__version__
 
 
 def _git_revision() -> str:
