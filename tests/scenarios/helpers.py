@@ -144,6 +144,13 @@ def no_traceback(result) -> bool:
     escaped = result.exception is not None and not isinstance(result.exception, SystemExit)
     return not escaped and "Traceback" not in result.output and "Traceback" not in (result.stderr or "")
 
+
+def snapshot(folder: Path) -> dict:
+    """Every entry below `folder` (hidden ones too) with its bytes: equal snapshots mean nothing was
+    written, changed or left behind."""
+    return {path.relative_to(folder): path.read_bytes() if path.is_file() else None
+            for path in sorted(Path(folder).rglob("*"))}
+
 # The ticket lifecycle: L1 → named escalation queue (L2) → L3's own queue, repeats, VIP tier, an email
 # type, SLAs on business hours with a holiday, and a cool-down that follows the last day's tickets.
 TICKETS = """\
