@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from calibration.history import History, HistoryError, normalise_contacts
-from calibration.loaders.common import Screen, finish, load_each, read_text, start_account
+from calibration.loaders.common import Screen, finish, load_each, note_not_utf8, read_text, start_account
 
 BANK_FIELDS = ("vru+line", "call_id", "customer_id", "priority", "type", "date", "vru_entry",
                "vru_exit", "vru_time", "q_start", "q_exit", "q_time", "outcome", "ser_start",
@@ -63,7 +63,8 @@ def _load_month(path, agent_without_server: str) -> History:
 
 def _split_lines(path) -> Screen:
     """Lines split on whitespace runs; blank and wrong-width lines are booked as rejected."""
-    lines = read_text(path).split("\n")
+    text, not_utf8 = read_text(path)
+    lines = text.split("\n")
     if lines[-1] == "":
         lines.pop()
     header = lines[0].split()
@@ -89,6 +90,7 @@ def _split_lines(path) -> Screen:
     screen = Screen(rows, account)
     screen.note(rows["crlf"], "CRLF line ending")
     screen.note(rows["spaced"], "fields separated by spaces, not tabs (split on whitespace)")
+    note_not_utf8(screen, not_utf8)
     return screen
 
 

@@ -6,6 +6,7 @@ source account. So the books balance by construction and no row disappears silen
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
@@ -20,6 +21,7 @@ from calibration.loaders.dates import parse_dates
 
 MISSING_TOKENS = ("", "?", "NULL", "null", "NaN", "nan", "None")
 UTC_OFFSET = r"(?:Z|[+-]\d\d:?\d\d)$"
+NOT_UTF8 = "not UTF-8: read as Latin-1"
 
 
 def as_paths(paths) -> list[Path]:
@@ -35,10 +37,13 @@ def as_paths(paths) -> list[Path]:
     return found
 
 
-def read_text(path: Path) -> str:
-    """The whole file as text (gzip or plain); an empty file is an error, not an empty history.
+def read_text(path: Path) -> tuple[str, list[int]]:
+    """The whole file as text (gzip or plain), and the numbers of its lines that are not UTF-8.
 
-    UTF-8 (with or without the BOM spreadsheet tools write), else Latin-1, which never fails.
+    UTF-8 (with or without the BOM spreadsheet tools write), else Latin-1, which never fails; the
+    lines that needed it are returned so the loader can note them. An empty file is an error, not an
+    empty history, and so is one holding NUL bytes (UTF-16 text, a spreadsheet, a binary), which
+    Latin-1 would turn into columns of garbage.
     """
     opener = gzip.open if path.suffix == ".gz" else open
     try:
@@ -49,10 +54,18 @@ def read_text(path: Path) -> str:
                            f"a plain text file must not end in .gz") from None
     if not raw.strip():
         raise HistoryError(f"{path.name}: the file is empty")
+    if b"\0" in raw:
+        kind = "UTF-16 text" if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "NUL bytes"
+        raise HistoryError(f"{path.name}: not a text file ({kind}, as from a spreadsheet); save it as CSV in UTF-8")
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig"), []
     except UnicodeDecodeError:
-        return raw.decode("latin-1")
+        return raw.decode("latin-1"), [n for n, line in enumerate(raw.split(b"\n"), 1) if not line.isascii()]
+
+
+def note_not_utf8(screen: Screen, lines: list[int]) -> None:
+    """Rows read as Latin-1 are counted, so names and labels that may have come out wrong are said."""
+    screen.note(screen.rows["line"].isin(lines), NOT_UTF8)
 
 
 def read_rows(path: Path, sep: str = ",") -> Screen:
@@ -61,11 +74,14 @@ def read_rows(path: Path, sep: str = ",") -> Screen:
     Blank lines and lines with more or fewer fields than the header are booked as rejected here,
     each under its own line number, instead of failing the file or being padded silently.
     """
-    reader = csv.reader(io.StringIO(read_text(path), newline=""), delimiter=sep)
+    text, not_utf8 = read_text(path)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     try:
-        return _screen_rows(reader, path)
+        screen = _screen_rows(reader, path)
     except csv.Error as problem:  # e.g. a field over the csv module's size limit: the file is not a table
         raise HistoryError(f"{path.name}, line {reader.line_num}: unreadable as CSV ({problem})") from None
+    note_not_utf8(screen, not_utf8)
+    return screen
 
 
 def _screen_rows(reader, path: Path) -> Screen:

@@ -84,3 +84,16 @@ def test_a_family_that_cannot_be_fitted_is_left_out_with_a_note():
     values = np.array([60.0] * 300 + [120.0] * 300)
     fit = fit_durations(values, np.random.default_rng(1), bootstrap=0)
     assert fit.n == 600 and len(fit.candidates) >= 2 and np.isfinite(fit.best.mean)
+
+
+def test_nul_bytes_and_latin1_are_told_apart(tmp_path):
+    """NUL bytes (UTF-16, a spreadsheet) are not text; Latin-1 is read, its rows noted."""
+    utf16 = tmp_path / "utf16.csv"
+    utf16.write_bytes(("\n".join([HEADER] + rows(5)) + "\n").encode("utf-16"))
+    with pytest.raises(HistoryError, match="utf16.csv: not a text file \\(UTF-16 text"):
+        load_history([utf16], "csv")
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes(("\n".join([HEADER] + rows(5)).replace(",calls", ",caf\xe9", 1) + "\n").encode("latin-1"))
+    history = load_history([latin1], "csv")
+    assert len(history) == 5 and "café" in set(history.contacts["contact_type"])
+    assert history.accounting.accounts[0].examples["not UTF-8: read as Latin-1"] == [2]
