@@ -95,16 +95,18 @@ def _split_lines(path) -> Screen:
 
 
 def _check_fields(screen: Screen) -> None:
-    """Parse dates, clocks and numbers; unreadable rows and non-calls leave with their reason."""
+    """Parse dates, clocks and numbers; unreadable rows (under the first field that fails) and
+    non-calls leave with their reason."""
     rows = screen.rows
     screen.rows = rows.assign(day=pd.to_datetime(rows["date"], format="%y%m%d", errors="coerce"))
-    screen.reject(screen.rows["day"].isna(), "unparsable date")
-    clocks = {f"{name}_s": _clock_seconds(screen.rows[name]) for name in CLOCK_FIELDS}
-    screen.rows = screen.rows.assign(**clocks)
-    screen.reject(screen.rows[list(clocks)].isna().any(axis=1), "unparsable time")
-    numbers = {name: pd.to_numeric(screen.rows[name], errors="coerce") for name in NUMBER_FIELDS}
-    screen.rows = screen.rows.assign(**numbers)
-    screen.reject(screen.rows[list(NUMBER_FIELDS)].isna().any(axis=1), "unparsable number")
+    screen.reject(screen.rows["day"].isna(), "unparsable date (date)")
+    screen.rows = screen.rows.assign(**{f"{name}_s": _clock_seconds(screen.rows[name]) for name in CLOCK_FIELDS})
+    for name in CLOCK_FIELDS:
+        screen.reject(screen.rows[f"{name}_s"].isna(), f"unparsable time ({name})")
+    screen.rows = screen.rows.assign(**{name: pd.to_numeric(screen.rows[name], errors="coerce")
+                                        for name in NUMBER_FIELDS})
+    for name in NUMBER_FIELDS:
+        screen.reject(screen.rows[name].isna(), f"unparsable number ({name})")
     outcome = screen.rows["outcome"]
     screen.reject(outcome.eq("PHANTOM"), "phantom (not a call)")
     screen.reject(~screen.rows["outcome"].isin(["AGENT", "HANG"]), "unknown outcome")

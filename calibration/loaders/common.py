@@ -231,13 +231,21 @@ def finish(contacts: pd.DataFrame, accounts: list[SourceAccount], path: Path) ->
     accounting = Accounting(accounts)
     accounting.check()
     if contacts.empty:
-        reasons = "; ".join(f"{count} {reason}" for acc in accounts[-1:]
-                            for reason, count in acc.rejected.most_common())
-        raise HistoryError(f"{path.name}: all {accounts[-1].read} {accounts[-1].level}s were "
-                           f"rejected ({reasons}); is this the right format?")
+        raise HistoryError(f"{path.name}: {_why_none_kept(accounts)}; is this the right format?")
     if len(contacts) != accounts[-1].kept:
         raise AssertionError(f"{path.name}: {len(contacts)} contacts but {accounts[-1].kept} kept")
     return History(contacts, accounting)
+
+
+def _why_none_kept(accounts: list[SourceAccount]) -> str:
+    """The reasons of every level: cases that lost all their rows say only `no usable events`, the rows say why."""
+    def reasons(account):
+        return ", ".join(f"{count} {reason}" for reason, count in account.rejected.most_common())
+    last = accounts[-1]
+    said = [reasons(last)] if last.read else []
+    said += [f"its {acc.read} {acc.level}s: {reasons(acc)}" for acc in accounts[:-1] if acc.rejected]
+    counted = f"{last.read} " if last.read else ""
+    return f"all {counted}{last.level}s were rejected ({'; '.join(said)})"
 
 
 def load_each(paths, load_one, **options) -> History:

@@ -97,3 +97,17 @@ def test_nul_bytes_and_latin1_are_told_apart(tmp_path):
     history = load_history([latin1], "csv")
     assert len(history) == 5 and "café" in set(history.contacts["contact_type"])
     assert history.accounting.accounts[0].examples["not UTF-8: read as Latin-1"] == [2]
+
+
+def test_a_log_whose_rows_all_fail_says_why_not_only_that_no_case_was_left(tmp_path):
+    """All timestamps unreadable read `all 5 cases were rejected (5 no usable events)` (in bpic13, a
+    pandas error about an empty activity column), and no case ids `all 0 cases were rejected ()`."""
+    path = tmp_path / "log.csv"
+    header = "case:concept:name,concept:name,time:timestamp,org:resource\n"
+    path.write_text(header + "".join(f"T{i},open,2024-13-45 10:00,ann\n" for i in range(5)))
+    with pytest.raises(HistoryError, match=r"log.csv: all 5 cases were rejected \(5 no usable events; its 5 rows: "
+                                           r"5 unparsable time \(time:timestamp\)\)"):
+        load_history([path], "event-log")
+    path.write_text(header + ",open,2024-03-04 10:00,ann\n" * 5)
+    with pytest.raises(HistoryError, match=r"log.csv: all cases were rejected \(its 5 rows: 5 no case id\)"):
+        load_history([path], "event-log")
