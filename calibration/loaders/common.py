@@ -250,4 +250,16 @@ def _why_none_kept(accounts: list[SourceAccount]) -> str:
 
 def load_each(paths, load_one, **options) -> History:
     """Load every file with `load_one(path, **options)` and combine them into one history."""
-    return History.combine(load_one(path, **options) for path in as_paths(paths))
+    return History.combine(_load_named(load_one, path, options) for path in as_paths(paths))
+
+
+def _load_named(load_one, path: Path, options: dict) -> History:
+    """A fault the loader did not foresee still names the file: the CLI prints a ValueError's text
+    alone, so pandas' own words would reach the user with no file at all."""
+    try:
+        return load_one(path, **options)
+    except HistoryError:
+        raise
+    except (ValueError, KeyError, TypeError, IndexError) as problem:
+        raise HistoryError(f"{path.name}: could not be read ({type(problem).__name__}: {problem}); a loader "
+                           f"bug: please report it with the file") from problem

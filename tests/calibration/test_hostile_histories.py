@@ -111,3 +111,14 @@ def test_a_log_whose_rows_all_fail_says_why_not_only_that_no_case_was_left(tmp_p
     path.write_text(header + ",open,2024-03-04 10:00,ann\n" * 5)
     with pytest.raises(HistoryError, match=r"log.csv: all cases were rejected \(its 5 rows: 5 no case id\)"):
         load_history([path], "event-log")
+
+
+def test_a_fault_the_loader_did_not_foresee_still_names_the_file(tmp_path, monkeypatch):
+    """All events rejected once reached pandas as `Cannot set a DataFrame with multiple columns…`,
+    printed by the CLI as the whole error: no file, no hint that it was the loader's fault."""
+    def trip(*args, **kwargs):
+        raise ValueError("Cannot set a DataFrame with multiple columns to the single column activity")
+    monkeypatch.setattr("calibration.loaders.contact_table._derive", trip)
+    with pytest.raises(HistoryError, match=r"ok.csv: could not be read \(ValueError: Cannot set .*loader bug"):
+        load_history([write(tmp_path, "ok.csv", rows(20))], "csv")
+
