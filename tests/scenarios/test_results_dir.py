@@ -1,11 +1,16 @@
 """A results directory is written whole or not at all; a failed run says why; parquet beside CSV."""
 from __future__ import annotations
 
+import os
+import subprocess
+from pathlib import Path
+
 import pandas as pd
 import pytest
 import yaml
 
 import scenarios.cli.plan as plan_module
+from scenarios.experiment.results_dir import write_atomically
 
 from .helpers import TINY, invoke, no_traceback, write
 
@@ -152,3 +157,53 @@ def test_calibrate_never_writes_over_the_history_it_reads(tmp_path):
     below = invoke("calibrate", history, "--format", "anonymous-bank", "--out", history / "profile.yaml")
     assert below.exit_code == 2 and no_traceback(below) and "which is a file" in below.stderr
     assert not (tmp_path / "profile.yaml").exists()
+
+
+# --- a killed run leaves no hidden staging folder ----------------------------------------------------------
+
+def hidden(folder: Path) -> list[str]:
+    return sorted(path.name for path in folder.iterdir() if path.name.startswith("."))
+
+
+def reaped_pid() -> int:
+    """The id of a process that has ended (and been reaped: a zombie still answers os.kill)."""
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
+def test_a_killed_runs_staging_folder_is_swept_by_the_next_run_but_a_running_ones_is_kept(tmp_path):
+    """SIGKILL cannot be caught: the next run of the same target removes what a dead process left."""
+    dead, alive = reaped_pid(), os.getpid()
+    for pid in (dead, alive):
+        (tmp_path / f".out.{pid}.abcd1234.partial").mkdir()
+        (tmp_path / f".out.{pid}.abcd1234.partial" / "config.resolved.yaml").write_text("half")
+    (tmp_path / f".other.{dead}.abcd1234.partial").mkdir()  # another target's: not this run's to judge
+    result = run(tmp_path, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert f"removed .out.{dead}.abcd1234.partial" in result.stderr
+    assert hidden(tmp_path) == [f".other.{dead}.abcd1234.partial", f".out.{alive}.abcd1234.partial"]
+
+
+def test_results_a_killed_run_had_moved_aside_are_put_back(tmp_path):
+    """Killed between moving the old results aside and renaming the new ones in: the target is missing."""
+    out = tmp_path / "out"
+    assert run(tmp_path, out).exit_code == 0
+    moved = tmp_path / f".out.old-{reaped_pid()}"
+    out.rename(moved)
+    result = run(tmp_path, out, "--seed", 9)
+    assert result.exit_code == 0 and f"restored {out}" in result.stderr, result.output
+    assert hidden(tmp_path) == []
+    assert yaml.safe_load((out / "config.resolved.yaml").read_text())["experiment"]["seed"] == 9
+
+
+def test_a_file_written_atomically_sweeps_a_dead_writers_temporary_and_cleans_its_own(tmp_path):
+    stale = tmp_path / f".report.html.{reaped_pid()}.partial"
+    running = tmp_path / f".report.html.{os.getppid()}.partial"
+    stale.write_text("half")
+    running.write_text("another writer's")
+    assert write_atomically(tmp_path / "report.html", "whole").read_text() == "whole"
+    assert hidden(tmp_path) == [running.name]
+    with pytest.raises(TypeError):
+        write_atomically(tmp_path / "report.html", None)  # fails after the temporary file is opened
+    assert hidden(tmp_path) == [running.name] and (tmp_path / "report.html").read_text() == "whole"
