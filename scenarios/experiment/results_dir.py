@@ -26,6 +26,8 @@ from typing import Iterator
 
 import yaml
 
+from scenarios.experiment.interrupts import Interrupted, raise_if_stopped, signals_held
+
 FAILED = "run.failed.yaml"
 MARKER = ".helpdesk-sim-results"
 RESULT_TABLES = ("summary", "replications", "intervals", "groups", "group_intervals", "comparison", "sweep",
@@ -55,12 +57,15 @@ def results_directory(out: Path, request: dict, say=None) -> Iterator[Path]:
         staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; results are as readable as any folder
         (staging / MARKER).write_text("written by helpdesk-sim; this folder is replaced whole by the next run\n")
         yield staging
+        raise_if_stopped()  # one whose first raise was lost: the results are not published
     except BaseException as problem:
-        _keep_only_the_request(staging)
-        _record_failure(staging / FAILED, problem, request)
-        _replace(failed if _finished(out) else out, staging)
+        with signals_held():
+            _keep_only_the_request(staging)
+            _record_failure(staging / FAILED, problem, request)
+            _replace(failed if _finished(out) else out, staging)
         raise
-    _replace(out, staging)
+    with signals_held():
+        _replace(out, staging)
     if had_results and say is not None:
         say(f"replaced the earlier results in {out}")
     if failed.is_dir() and (failed / MARKER).exists():
@@ -124,9 +129,11 @@ def _keep_only_the_request(staging: Path) -> None:
 
 
 def _record_failure(path: Path, problem: BaseException, request: dict) -> None:
-    interrupted = isinstance(problem, KeyboardInterrupt)
-    record = {**request, "failed": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-              "error": "interrupted" if interrupted else f"{type(problem).__name__}: {problem}",
+    if isinstance(problem, Interrupted):
+        error = f"interrupted by {problem.signal_name}"
+    else:
+        error = "interrupted" if isinstance(problem, KeyboardInterrupt) else f"{type(problem).__name__}: {problem}"
+    record = {**request, "failed": datetime.now(timezone.utc).isoformat(timespec="seconds"), "error": error,
               "traceback": "".join(traceback.format_exception(problem)).rstrip().splitlines()}
     path.write_text(yaml.safe_dump(record, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
