@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from calibration.history import History, HistoryError, normalise_contacts
-from calibration.loaders.common import Screen, finish, load_each, read_text, start_account
+from calibration.loaders.common import Screen, finish, load_each, note_not_utf8, read_text, start_account
 
 BANK_FIELDS = ("vru+line", "call_id", "customer_id", "priority", "type", "date", "vru_entry",
                "vru_exit", "vru_time", "q_start", "q_exit", "q_time", "outcome", "ser_start",
@@ -63,7 +63,8 @@ def _load_month(path, agent_without_server: str) -> History:
 
 def _split_lines(path) -> Screen:
     """Lines split on whitespace runs; blank and wrong-width lines are booked as rejected."""
-    lines = read_text(path).split("\n")
+    text, not_utf8 = read_text(path)
+    lines = text.split("\n")
     if lines[-1] == "":
         lines.pop()
     header = lines[0].split()
@@ -89,20 +90,23 @@ def _split_lines(path) -> Screen:
     screen = Screen(rows, account)
     screen.note(rows["crlf"], "CRLF line ending")
     screen.note(rows["spaced"], "fields separated by spaces, not tabs (split on whitespace)")
+    note_not_utf8(screen, not_utf8)
     return screen
 
 
 def _check_fields(screen: Screen) -> None:
-    """Parse dates, clocks and numbers; unreadable rows and non-calls leave with their reason."""
+    """Parse dates, clocks and numbers; unreadable rows (under the first field that fails) and
+    non-calls leave with their reason."""
     rows = screen.rows
     screen.rows = rows.assign(day=pd.to_datetime(rows["date"], format="%y%m%d", errors="coerce"))
-    screen.reject(screen.rows["day"].isna(), "unparsable date")
-    clocks = {f"{name}_s": _clock_seconds(screen.rows[name]) for name in CLOCK_FIELDS}
-    screen.rows = screen.rows.assign(**clocks)
-    screen.reject(screen.rows[list(clocks)].isna().any(axis=1), "unparsable time")
-    numbers = {name: pd.to_numeric(screen.rows[name], errors="coerce") for name in NUMBER_FIELDS}
-    screen.rows = screen.rows.assign(**numbers)
-    screen.reject(screen.rows[list(NUMBER_FIELDS)].isna().any(axis=1), "unparsable number")
+    screen.reject(screen.rows["day"].isna(), "unparsable date (date)")
+    screen.rows = screen.rows.assign(**{f"{name}_s": _clock_seconds(screen.rows[name]) for name in CLOCK_FIELDS})
+    for name in CLOCK_FIELDS:
+        screen.reject(screen.rows[f"{name}_s"].isna(), f"unparsable time ({name})")
+    screen.rows = screen.rows.assign(**{name: pd.to_numeric(screen.rows[name], errors="coerce")
+                                        for name in NUMBER_FIELDS})
+    for name in NUMBER_FIELDS:
+        screen.reject(screen.rows[name].isna(), f"unparsable number ({name})")
     outcome = screen.rows["outcome"]
     screen.reject(outcome.eq("PHANTOM"), "phantom (not a call)")
     screen.reject(~screen.rows["outcome"].isin(["AGENT", "HANG"]), "unknown outcome")

@@ -6,6 +6,7 @@ source account. So the books balance by construction and no row disappears silen
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
@@ -20,6 +21,7 @@ from calibration.loaders.dates import parse_dates
 
 MISSING_TOKENS = ("", "?", "NULL", "null", "NaN", "nan", "None")
 UTC_OFFSET = r"(?:Z|[+-]\d\d:?\d\d)$"
+NOT_UTF8 = "not UTF-8: read as Latin-1"
 
 
 def as_paths(paths) -> list[Path]:
@@ -35,10 +37,13 @@ def as_paths(paths) -> list[Path]:
     return found
 
 
-def read_text(path: Path) -> str:
-    """The whole file as text (gzip or plain); an empty file is an error, not an empty history.
+def read_text(path: Path) -> tuple[str, list[int]]:
+    """The whole file as text (gzip or plain), and the numbers of its lines that are not UTF-8.
 
-    UTF-8 (with or without the BOM spreadsheet tools write), else Latin-1, which never fails.
+    UTF-8 (with or without the BOM spreadsheet tools write), else Latin-1, which never fails; the
+    lines that needed it are returned so the loader can note them. An empty file is an error, not an
+    empty history, and so is one holding NUL bytes (UTF-16 text, a spreadsheet, a binary), which
+    Latin-1 would turn into columns of garbage.
     """
     opener = gzip.open if path.suffix == ".gz" else open
     try:
@@ -49,10 +54,18 @@ def read_text(path: Path) -> str:
                            f"a plain text file must not end in .gz") from None
     if not raw.strip():
         raise HistoryError(f"{path.name}: the file is empty")
+    if b"\0" in raw:
+        kind = "UTF-16 text" if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "NUL bytes"
+        raise HistoryError(f"{path.name}: not a text file ({kind}, as from a spreadsheet); save it as CSV in UTF-8")
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig"), []
     except UnicodeDecodeError:
-        return raw.decode("latin-1")
+        return raw.decode("latin-1"), [n for n, line in enumerate(raw.split(b"\n"), 1) if not line.isascii()]
+
+
+def note_not_utf8(screen: Screen, lines: list[int]) -> None:
+    """Rows read as Latin-1 are counted, so names and labels that may have come out wrong are said."""
+    screen.note(screen.rows["line"].isin(lines), NOT_UTF8)
 
 
 def read_rows(path: Path, sep: str = ",") -> Screen:
@@ -61,11 +74,14 @@ def read_rows(path: Path, sep: str = ",") -> Screen:
     Blank lines and lines with more or fewer fields than the header are booked as rejected here,
     each under its own line number, instead of failing the file or being padded silently.
     """
-    reader = csv.reader(io.StringIO(read_text(path), newline=""), delimiter=sep)
+    text, not_utf8 = read_text(path)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     try:
-        return _screen_rows(reader, path)
+        screen = _screen_rows(reader, path)
     except csv.Error as problem:  # e.g. a field over the csv module's size limit: the file is not a table
         raise HistoryError(f"{path.name}, line {reader.line_num}: unreadable as CSV ({problem})") from None
+    note_not_utf8(screen, not_utf8)
+    return screen
 
 
 def _screen_rows(reader, path: Path) -> Screen:
@@ -215,15 +231,35 @@ def finish(contacts: pd.DataFrame, accounts: list[SourceAccount], path: Path) ->
     accounting = Accounting(accounts)
     accounting.check()
     if contacts.empty:
-        reasons = "; ".join(f"{count} {reason}" for acc in accounts[-1:]
-                            for reason, count in acc.rejected.most_common())
-        raise HistoryError(f"{path.name}: all {accounts[-1].read} {accounts[-1].level}s were "
-                           f"rejected ({reasons}); is this the right format?")
+        raise HistoryError(f"{path.name}: {_why_none_kept(accounts)}; is this the right format?")
     if len(contacts) != accounts[-1].kept:
         raise AssertionError(f"{path.name}: {len(contacts)} contacts but {accounts[-1].kept} kept")
     return History(contacts, accounting)
 
 
+def _why_none_kept(accounts: list[SourceAccount]) -> str:
+    """The reasons of every level: cases that lost all their rows say only `no usable events`, the rows say why."""
+    def reasons(account):
+        return ", ".join(f"{count} {reason}" for reason, count in account.rejected.most_common())
+    last = accounts[-1]
+    said = [reasons(last)] if last.read else []
+    said += [f"its {acc.read} {acc.level}s: {reasons(acc)}" for acc in accounts[:-1] if acc.rejected]
+    counted = f"{last.read} " if last.read else ""
+    return f"all {counted}{last.level}s were rejected ({'; '.join(said)})"
+
+
 def load_each(paths, load_one, **options) -> History:
     """Load every file with `load_one(path, **options)` and combine them into one history."""
-    return History.combine(load_one(path, **options) for path in as_paths(paths))
+    return History.combine(_load_named(load_one, path, options) for path in as_paths(paths))
+
+
+def _load_named(load_one, path: Path, options: dict) -> History:
+    """A fault the loader did not foresee still names the file: the CLI prints a ValueError's text
+    alone, so pandas' own words would reach the user with no file at all."""
+    try:
+        return load_one(path, **options)
+    except HistoryError:
+        raise
+    except (ValueError, KeyError, TypeError, IndexError) as problem:
+        raise HistoryError(f"{path.name}: could not be read ({type(problem).__name__}: {problem}); a loader "
+                           f"bug: please report it with the file") from problem

@@ -17,6 +17,7 @@ each field overridable. Decisions shared by all logs, and why:
 """
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -143,13 +144,14 @@ def _screen_events(events: Screen, mapping: EventLogMapping, timezone, source: s
     when, unreadable = parse_wall_clock(stamps, time_format, timezone=timezone,
                                         offset_is_wall_clock=mapping.offset_is_wall_clock)
     events.rows = events.rows.assign(when=when)
-    events.reject(unreadable, "unparsable time")
+    events.reject(unreadable, f"unparsable time ({mapping.timestamp})")
     events.reject(events.rows.drop(columns=["line", "when"]).duplicated(), "duplicate event")
     has_offset = events.rows[mapping.timestamp].astype(str).str.strip().str.contains(UTC_OFFSET)
     kept_clock = "dropped, wall clock kept" if not timezone or mapping.offset_is_wall_clock \
         else f"converted to {timezone}"
     events.note(has_offset, f"UTC offset {kept_clock}")
-    activity = events.rows[list(mapping.activity)].astype(str).agg("/".join, axis=1)
+    parts = [events.rows[column].astype(str) for column in mapping.activity]
+    activity = functools.reduce(lambda joined, part: joined + "/" + part, parts)  # agg("/".join) fails on no rows
     events.rows = events.rows.assign(activity=activity)
 
 

@@ -21,6 +21,7 @@ import click
 
 from simulator import units
 
+from scenarios.experiment.interrupts import stopping_cleanly
 from scenarios.experiment.results import console_tables, write_resolved_config, write_results
 from scenarios.experiment.results_dir import results_directory
 from scenarios.format.scenario import load_scenario
@@ -78,6 +79,7 @@ class LazyGroup(click.Group):
 @click.version_option(package_name="helpdesk-sim")
 def main():
     """Helpdesk capacity simulator: scenario runs and queueing formulas."""
+    click.get_current_context().with_resource(stopping_cleanly())  # SIGTERM, SIGHUP: as Ctrl-C
 
 
 @main.command()

@@ -7,9 +7,14 @@ the run has finished; so a reader never finds a new `config.resolved.yaml` besid
 target when it was new or held no finished results, else in `<target>.failed/` beside it, so a
 failed re-run never destroys the last good results. A folder that does not hold helpdesk-sim
 results (marked by MARKER, or, from before the marker, holding only names we write) is never replaced.
+
+Hidden names carry the writing process's id (`.<target>.<pid>.<random>.partial`), so what a run
+killed outright (SIGKILL, a power cut) left behind is swept by the next run of the same target once
+that process is gone, and a concurrent run's is never touched.
 """
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 import tempfile
@@ -20,6 +25,8 @@ from pathlib import Path
 from typing import Iterator
 
 import yaml
+
+from scenarios.experiment.interrupts import Interrupted, raise_if_stopped, signals_held
 
 FAILED = "run.failed.yaml"
 MARKER = ".helpdesk-sim-results"
@@ -38,23 +45,27 @@ def results_directory(out: Path, request: dict, say=None) -> Iterator[Path]:
     overwritten silently."""
     out = Path(os.path.abspath(out))  # `.` and `..` get a real name to stage beside
     refuse_foreign(out)
+    _sweep_after_killed_runs(out, say)
     had_results = _finished(out)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.{os.getpid()}.", suffix=".partial", dir=out.parent))
     except OSError as problem:
         raise ValueError(f"--out {out}: cannot write there ({problem.strerror or problem})") from None
-    staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; results are as readable as any folder
-    (staging / MARKER).write_text("written by helpdesk-sim; this folder is replaced whole by the next run\n")
     failed = out.with_name(f"{out.name}.failed")
     try:
+        staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; results are as readable as any folder
+        (staging / MARKER).write_text("written by helpdesk-sim; this folder is replaced whole by the next run\n")
         yield staging
+        raise_if_stopped()  # one whose first raise was lost: the results are not published
     except BaseException as problem:
-        _keep_only_the_request(staging)
-        _record_failure(staging / FAILED, problem, request)
-        _replace(failed if _finished(out) else out, staging)
+        with signals_held():
+            _keep_only_the_request(staging)
+            _record_failure(staging / FAILED, problem, request)
+            _replace(failed if _finished(out) else out, staging)
         raise
-    _replace(out, staging)
+    with signals_held():
+        _replace(out, staging)
     if had_results and say is not None:
         say(f"replaced the earlier results in {out}")
     if failed.is_dir() and (failed / MARKER).exists():
@@ -118,19 +129,65 @@ def _keep_only_the_request(staging: Path) -> None:
 
 
 def _record_failure(path: Path, problem: BaseException, request: dict) -> None:
-    interrupted = isinstance(problem, KeyboardInterrupt)
-    record = {**request, "failed": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-              "error": "interrupted" if interrupted else f"{type(problem).__name__}: {problem}",
+    if isinstance(problem, Interrupted):
+        error = f"interrupted by {problem.signal_name}"
+    else:
+        error = "interrupted" if isinstance(problem, KeyboardInterrupt) else f"{type(problem).__name__}: {problem}"
+    record = {**request, "failed": datetime.now(timezone.utc).isoformat(timespec="seconds"), "error": error,
               "traceback": "".join(traceback.format_exception(problem)).rstrip().splitlines()}
     path.write_text(yaml.safe_dump(record, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
 def write_atomically(path: Path, text: str) -> Path:
     """One file written beside its target and renamed over it (for files added to finished results)."""
+    for stale in _left_by_dead_processes(path.parent, f".{path.name}.", ".partial"):
+        stale.unlink(missing_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
     return path
+
+
+def _sweep_after_killed_runs(out: Path, say=None) -> None:
+    """Remove the staging folders of `out` whose process is gone; put back results a run killed
+    mid-swap had moved aside (`.<target>.old-<pid>`) if `out` itself is missing."""
+    if not out.parent.is_dir():
+        return
+    for staging in _left_by_dead_processes(out.parent, f".{out.name}.", ".partial"):
+        shutil.rmtree(staging, ignore_errors=True)
+        if say is not None:
+            say(f"removed {staging.name}, left beside {out.name} by a run that was killed")
+    for old in _left_by_dead_processes(out.parent, f".{out.name}.old-", ""):
+        if out.exists():
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            old.rename(out)
+            if say is not None:
+                say(f"restored {out}: a run killed while replacing it had moved it to {old.name}")
+
+
+def _left_by_dead_processes(folder: Path, prefix: str, suffix: str) -> list[Path]:
+    """Entries `<prefix><pid>[.<random>]<suffix>` in `folder` whose process no longer runs."""
+    found = []
+    for path in folder.glob(glob.escape(prefix) + "*" + suffix):
+        pid, _, random = path.name[len(prefix):len(path.name) - len(suffix)].partition(".")
+        if pid.isdigit() and "." not in random and not _running(int(pid)):
+            found.append(path)
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def _umask() -> int:

@@ -22,6 +22,7 @@ from simulator.outcomes import visit_outcomes
 from simulator.stats import t_quantile
 
 from .executors import ExecutorSpec, mapper
+from .interrupts import raise_if_stopped
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ def joined(earlier: Results, later: Results) -> Results:
 def _collect(results, progress):
     collected = []
     for result in results:
+        raise_if_stopped()  # a SIGTERM lost while the pool forked its workers stops the run here
         collected.append(result)
         if progress:
             progress(1)

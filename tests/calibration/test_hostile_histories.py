@@ -84,3 +84,41 @@ def test_a_family_that_cannot_be_fitted_is_left_out_with_a_note():
     values = np.array([60.0] * 300 + [120.0] * 300)
     fit = fit_durations(values, np.random.default_rng(1), bootstrap=0)
     assert fit.n == 600 and len(fit.candidates) >= 2 and np.isfinite(fit.best.mean)
+
+
+def test_nul_bytes_and_latin1_are_told_apart(tmp_path):
+    """NUL bytes (UTF-16, a spreadsheet) are not text; Latin-1 is read, its rows noted."""
+    utf16 = tmp_path / "utf16.csv"
+    utf16.write_bytes(("\n".join([HEADER] + rows(5)) + "\n").encode("utf-16"))
+    with pytest.raises(HistoryError, match="utf16.csv: not a text file \\(UTF-16 text"):
+        load_history([utf16], "csv")
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes(("\n".join([HEADER] + rows(5)).replace(",calls", ",caf\xe9", 1) + "\n").encode("latin-1"))
+    history = load_history([latin1], "csv")
+    assert len(history) == 5 and "café" in set(history.contacts["contact_type"])
+    assert history.accounting.accounts[0].examples["not UTF-8: read as Latin-1"] == [2]
+
+
+def test_a_log_whose_rows_all_fail_says_why_not_only_that_no_case_was_left(tmp_path):
+    """All timestamps unreadable read `all 5 cases were rejected (5 no usable events)` (in bpic13, a
+    pandas error about an empty activity column), and no case ids `all 0 cases were rejected ()`."""
+    path = tmp_path / "log.csv"
+    header = "case:concept:name,concept:name,time:timestamp,org:resource\n"
+    path.write_text(header + "".join(f"T{i},open,2024-13-45 10:00,ann\n" for i in range(5)))
+    with pytest.raises(HistoryError, match=r"log.csv: all 5 cases were rejected \(5 no usable events; its 5 rows: "
+                                           r"5 unparsable time \(time:timestamp\)\)"):
+        load_history([path], "event-log")
+    path.write_text(header + ",open,2024-03-04 10:00,ann\n" * 5)
+    with pytest.raises(HistoryError, match=r"log.csv: all cases were rejected \(its 5 rows: 5 no case id\)"):
+        load_history([path], "event-log")
+
+
+def test_a_fault_the_loader_did_not_foresee_still_names_the_file(tmp_path, monkeypatch):
+    """All events rejected once reached pandas as `Cannot set a DataFrame with multiple columns…`,
+    printed by the CLI as the whole error: no file, no hint that it was the loader's fault."""
+    def trip(*args, **kwargs):
+        raise ValueError("Cannot set a DataFrame with multiple columns to the single column activity")
+    monkeypatch.setattr("calibration.loaders.contact_table._derive", trip)
+    with pytest.raises(HistoryError, match=r"ok.csv: could not be read \(ValueError: Cannot set .*loader bug"):
+        load_history([write(tmp_path, "ok.csv", rows(20))], "csv")
+

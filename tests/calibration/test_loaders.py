@@ -120,10 +120,10 @@ def test_bank_made_up_faults(write_bank):
     account = history.accounting.get("bank.txt")
     assert account.read == 10 and account.kept == 3
     assert set(account.rejected) == {
-        "phantom (not a call)", "unparsable time", "negative duration (q_time or ser_time)",
+        "phantom (not a call)", "unparsable time (q_start)", "negative duration (q_time or ser_time)",
         "VRU hang-up (never reached the agent queue)", "duplicate (same vru+line and call_id)",
         "wrong number of fields (not 17)", "blank line"}
-    assert account.examples["unparsable time"] == [4]
+    assert account.examples["unparsable time (q_start)"] == [4]
     negative_vru = contact(history, "AA0101-5")
     assert negative_vru.arrived_at == pd.Timestamp("1999-01-18 09:59:20") and not negative_vru.abandoned
     hung_up = contact(history, "AA0101-7")
@@ -296,7 +296,7 @@ def test_event_log_bad_events_and_cases(write_text):
                "answered": "start", "resolved": "done"}
     history = load_history(path, "event-log", mapping=mapping)
     assert_books_balance(history)
-    assert rejected(history, "unparsable time") == 2 and rejected(history, "duplicate event") == 1
+    assert rejected(history, "unparsable time (when)") == 2 and rejected(history, "duplicate event") == 1
     assert rejected(history, "no case id") == 1
     assert rejected(history, "no usable events", "case") == 1
     ticket = contact(history, "T1")

@@ -5,6 +5,7 @@ follow the YAML text instead of being counted by hand.
 """
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -143,6 +144,21 @@ def no_traceback(result) -> bool:
     """No Python traceback printed and no exception other than the intended exit escaped."""
     escaped = result.exception is not None and not isinstance(result.exception, SystemExit)
     return not escaped and "Traceback" not in result.output and "Traceback" not in (result.stderr or "")
+
+
+def console_script() -> list[str]:
+    """The installed `helpdesk-sim` command, for tests that need a process of its own (skipped without it)."""
+    script = Path(sys.executable).with_name("helpdesk-sim")
+    if not script.exists():
+        pytest.skip("console script helpdesk-sim not installed next to this interpreter")
+    return [str(script)]
+
+
+def snapshot(folder: Path) -> dict:
+    """Every entry below `folder` (hidden ones too) with its bytes: equal snapshots mean nothing was
+    written, changed or left behind."""
+    return {path.relative_to(folder): path.read_bytes() if path.is_file() else None
+            for path in sorted(Path(folder).rglob("*"))}
 
 # The ticket lifecycle: L1 → named escalation queue (L2) → L3's own queue, repeats, VIP tier, an email
 # type, SLAs on business hours with a holiday, and a cool-down that follows the last day's tickets.

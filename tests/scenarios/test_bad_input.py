@@ -6,17 +6,15 @@ Each case edits the tiny valid scenario and marks the line the error must point 
 from __future__ import annotations
 
 import subprocess
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from scenarios.experiment.runner import run_experiment
 from scenarios.format.scenario import load_scenario
 
-from .helpers import (TINY, assert_points_at, edit, invoke, load_error, marked_line, no_traceback, same_file,
-                      write)
+from .helpers import (TINY, assert_points_at, console_script, edit, invoke, load_error, marked_line, no_traceback,
+                      same_file, write)
 
 SHIFT = '        - {days: all, start: "00:00", end: "24:00", agents: 3}\n'
 BLOCK_SHIFT = ('        - days: all\n'
@@ -510,17 +508,10 @@ def test_cli_bad_set_exits_2(tmp_path, assignment):
 
 # --- end to end: the installed console script -----------------------------------------------------------
 
-def _console_script() -> list[str]:
-    script = Path(sys.executable).with_name("helpdesk-sim")
-    if not script.exists():
-        pytest.skip("console script helpdesk-sim not installed next to this interpreter")
-    return [str(script)]
-
-
 def test_console_script_bad_input_exits_2_without_traceback(tmp_path):
     text = edit(TINY, RATE, "        rate: 30  # <-")
     path = write(tmp_path, text)
-    done = subprocess.run(_console_script() + ["run", str(path), "--out", str(tmp_path / "out")],
+    done = subprocess.run(console_script() + ["run", str(path), "--out", str(tmp_path / "out")],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert done.stderr.startswith("error:")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from importlib import metadata
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from .helpers import SMALL, TINY, invoke, no_traceback, write
+from .helpers import SMALL, TINY, console_script, invoke, no_traceback, write
 
 # Every column of the KPIS.md table (`short_abandoned` and `abandon_rate_net` are named in the text of
 # their rows); summary.csv carries each with `_ci95`, plus `replications`.
@@ -235,11 +234,8 @@ def test_replication_does_not_depend_on_how_many_replications_run(serial, tmp_pa
 
 
 def test_console_script_end_to_end(tmp_path):
-    script = Path(sys.executable).with_name("helpdesk-sim")
-    if not script.exists():
-        pytest.skip("console script helpdesk-sim not installed next to this interpreter")
     out = tmp_path / "out"
-    done = subprocess.run([str(script), "run", str(write(tmp_path, TINY)), "--replications", "2", "--out", str(out)],
+    done = subprocess.run(console_script() + ["run", str(write(tmp_path, TINY)), "--replications", "2", "--out", str(out)],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr

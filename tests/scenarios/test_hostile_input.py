@@ -18,7 +18,7 @@ from simulator import limits
 from simulator.config import AgentGroup, Arrivals, ConfigError, ContactType, ModelConfig, Shift
 from simulator.distributions import Exponential, Lognormal
 
-from .helpers import TINY, edit, invoke, no_traceback, write
+from .helpers import TINY, edit, invoke, no_traceback, snapshot, write
 
 SECONDS = 20  # a refusal comes before the work: far less than any of these would take to run
 
@@ -32,17 +32,11 @@ def finished(tmp_path_factory) -> Path:
     return out
 
 
-def snapshot(folder: Path) -> dict:
-    """Every entry under the folder's parent (so a new sibling such as results.failed shows), with bytes."""
-    return {path.relative_to(folder.parent): path.read_bytes() if path.is_file() else None
-            for path in sorted(folder.parent.rglob("*"))}
-
-
 def refused(tmp_path: Path, finished: Path, *args, says: tuple[str, ...]) -> str:
     """Run the command with --out over earlier results; assert a clean refusal that names `says`."""
     out = Path(tempfile.mkdtemp(dir=tmp_path)) / "results"
     shutil.copytree(finished, out)
-    before, started = snapshot(out), time.monotonic()
+    before, started = snapshot(out.parent), time.monotonic()  # a new sibling such as results.failed shows
     result = invoke(*args, "--out", out)
     elapsed = time.monotonic() - started
     assert result.exit_code == 2, result.output
@@ -52,7 +46,7 @@ def refused(tmp_path: Path, finished: Path, *args, says: tuple[str, ...]) -> str
     for fragment in says:
         assert fragment in message, f"{fragment!r} not in {message}"
     assert result.stdout == ""
-    assert snapshot(out) == before, "the earlier results, or the folder beside them, changed"
+    assert snapshot(out.parent) == before, "the earlier results, or the folder beside them, changed"
     assert elapsed < SECONDS, f"took {elapsed:.1f} s: the refusal must come before the work"
     return message
 

@@ -1,13 +1,26 @@
 """A results directory is written whole or not at all; a failed run says why; parquet beside CSV."""
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
 import pandas as pd
 import pytest
 import yaml
 
 import scenarios.cli.plan as plan_module
+import scenarios.experiment.runner as runner_module
+from scenarios.experiment.interrupts import Interrupted, stopping_cleanly
+from scenarios.experiment.results_dir import write_atomically
 
-from .helpers import TINY, invoke, no_traceback, write
+from .helpers import TINY, console_script, invoke, no_traceback, write
+
+BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "library" / "baseline.yaml"
 
 
 def run(tmp_path, out, *extra):
@@ -152,3 +165,143 @@ def test_calibrate_never_writes_over_the_history_it_reads(tmp_path):
     below = invoke("calibrate", history, "--format", "anonymous-bank", "--out", history / "profile.yaml")
     assert below.exit_code == 2 and no_traceback(below) and "which is a file" in below.stderr
     assert not (tmp_path / "profile.yaml").exists()
+
+
+# --- a killed run leaves no hidden staging folder ----------------------------------------------------------
+
+def wait_for(found, seconds: float = 60.0):
+    """Poll until `found()` gives something (a generous limit: the machine may be busy)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if result := found():
+            return result
+        time.sleep(0.05)
+    pytest.fail(f"nothing after {seconds:.0f} s")
+
+
+def hidden(folder: Path) -> list[str]:
+    return sorted(path.name for path in folder.iterdir() if path.name.startswith("."))
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_sigterm_mid_run_records_the_interruption_and_leaves_no_staging_folder(tmp_path, workers):
+    """SIGTERM killed the process where it stood, so `.out.XXXX.partial` stayed beside the target for ever.
+    With worker processes too: they inherit the handler, but only the command's own process raises."""
+    out = tmp_path / "out"
+    process = subprocess.Popen(console_script() + ["run", str(BASELINE), "-r", "200", "--workers", workers,
+                                                   "--out", str(out)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        staging = wait_for(lambda: [path for path in tmp_path.glob(".out.*.partial")
+                                    if (path / "config.resolved.yaml").exists()])
+        assert process.poll() is None, "the run ended before the signal: it must be mid-run"
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=120)
+    finally:
+        with contextlib.suppress(ProcessLookupError):  # whatever is left, workers included, if the test failed
+            os.killpg(process.pid, signal.SIGKILL)
+    assert staging[0].name.startswith(f".out.{process.pid}."), "the staging folder names its process"
+    assert process.returncode == 128 + signal.SIGTERM, stderr
+    assert "Traceback" not in stderr
+    assert hidden(tmp_path) == []
+    record = yaml.safe_load((out / "run.failed.yaml").read_text())
+    assert record["error"] == "interrupted by SIGTERM" and record["arguments"]["replications"] == 200
+    assert sorted(path.name for path in out.iterdir()) == [".helpdesk-sim-results", "config.resolved.yaml",
+                                                           "run.failed.yaml"]
+
+
+def reaped_pid() -> int:
+    """The id of a process that has ended (and been reaped: a zombie still answers os.kill)."""
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
+def test_a_killed_runs_staging_folder_is_swept_by_the_next_run_but_a_running_ones_is_kept(tmp_path):
+    """SIGKILL cannot be caught: the next run of the same target removes what a dead process left."""
+    dead, alive = reaped_pid(), os.getpid()
+    for pid in (dead, alive):
+        (tmp_path / f".out.{pid}.abcd1234.partial").mkdir()
+        (tmp_path / f".out.{pid}.abcd1234.partial" / "config.resolved.yaml").write_text("half")
+    (tmp_path / f".other.{dead}.abcd1234.partial").mkdir()  # another target's: not this run's to judge
+    result = run(tmp_path, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert f"removed .out.{dead}.abcd1234.partial" in result.stderr
+    assert hidden(tmp_path) == [f".other.{dead}.abcd1234.partial", f".out.{alive}.abcd1234.partial"]
+
+
+def test_results_a_killed_run_had_moved_aside_are_put_back(tmp_path):
+    """Killed between moving the old results aside and renaming the new ones in: the target is missing."""
+    out = tmp_path / "out"
+    assert run(tmp_path, out).exit_code == 0
+    moved = tmp_path / f".out.old-{reaped_pid()}"
+    out.rename(moved)
+    result = run(tmp_path, out, "--seed", 9)
+    assert result.exit_code == 0 and f"restored {out}" in result.stderr, result.output
+    assert hidden(tmp_path) == []
+    assert yaml.safe_load((out / "config.resolved.yaml").read_text())["experiment"]["seed"] == 9
+
+
+def test_a_file_written_atomically_sweeps_a_dead_writers_temporary_and_cleans_its_own(tmp_path):
+    stale = tmp_path / f".report.html.{reaped_pid()}.partial"
+    running = tmp_path / f".report.html.{os.getppid()}.partial"
+    stale.write_text("half")
+    running.write_text("another writer's")
+    assert write_atomically(tmp_path / "report.html", "whole").read_text() == "whole"
+    assert hidden(tmp_path) == [running.name]
+    with pytest.raises(TypeError):
+        write_atomically(tmp_path / "report.html", None)  # fails after the temporary file is opened
+    assert hidden(tmp_path) == [running.name] and (tmp_path / "report.html").read_text() == "whole"
+
+
+def _sleep_once_started(started):
+    started.set()
+    time.sleep(60)
+
+
+def test_a_forked_worker_still_dies_of_sigterm():
+    """Workers forked from the command would inherit its handler, and an exception raised inside a job
+    is sent back as the job's result, so a worker told to stop would carry on."""
+    before = signal.getsignal(signal.SIGTERM)
+    fork = multiprocessing.get_context("fork")
+    with stopping_cleanly():
+        assert signal.getsignal(signal.SIGTERM) is not before
+        started = fork.Event()
+        worker = fork.Process(target=_sleep_once_started, args=(started,))
+        worker.start()
+        assert started.wait(30)
+        worker.terminate()  # SIGTERM
+        worker.join(30)
+    assert worker.exitcode == -signal.SIGTERM
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+class LosesASigterm:
+    """A SIGTERM handled inside `__del__`, where Python prints an exception instead of raising it: as
+    when the signal lands while a pool forks its workers (it is handled in the fork's callbacks)."""
+
+    def __del__(self):
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def test_a_stop_signal_whose_raise_was_lost_is_raised_again_unprinted(capsys):
+    with pytest.raises(Interrupted):
+        with stopping_cleanly():
+            LosesASigterm()
+    assert "Exception ignored" not in capsys.readouterr().err
+
+
+def test_a_run_whose_sigterm_was_lost_stops_at_the_next_replication_and_says_so(tmp_path, monkeypatch):
+    ran = []
+
+    def first_loses_a_sigterm(*args):
+        if not ran:
+            LosesASigterm()
+        ran.append(args)
+        return one(*args)
+    one = runner_module._run_one
+    monkeypatch.setattr(runner_module, "_run_one", first_loses_a_sigterm)
+    result = run(tmp_path, tmp_path / "out", "-r", 5)
+    assert result.exit_code == 128 + signal.SIGTERM and len(ran) == 1, result.output
+    assert yaml.safe_load((tmp_path / "out" / "run.failed.yaml").read_text())["error"] == "interrupted by SIGTERM"
+    assert no_traceback(result)

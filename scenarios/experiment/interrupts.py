@@ -1,0 +1,88 @@
+"""SIGTERM and SIGHUP end a command as Ctrl-C does: an exception in the command's process, so the
+results folder's clean-up runs and the failure is recorded, instead of the process dying mid-write.
+
+`stopping_cleanly()` installs that for the life of a command (main thread only; the previous handlers
+come back after, which matters when a test runner invokes commands in its own process). A worker
+process forked meanwhile gets the previous handlers back at once, so it dies of the signal as before:
+raised inside a worker's job, the exception would be sent back as that job's result.
+
+Python only prints an exception raised where it cannot propagate: a signal that lands while a pool
+forks its workers is handled inside the fork's callbacks (logging's, for one), and the run went on.
+So a received signal is remembered, and `raise_if_stopped()` raises it again: after each replication,
+before results are published, and when the command ends (the lost raise is not printed: it is not lost).
+"""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from contextlib import contextmanager
+from typing import Iterator
+
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+_before: dict = {}  # while a command runs: each stop signal's handler before ours
+_received: list[int] = []  # the stop signals received meanwhile
+
+
+class Interrupted(SystemExit):
+    """A stop signal received by the command: exits 128 + its number, as a shell reports a command the
+    signal killed, after the clean-ups (`finally`, `except BaseException`) have run."""
+
+    def __init__(self, signum: int):
+        super().__init__(128 + signum)
+        self.signal_name = signal.Signals(signum).name
+
+
+def _raise(signum, frame):
+    _received.append(signum)
+    raise Interrupted(signum)
+
+
+def raise_if_stopped() -> None:
+    """Raise `Interrupted` if a stop signal came while a command runs, in case its first raise was lost."""
+    if _received:
+        raise Interrupted(_received[0])
+
+
+@contextmanager
+def stopping_cleanly() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise `Interrupted` in this process while the context lasts."""
+    if threading.current_thread() is not threading.main_thread() or _before:
+        yield  # handlers can only be set from the main thread; nested: already installed
+        return
+    _before.update({number: signal.signal(number, _raise) for number in STOP_SIGNALS})
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: None if isinstance(unraisable.exc_value, Interrupted) else hook(unraisable)
+    try:
+        yield
+        raise_if_stopped()
+    finally:
+        sys.unraisablehook = hook
+        _put_back()
+        _received.clear()
+
+
+def _put_back() -> None:
+    for number, handler in _before.items():
+        signal.signal(number, signal.SIG_DFL if handler is None else handler)  # None: set outside Python
+    _before.clear()
+
+
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """Ctrl-C and the stop signals wait while the context lasts (a folder swapped in, a failure
+    recorded, so neither is left half done); they arrive right after."""
+    if not hasattr(signal, "pthread_sigmask"):  # Windows
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, *STOP_SIGNALS})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_put_back)
