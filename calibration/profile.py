@@ -6,8 +6,7 @@ row accounting under `sources`, so a planner can judge every number.
 """
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from .atomic import write_atomically
 from .fit_arrivals import ArrivalFit, fit_arrivals
 from .fit_durations import DurationFit, fit_durations
 from .fit_patience import AbandonVsWait, PatienceFit, abandon_vs_wait, fit_patience
@@ -68,7 +68,8 @@ class CalibrationProfile:
         return profile_document(self)
 
     def write(self, path: Path) -> None:
-        """Written to a temporary file first, so a failure never leaves half a profile."""
+        """Written to a temporary file first, so a failure never leaves half a profile (and one that a
+        killed process left is swept by the next write)."""
         write_yaml_atomically(self.to_document(), Path(path), profile_comments(self))
 
 
@@ -165,18 +166,12 @@ def _abandon_check(rows: pd.DataFrame, interval_s: float) -> AbandonVsWait | Non
 
 
 def write_yaml_atomically(document: dict, path: Path, comments: dict | None = None) -> None:
+    """The YAML of `document` (see `dump_commented`) written whole: dumped first, then written beside
+    `path` under this process's id and renamed over it (`calibration.atomic`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(temporary, 0o666 & ~umask)  # an ordinary file's mode, not mkstemp's private 0600
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            dump_commented(document, stream, comments or {})
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    text = io.StringIO()
+    dump_commented(document, text, comments or {})
+    write_atomically(path, text.getvalue())
 
 
 def dump_commented(document: dict, stream, comments: dict) -> None:

@@ -10,11 +10,11 @@ results (marked by MARKER, or, from before the marker, holding only names we wri
 
 Hidden names carry the writing process's id (`.<target>.<pid>.<random>.partial`), so what a run
 killed outright (SIGKILL, a power cut) left behind is swept by the next run of the same target once
-that process is gone, and a concurrent run's is never touched.
+that process is gone, and a concurrent run's is never touched (`calibration.atomic` finds them, and
+writes single files such as report.html and the calibration profile the same way).
 """
 from __future__ import annotations
 
-import glob
 import os
 import shutil
 import tempfile
@@ -26,6 +26,7 @@ from typing import Iterator
 
 import yaml
 
+from calibration.atomic import PARTIAL, left_by_dead_processes
 from scenarios.experiment.interrupts import Interrupted, raise_if_stopped, signals_held
 
 FAILED = "run.failed.yaml"
@@ -49,7 +50,7 @@ def results_directory(out: Path, request: dict, say=None) -> Iterator[Path]:
     had_results = _finished(out)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.{os.getpid()}.", suffix=".partial", dir=out.parent))
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.{os.getpid()}.", suffix=PARTIAL, dir=out.parent))
     except OSError as problem:
         raise ValueError(f"--out {out}: cannot write there ({problem.strerror or problem})") from None
     failed = out.with_name(f"{out.name}.failed")
@@ -138,56 +139,22 @@ def _record_failure(path: Path, problem: BaseException, request: dict) -> None:
     path.write_text(yaml.safe_dump(record, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
-def write_atomically(path: Path, text: str) -> Path:
-    """One file written beside its target and renamed over it (for files added to finished results)."""
-    for stale in _left_by_dead_processes(path.parent, f".{path.name}.", ".partial"):
-        stale.unlink(missing_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    try:
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return path
-
-
 def _sweep_after_killed_runs(out: Path, say=None) -> None:
     """Remove the staging folders of `out` whose process is gone; put back results a run killed
     mid-swap had moved aside (`.<target>.old-<pid>`) if `out` itself is missing."""
     if not out.parent.is_dir():
         return
-    for staging in _left_by_dead_processes(out.parent, f".{out.name}.", ".partial"):
+    for staging in left_by_dead_processes(out.parent, f".{out.name}.", PARTIAL):
         shutil.rmtree(staging, ignore_errors=True)
         if say is not None:
             say(f"removed {staging.name}, left beside {out.name} by a run that was killed")
-    for old in _left_by_dead_processes(out.parent, f".{out.name}.old-", ""):
+    for old in left_by_dead_processes(out.parent, f".{out.name}.old-", ""):
         if out.exists():
             shutil.rmtree(old, ignore_errors=True)
         else:
             old.rename(out)
             if say is not None:
                 say(f"restored {out}: a run killed while replacing it had moved it to {old.name}")
-
-
-def _left_by_dead_processes(folder: Path, prefix: str, suffix: str) -> list[Path]:
-    """Entries `<prefix><pid>[.<random>]<suffix>` in `folder` whose process no longer runs."""
-    found = []
-    for path in folder.glob(glob.escape(prefix) + "*" + suffix):
-        pid, _, random = path.name[len(prefix):len(path.name) - len(suffix)].partition(".")
-        if pid.isdigit() and "." not in random and not _running(int(pid)):
-            found.append(path)
-    return found
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process
-        return True
-    return True
 
 
 def _umask() -> int:

@@ -14,7 +14,7 @@ import yaml
 
 from scenarios.experiment.compare import direction
 from scenarios.experiment.results import GROUP_HEADLINE, HEADLINE, TICKET_HEADLINE, read_table
-from scenarios.experiment.results_dir import write_atomically
+from calibration.atomic import write_atomically
 from simulator.config import KpiSettings
 
 from scenarios.experiment.alerts import alerts

@@ -181,6 +181,18 @@ def test_an_interrupted_write_leaves_no_temporary(tmp_path, monkeypatch):
     assert list((tmp_path / "sub").iterdir()) == []
 
 
+def test_the_temporary_names_its_process(tmp_path, monkeypatch):
+    """A process killed outright mid-write left `.profile.yaml.XXXX.tmp` for ever: the temporary now names
+    its process (`calibration.atomic`), so the next write can tell a dead writer's from a running one's."""
+    renamed = []
+    replace = os.replace
+    monkeypatch.setattr(os, "replace", lambda source, target: (renamed.append(Path(source).name),
+                                                               replace(source, target)))
+    write_yaml_atomically({"a": 1}, tmp_path / "profile.yaml")
+    assert renamed == [f".profile.yaml.{os.getpid()}.partial"]
+    assert [p.name for p in tmp_path.iterdir()] == ["profile.yaml"]
+
+
 def test_written_profile_reads_back(february, tmp_path):
     profile = calibrate(february, np.random.default_rng(1), 1800.0, 0, 20)
     target = tmp_path / "deeper" / "profile.yaml"

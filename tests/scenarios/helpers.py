@@ -5,6 +5,7 @@ follow the YAML text instead of being counted by hand.
 """
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -152,6 +153,13 @@ def console_script() -> list[str]:
     if not script.exists():
         pytest.skip("console script helpdesk-sim not installed next to this interpreter")
     return [str(script)]
+
+
+def reaped_pid() -> int:
+    """The id of a process that has ended (and been reaped: a zombie still answers os.kill)."""
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
 
 
 def snapshot(folder: Path) -> dict:

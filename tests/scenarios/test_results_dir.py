@@ -16,9 +16,9 @@ import yaml
 import scenarios.cli.plan as plan_module
 import scenarios.experiment.runner as runner_module
 from scenarios.experiment.interrupts import Interrupted, stopping_cleanly
-from scenarios.experiment.results_dir import write_atomically
+from calibration.atomic import write_atomically
 
-from .helpers import TINY, console_script, invoke, no_traceback, write
+from .helpers import TINY, console_script, invoke, no_traceback, reaped_pid, write
 
 BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "library" / "baseline.yaml"
 
@@ -208,13 +208,6 @@ def test_sigterm_mid_run_records_the_interruption_and_leaves_no_staging_folder(t
     assert record["error"] == "interrupted by SIGTERM" and record["arguments"]["replications"] == 200
     assert sorted(path.name for path in out.iterdir()) == [".helpdesk-sim-results", "config.resolved.yaml",
                                                            "run.failed.yaml"]
-
-
-def reaped_pid() -> int:
-    """The id of a process that has ended (and been reaped: a zombie still answers os.kill)."""
-    child = subprocess.Popen(["true"])
-    child.wait()
-    return child.pid
 
 
 def test_a_killed_runs_staging_folder_is_swept_by_the_next_run_but_a_running_ones_is_kept(tmp_path):

@@ -1,0 +1,54 @@
+"""Files written whole, and what a writer killed outright left behind found again.
+
+A file is written to a temporary beside it, `.<name>.<pid>.partial`, and renamed over it, so a reader
+never sees half of it. The temporary (and a staging folder, `.<name>.<pid>.<random>.partial`) names the
+writing process, so the next writer of the same target removes what a process killed outright (SIGKILL,
+a power cut) left, once that process is gone, and never touches a running one's.
+
+Here, below `scenarios`, because the calibration profile is written this way too and `calibration` may
+not import `scenarios`; the results folders and report.html use it from there. Standard library only:
+`helpdesk-sim run` imports it on its way to the results folder, and must stay quick to start.
+"""
+from __future__ import annotations
+
+import glob
+import os
+from pathlib import Path
+
+PARTIAL = ".partial"
+
+
+def write_atomically(path: Path, text: str) -> Path:
+    """`text` written beside `path` and renamed over it; a dead writer's temporary is swept first,
+    and this one's removed if the write fails (or is interrupted)."""
+    path = Path(path)
+    for stale in left_by_dead_processes(path.parent, f".{path.name}.", PARTIAL):
+        stale.unlink(missing_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}{PARTIAL}")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def left_by_dead_processes(folder: Path, prefix: str, suffix: str) -> list[Path]:
+    """Entries `<prefix><pid>[.<random>]<suffix>` in `folder` whose process no longer runs."""
+    found = []
+    for path in Path(folder).glob(glob.escape(prefix) + "*" + suffix):
+        pid, _, random = path.name[len(prefix):len(path.name) - len(suffix)].partition(".")
+        if pid.isdigit() and "." not in random and not _running(int(pid)):
+            found.append(path)
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
