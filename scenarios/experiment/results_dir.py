@@ -6,7 +6,8 @@ the run has finished; so a reader never finds a new `config.resolved.yaml` besid
 (`config.resolved.yaml`) and `run.failed.yaml` with the error, as desmod does, and no tables: in the
 target when it was new or held no finished results, else in `<target>.failed/` beside it, so a
 failed re-run never destroys the last good results. A folder that does not hold helpdesk-sim
-results (marked by MARKER, or, from before the marker, holding only names we write) is never replaced.
+results (marked by MARKER, or, from before the marker, holding only names we write, or calibrate's
+report and its plots) is never replaced. `calibrate --report` stages its report folder here too.
 
 Hidden names carry the writing process's id (`.<target>.<pid>.<random>.partial`), so what a run
 killed outright (SIGKILL, a power cut) left behind is swept by the next run of the same target once
@@ -36,23 +37,24 @@ RESULT_TABLES = ("summary", "replications", "intervals", "groups", "group_interv
 LEGACY_FILES = {"config.resolved.yaml", FAILED, "report.html"} | {f"{t}.{ext}" for t in RESULT_TABLES
                                                                    for ext in ("csv", "parquet")}
 KEPT_ON_FAILURE = ("config.resolved.yaml", FAILED, MARKER)
+CALIBRATION_REPORT_HEADING = "# Calibration report"  # the first line of calibration/report.py's report.md
 
 
 @contextmanager
-def results_directory(out: Path, request: dict, say=None) -> Iterator[Path]:
+def results_directory(out: Path, request: dict, say=None, option: str = "--out") -> Iterator[Path]:
     """Yield a staging folder; on success it becomes `out`, on failure `out` holds the request and
     `run.failed.yaml` (`request`: the command and its arguments, and the error). The exception is
     re-raised. `say(text)`: told when earlier results in `out` were replaced, so nothing is
-    overwritten silently."""
+    overwritten silently. `option`: how the command line names `out`, in refusals."""
     out = Path(os.path.abspath(out))  # `.` and `..` get a real name to stage beside
-    refuse_foreign(out)
+    refuse_foreign(out, option)
     _sweep_after_killed_runs(out, say)
     had_results = _finished(out)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.{os.getpid()}.", suffix=PARTIAL, dir=out.parent))
     except OSError as problem:
-        raise ValueError(f"--out {out}: cannot write there ({problem.strerror or problem})") from None
+        raise ValueError(f"{option} {out}: cannot write there ({problem.strerror or problem})") from None
     failed = out.with_name(f"{out.name}.failed")
     try:
         staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; results are as readable as any folder
@@ -77,16 +79,16 @@ def _finished(out: Path) -> bool:
     return out.is_dir() and not (out / FAILED).exists() and any(out.iterdir())
 
 
-def refuse_foreign(out: Path) -> None:
+def refuse_foreign(out: Path, option: str = "--out") -> None:
     """Refuse a target that is a file or lies below one, the file system's root, or a non-empty folder
-    that does not hold our results."""
+    that does not hold our results (`out`: absolute; `option`: how the command line names it)."""
     if out.exists() and not out.is_dir():
-        raise ValueError(f"--out {out} is a file; give a folder for the results")
-    refuse_below_a_file(out, "--out")
+        raise ValueError(f"{option} {out} is a file; give a folder for the results")
+    refuse_below_a_file(out, option)
     if out.parent == out:
-        raise ValueError(f"--out {out} is the file system's root; give a folder for the results")
+        raise ValueError(f"{option} {out} is the file system's root; give a folder for the results")
     if out.is_dir() and any(out.iterdir()) and not _ours(out):
-        raise ValueError(f"--out {out} is a folder that does not hold helpdesk-sim results; it would be "
+        raise ValueError(f"{option} {out} is a folder that does not hold helpdesk-sim results; it would be "
                          f"replaced whole, so give a new or empty folder")
 
 
@@ -98,14 +100,25 @@ def refuse_below_a_file(path: Path, option: str) -> None:
 
 
 def _ours(folder: Path) -> bool:
-    """Marked by us; or, written before the marker, a resolved config and only names we write."""
+    """Marked by us; or, written before the marker, a resolved config and only names we write, or
+    a calibration report."""
     if (folder / MARKER).exists():
         return True
     names = {path.name for path in folder.iterdir() if path.is_file()}
     subfolders = [path for path in folder.iterdir() if path.is_dir()]
+    if _a_calibration_report(folder, names, subfolders):
+        return True
     return ("config.resolved.yaml" in names or FAILED in names or "comparison.csv" in names
             or "sweep.csv" in names or "interval_errors.csv" in names) and names <= LEGACY_FILES and all(_ours(sub) or sub.name == "variants"
                                                                        for sub in subfolders)
+
+
+def _a_calibration_report(folder: Path, names: set, subfolders: list) -> bool:
+    """`calibrate --report` from before the marker: its report.md (by its first line) and PNG plots only."""
+    if subfolders or "report.md" not in names or any(n != "report.md" and not n.endswith(".png") for n in names):
+        return False
+    with open(folder / "report.md", encoding="utf-8", errors="replace") as report:
+        return report.readline().rstrip("\n") == CALIBRATION_REPORT_HEADING
 
 
 def _replace(out: Path, staging: Path) -> None:
