@@ -24,7 +24,8 @@ class ReportFigure:
 
 
 def write_report(profile: CalibrationProfile, folder: Path, progress=None) -> Path:
-    """Write `report.md` and its plots into `folder`; returns the report's path."""
+    """Write `report.md` and its plots into `folder`; returns the report's path. Written file by file:
+    `calibrate --report` gives it a staging folder and swaps that in whole when it returns."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     lines = ["# Calibration report", "",

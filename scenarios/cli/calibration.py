@@ -15,7 +15,7 @@ from calibration.report import write_report
 from simulator import units
 
 from scenarios.experiment.backtest import run_backtest
-from scenarios.experiment.results_dir import refuse_below_a_file, results_directory
+from scenarios.experiment.results_dir import refuse_below_a_file, refuse_foreign, results_directory
 from . import friendly_errors, main
 from .plan import invocation
 from scenarios.format.yamlfile import read_yaml
@@ -55,13 +55,26 @@ def calibrate(history, history_format, mapping, interval, timezone, date_format,
     with _progress_bar("calibrate") as progress:
         profile = calibrate_history(loaded, np.random.default_rng(seed), units.duration(interval), bootstrap,
                                     min_contacts, sources=sources, resamples=resamples, progress=progress)
-    profile.write(out)
     click.echo(_profile_lines(profile))
     if report:
-        with _progress_bar("report") as progress:
-            written = write_report(profile, report, progress)
-        click.echo(f"report: {written}", err=True)
+        write_profile_and_report(profile, out, report)
+    else:
+        profile.write(out)
     click.echo(f"profile written to {out}", err=True)
+
+
+def write_profile_and_report(profile, out: Path, report: Path) -> None:
+    """The report is drawn in a staging folder beside `report` (calibration/report.py writes into the
+    folder it is given), then the profile is written, then the folder is swapped in whole: a failure or
+    a stop signal on the way leaves neither a partial report nor a new profile, only `run.failed.yaml`
+    saying why (and an earlier report and profile as they were). A profile inside the report folder is
+    written into the staging folder, so it is published with the report instead of replaced by it."""
+    profile_path, folder = Path(os.path.abspath(out)), Path(os.path.abspath(report))
+    with results_directory(report, invocation(), lambda text: click.echo(text, err=True), "--report") as staging:
+        with _progress_bar("report") as progress:
+            written = write_report(profile, staging, progress)
+        profile.write(staging / profile_path.relative_to(folder) if folder in profile_path.parents else out)
+    click.echo(f"report: {report / written.name}", err=True)
 
 
 @main.command()
@@ -103,7 +116,7 @@ def backtest(profile, history, history_format, date_format, replications, seed, 
 
 def refuse_inputs_as_outputs(inputs, out: Path, report: Path | None) -> None:
     """A profile or report written over a history it reads would destroy it: refuse before reading
-    (and a path below a file, before the work)."""
+    (and a path below a file, a report folder that is not ours to replace, before the work)."""
     refuse_below_a_file(out, "--out")
     if report is not None:
         refuse_below_a_file(report, "--report")
@@ -114,6 +127,10 @@ def refuse_inputs_as_outputs(inputs, out: Path, report: Path | None) -> None:
                 raise ValueError(f"{option} {target} is the history being read; give another path")
         if report is not None and Path(report).resolve() in Path(path).resolve().parents:
             raise ValueError(f"--report {report} holds the history {path}; give a folder of its own")
+    if report is not None:
+        if os.path.abspath(report) == os.path.abspath(out):
+            raise ValueError(f"--out and --report are both {out}; give the profile a file name of its own")
+        refuse_foreign(Path(os.path.abspath(report)), "--report")  # it is replaced whole
 
 
 def _history_for(document: dict, paths, history_format, profile_folder: Path, date_format=None):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -153,6 +154,21 @@ def console_script() -> list[str]:
     if not script.exists():
         pytest.skip("console script helpdesk-sim not installed next to this interpreter")
     return [str(script)]
+
+
+def wait_for(found, seconds: float = 60.0):
+    """Poll until `found()` gives something (a generous limit: the machine may be busy)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if result := found():
+            return result
+        time.sleep(0.05)
+    pytest.fail(f"nothing after {seconds:.0f} s")
+
+
+def hidden(folder: Path) -> list[str]:
+    """The hidden entries of `folder`: where staging folders and temporaries would be left."""
+    return sorted(path.name for path in folder.iterdir() if path.name.startswith("."))
 
 
 def reaped_pid() -> int:

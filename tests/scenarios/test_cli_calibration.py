@@ -7,9 +7,13 @@ Backtest replays a history with a profile's fits and writes observed-vs-simulate
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
+import shutil
+import signal
+import subprocess
 import sys
 from pathlib import Path
 
@@ -18,10 +22,14 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+import calibration.report as report_module
 from calibration.loaders import load_history
 from scenarios.experiment.backtest import COMPARED
+from scenarios.experiment.results_dir import MARKER
 from scenarios.cli import calibration as calibration_commands
 from scenarios.cli import main
+
+from .helpers import console_script, hidden, reaped_pid, snapshot, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "calibration" / "data"
@@ -205,6 +213,147 @@ def test_report_references_its_plots(week):
     assert "## Data accounting" in text
     for name in BANK_TYPES:
         assert f"## Contact type `{name}`" in text
+
+
+# ---------------------------------------------------------------------------------------------------
+# calibrate: the report and the profile written whole, or not at all (issue 13)
+
+ONE_TYPE = ("--min-contacts", "100000", *FAST)  # every type pooled as `other`: five plots, a quick report
+
+
+def calibrate_week(out: Path, report: Path):
+    return invoke("calibrate", WEEK, "--format", "anonymous-bank", "--out", out, "--report", report, *ONE_TYPE)
+
+
+def failing_after(count: int, monkeypatch) -> list[Path]:
+    """The report's plots: `count` saved, then the next one fails. Returns where they were saved."""
+    saved, save = [], report_module._figure
+
+    def figure(figure, folder):
+        if len(saved) == count:
+            raise RuntimeError("plotting failed")
+        saved.append(folder / figure.file_name)
+        return save(figure, folder)
+    monkeypatch.setattr(report_module, "_figure", figure)
+    return saved
+
+
+def test_a_report_failing_midway_leaves_the_earlier_report_and_profile_as_they_were(week, tmp_path, monkeypatch):
+    """The plots went straight into --report, so a failure left some plots and no report.md over the last
+    good report, and the profile had been replaced already. Now both stay as they were, the failure is
+    recorded beside them (as for results folders), and nothing is left hidden."""
+    folder, _ = week
+    shutil.copytree(folder / "report", tmp_path / "report")
+    shutil.copy(folder / "profiles" / "week.yaml", tmp_path / "profile.yaml")
+    before = snapshot(tmp_path)
+    saved = failing_after(3, monkeypatch)
+    result = calibrate_week(tmp_path / "profile.yaml", tmp_path / "report")
+    assert result.exit_code == 1 and isinstance(result.exception, RuntimeError), result.output
+    assert len(saved) == 3 and all(path.parent.name.startswith(".report.") for path in saved)  # drawn aside
+    failed = tmp_path / "report.failed"
+    assert sorted(path.name for path in failed.iterdir()) == [MARKER, "run.failed.yaml"]
+    record = yaml.safe_load((failed / "run.failed.yaml").read_text(encoding="utf-8"))
+    assert record["error"] == "RuntimeError: plotting failed" and record["command"].endswith("calibrate")
+    shutil.rmtree(failed)
+    assert snapshot(tmp_path) == before, "the failed calibrate changed or left something"
+
+
+def test_a_report_failing_midway_into_a_new_folder_leaves_only_the_failure_record(tmp_path, monkeypatch):
+    failing_after(3, monkeypatch)
+    result = calibrate_week(tmp_path / "profile.yaml", tmp_path / "report")
+    assert result.exit_code == 1 and isinstance(result.exception, RuntimeError), result.output
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["report"]  # no profile, nothing hidden
+    assert sorted(path.name for path in (tmp_path / "report").iterdir()) == [MARKER, "run.failed.yaml"]
+    record = yaml.safe_load((tmp_path / "report" / "run.failed.yaml").read_text(encoding="utf-8"))
+    assert record["error"] == "RuntimeError: plotting failed"
+
+
+def test_a_rerun_replaces_the_report_whole_and_says_so(tmp_path, monkeypatch):
+    report = tmp_path / "report"
+    failing_after(0, monkeypatch)
+    assert calibrate_week(tmp_path / "profile.yaml", report).exit_code == 1
+    monkeypatch.undo()
+    assert calibrate_week(tmp_path / "profile.yaml", report).exit_code == 0  # over the failure record
+    (report / "PS-arrivals.png").write_bytes(b"a plot of a type this run does not have")
+    result = calibrate_week(tmp_path / "profile.yaml", report)
+    assert result.exit_code == 0 and clean(result), result.output
+    assert f"replaced the earlier results in {report}" in result.stderr
+    assert {path.name for path in report.glob("*.png")} == set(referenced_images(report / "report.md"))
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["profile.yaml", "report"]
+
+
+def test_a_report_from_before_the_marker_is_replaced_but_a_folder_of_other_work_is_refused(week, tmp_path):
+    folder, _ = week
+    legacy = tmp_path / "legacy"
+    shutil.copytree(folder / "report", legacy)
+    (legacy / MARKER).unlink()  # as calibrate wrote it before it staged its report
+    result = calibrate_week(tmp_path / "profile.yaml", legacy)
+    assert result.exit_code == 0 and f"replaced the earlier results in {legacy}" in result.stderr, result.output
+    assert not (legacy / "PS-arrivals.png").exists() and (legacy / "other-arrivals.png").is_file()
+    for name, text in (("notes.txt", "mine"), ("report.md", "# Minutes of the planning meeting\n")):
+        other = tmp_path / name.replace(".", "-")
+        other.mkdir()
+        (other / name).write_text(text)
+        (other / "chart.png").write_bytes(b"mine too")
+        before = snapshot(tmp_path)
+        result = calibrate_week(tmp_path / "elsewhere.yaml", other)
+        assert result.exit_code == 2 and clean(result), result.output
+        assert result.stderr.startswith(f"error: --report {other} is a folder that does not hold helpdesk-sim")
+        assert result.stdout == "" and snapshot(tmp_path) == before  # refused before calibrating
+
+
+def test_out_and_report_on_one_path_is_refused(tmp_path):
+    result = calibrate_week(tmp_path / "calibrated", tmp_path / "calibrated")
+    assert result.exit_code == 2 and clean(result) and "--out and --report are both" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_profile_inside_the_report_folder_is_published_with_it(tmp_path):
+    """Written beside the report and then the report swapped in, it would be replaced by it."""
+    folder = tmp_path / "calibrated"
+    result = calibrate_week(folder / "profile.yaml", folder)
+    assert result.exit_code == 0 and clean(result), result.output
+    assert {"profile.yaml", "report.md"} <= {path.name for path in folder.iterdir()}
+    (source,) = yaml.safe_load((folder / "profile.yaml").read_text(encoding="utf-8"))["sources"]
+    assert (folder / source["path"]).resolve() == WEEK.resolve()
+    assert hidden(tmp_path) == []
+
+
+def test_what_a_killed_calibrate_left_is_swept_by_the_next(tmp_path):
+    """SIGKILL cannot be caught: a staging folder or a profile's temporary named by a process that is gone
+    is removed by the next calibrate writing the same report or profile; a running process's is kept."""
+    dead, running = reaped_pid(), os.getppid()
+    for pid in (dead, running):
+        staging = tmp_path / f".report.{pid}.abcd1234.partial"
+        staging.mkdir()
+        (staging / "PS-arrivals.png").write_bytes(b"half the plots")
+        (tmp_path / f".profile.yaml.{pid}.partial").write_text("half a profile")
+    result = calibrate_week(tmp_path / "profile.yaml", tmp_path / "report")
+    assert result.exit_code == 0, result.output
+    assert f"removed .report.{dead}.abcd1234.partial" in result.stderr
+    assert hidden(tmp_path) == [f".profile.yaml.{running}.partial", f".report.{running}.abcd1234.partial"]
+
+
+def test_sigterm_while_the_report_is_drawn_leaves_no_report_no_profile_and_nothing_hidden(tmp_path):
+    report, profile = tmp_path / "report", tmp_path / "profile.yaml"
+    process = subprocess.Popen(console_script() + ["calibrate", str(WEEK), "--format", "anonymous-bank", "--out",
+                                                   str(profile), "--report", str(report), *FAST],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:  # some plots drawn, report.md not yet: mid-report
+        staging = wait_for(lambda: [path for path in tmp_path.glob(".report.*.partial") if any(path.glob("*.png"))])
+        assert process.poll() is None, "calibrate ended before the signal: it must be mid-report"
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=120)
+    finally:
+        with contextlib.suppress(ProcessLookupError):  # whatever is left, if the test failed
+            os.killpg(process.pid, signal.SIGKILL)
+    assert staging[0].name.startswith(f".report.{process.pid}."), "the staging folder names its process"
+    assert process.returncode == 128 + signal.SIGTERM, stderr
+    assert "Traceback" not in stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["report"]  # no profile, nothing hidden
+    assert sorted(path.name for path in report.iterdir()) == [MARKER, "run.failed.yaml"]
+    record = yaml.safe_load((report / "run.failed.yaml").read_text(encoding="utf-8"))
+    assert record["error"] == "interrupted by SIGTERM" and record["arguments"]["report"] == str(report)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import scenarios.experiment.runner as runner_module
 from scenarios.experiment.interrupts import Interrupted, stopping_cleanly
 from calibration.atomic import write_atomically
 
-from .helpers import TINY, console_script, invoke, no_traceback, reaped_pid, write
+from .helpers import TINY, console_script, hidden, invoke, no_traceback, reaped_pid, wait_for, write
 
 BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "library" / "baseline.yaml"
 
@@ -168,20 +168,6 @@ def test_calibrate_never_writes_over_the_history_it_reads(tmp_path):
 
 
 # --- a killed run leaves no hidden staging folder ----------------------------------------------------------
-
-def wait_for(found, seconds: float = 60.0):
-    """Poll until `found()` gives something (a generous limit: the machine may be busy)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if result := found():
-            return result
-        time.sleep(0.05)
-    pytest.fail(f"nothing after {seconds:.0f} s")
-
-
-def hidden(folder: Path) -> list[str]:
-    return sorted(path.name for path in folder.iterdir() if path.name.startswith("."))
-
 
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_sigterm_mid_run_records_the_interruption_and_leaves_no_staging_folder(tmp_path, workers):
