@@ -73,16 +73,23 @@ def _put_back() -> None:
 @contextmanager
 def signals_held() -> Iterator[None]:
     """Ctrl-C and the stop signals wait while the context lasts (a folder swapped in, a failure
-    recorded, so neither is left half done); they arrive right after."""
-    if not hasattr(signal, "pthread_sigmask"):  # Windows
-        yield
+    recorded, so neither is left half done); they arrive right after. Held by swapping their handlers,
+    not by the signal mask: a mask holds only the thread that sets it, and a signal sent to the process
+    then goes to another thread (tqdm's monitor, a BLAS pool), after which Python runs the handler in
+    the main thread all the same."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # handlers can only be swapped from the main thread (and only it runs them)
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, *STOP_SIGNALS})
+    came: list[int] = []
+    numbers = (signal.SIGINT, *STOP_SIGNALS)
+    previous = {number: signal.signal(number, lambda signum, frame: came.append(signum)) for number in numbers}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
+        for number, handler in previous.items():
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)  # None: set outside Python
+        if came:
+            signal.raise_signal(came[0])  # now handled as it would have been
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_put_back)

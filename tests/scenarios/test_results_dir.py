@@ -6,6 +6,7 @@ import multiprocessing
 import os
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import yaml
 
 import scenarios.cli.plan as plan_module
 import scenarios.experiment.runner as runner_module
-from scenarios.experiment.interrupts import Interrupted, stopping_cleanly
+from scenarios.experiment.interrupts import Interrupted, signals_held, stopping_cleanly
 from calibration.atomic import write_atomically
 
 from .helpers import TINY, console_script, hidden, invoke, no_traceback, reaped_pid, wait_for, write
@@ -284,3 +285,24 @@ def test_a_run_whose_sigterm_was_lost_stops_at_the_next_replication_and_says_so(
     assert result.exit_code == 128 + signal.SIGTERM and len(ran) == 1, result.output
     assert yaml.safe_load((tmp_path / "out" / "run.failed.yaml").read_text())["error"] == "interrupted by SIGTERM"
     assert no_traceback(result)
+
+
+def test_signals_held_hold_while_another_thread_runs(tmp_path):
+    """A signal mask holds only the thread that sets it (and those it starts): the kernel hands a
+    process's SIGTERM to any other thread (tqdm's monitor, a BLAS pool), and Python then raises it in the
+    main thread, mid-swap. Here that other thread, started before the hold, sends it itself."""
+    go = threading.Event()
+
+    def send():
+        go.wait(30)
+        os.kill(os.getpid(), signal.SIGTERM)
+    sender = threading.Thread(target=send)
+    sender.start()
+    reached = []
+    with pytest.raises(Interrupted):
+        with stopping_cleanly(), signals_held():
+            go.set()
+            sender.join()
+            (tmp_path / "run.failed.yaml").write_text("what a failure record writes")  # a flush runs handlers
+            reached.append(True)
+    assert reached, "SIGTERM was raised inside the held block"
