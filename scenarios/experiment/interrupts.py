@@ -3,8 +3,11 @@ results folder's clean-up runs and the failure is recorded, instead of the proce
 
 `stopping_cleanly()` installs that for the life of a command (main thread only; the previous handlers
 come back after, which matters when a test runner invokes commands in its own process). A worker
-process forked meanwhile gets the previous handlers back at once, so it dies of the signal as before:
-raised inside a worker's job, the exception would be sent back as that job's result.
+process forked meanwhile (`--workers`) takes the stop signals as it takes Ctrl-C: KeyboardInterrupt,
+which the pool sends back as the job's result, so the run stops and says it was interrupted. Not
+`Interrupted` (it cannot be unpickled), and not the default either: a worker that dies mid-way through
+sending a result leaves the pool's reader waiting for the rest, and the command hung at shutdown when
+a whole process group was signalled (`timeout`, systemd, a closed terminal's SIGHUP).
 
 Python only prints an exception raised where it cannot propagate: a signal that lands while a pool
 forks its workers is handled inside the fork's callbacks (logging's, for one), and the run went on.
@@ -91,5 +94,40 @@ def signals_held() -> Iterator[None]:
         if came:
             signal.raise_signal(came[0])  # now handled as it would have been
 
+def ignore_interrupts() -> None:
+    """In a pool's worker between jobs: Ctrl-C and the stop signals are left to the command (the
+    process group gets them too). Interrupted while it waits on the pool's queues, a worker dies
+    holding them, and the pool (Python 3.11's, at least) hung the command at shutdown. A worker whose
+    command is gone (killed outright) has nobody to leave them to: it exits."""
+    command = os.getppid()
+
+    def unless_orphaned(signum, frame):
+        if os.getppid() != command:
+            os._exit(128 + signum)
+    for number in (signal.SIGINT, *STOP_SIGNALS):
+        signal.signal(number, unless_orphaned)
+
+
+@contextmanager
+def interruptible_job() -> Iterator[None]:
+    """In a pool's worker, during one job: Ctrl-C and the stop signals raise KeyboardInterrupt, which
+    the pool sends back as the job's result, so the command stops even if only the worker was told."""
+    between = {number: signal.signal(number, signal.default_int_handler) for number in (signal.SIGINT, *STOP_SIGNALS)}
+    try:
+        yield
+    finally:
+        for number, handler in between.items():
+            signal.signal(number, handler)
+
+
+def _in_forked_worker() -> None:
+    """In a process forked while a command runs: the stop signals act as Ctrl-C (see the module's doc)."""
+    if _before:
+        _before.clear()
+        for number in STOP_SIGNALS:
+            signal.signal(number, signal.default_int_handler)
+    _received.clear()
+
+
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_put_back)
+    os.register_at_fork(after_in_child=_in_forked_worker)
