@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
-from .interrupts import ignore_interrupts, interruptible_job
+from .interrupts import leave_interrupts_to_the_command, interruptible_job
 
 EXECUTORS = ("serial", "processes", "dask")
 
@@ -67,7 +67,7 @@ _shared: Any = None  # in a worker process: what its initializer installed
 def _install(shared) -> None:
     global _shared
     _shared = shared
-    ignore_interrupts()  # between jobs; a job itself is interruptible (see interrupts.py)
+    leave_interrupts_to_the_command()  # between jobs; a job itself is interruptible (see interrupts.py)
 
 
 def _call_with_shared(function, job):

@@ -2,12 +2,12 @@
 results folder's clean-up runs and the failure is recorded, instead of the process dying mid-write.
 
 `stopping_cleanly()` installs that for the life of a command (main thread only; the previous handlers
-come back after, which matters when a test runner invokes commands in its own process). A worker
-process forked meanwhile (`--workers`) takes the stop signals as it takes Ctrl-C: KeyboardInterrupt,
-which the pool sends back as the job's result, so the run stops and says it was interrupted. Not
-`Interrupted` (it cannot be unpickled), and not the default either: a worker that dies mid-way through
-sending a result leaves the pool's reader waiting for the rest, and the command hung at shutdown when
-a whole process group was signalled (`timeout`, systemd, a closed terminal's SIGHUP).
+come back after, which matters when a test runner invokes commands in its own process). A process
+forked meanwhile takes the stop signals as it takes Ctrl-C (KeyboardInterrupt: `Interrupted` cannot
+be unpickled), and a pool's worker (`--workers`) only during a job, which the pool then sends back as
+the job's result; between jobs it leaves them to the command. Not the default either: workers killed
+while the command cancelled their work left Python 3.11's pool printing a traceback or hanging the
+command at shutdown when a whole process group was signalled (`timeout`, systemd, a closed terminal).
 
 Python only prints an exception raised where it cannot propagate: a signal that lands while a pool
 forks its workers is handled inside the fork's callbacks (logging's, for one), and the run went on.
@@ -94,7 +94,8 @@ def signals_held() -> Iterator[None]:
         if came:
             signal.raise_signal(came[0])  # now handled as it would have been
 
-def ignore_interrupts() -> None:
+
+def leave_interrupts_to_the_command() -> None:
     """In a pool's worker between jobs: Ctrl-C and the stop signals are left to the command (the
     process group gets them too). Interrupted while it waits on the pool's queues, a worker dies
     holding them, and the pool (Python 3.11's, at least) hung the command at shutdown. A worker whose
