@@ -340,3 +340,22 @@ def test_signals_held_hold_while_another_thread_runs(tmp_path):
             (tmp_path / "run.failed.yaml").write_text("what a failure record writes")  # a flush runs handlers
             reached.append(True)
     assert reached, "SIGTERM was raised inside the held block"
+
+
+def test_a_sweep_takes_only_its_own_targets_leftovers(tmp_path):
+    """`.report.<n>.<pid>.partial` is the temporary of a file named `report.<n>` (a dated copy, say),
+    written now by process <pid>: the sweep for `report` read <n> as a dead process's id and deleted it,
+    and the sweep for a folder `report` said it removed it (rmtree cannot, on a file)."""
+    for target in ("report", "out"):
+        theirs = tmp_path / f".{target}.{reaped_pid()}.{os.getppid()}.partial"
+        theirs.write_text("another process's half-written file")
+    write_atomically(tmp_path / "report", "whole")
+    result = run(tmp_path, tmp_path / "out")
+    assert result.exit_code == 0 and "removed" not in result.stderr, result.stderr
+    assert len(hidden(tmp_path)) == 2, "a live writer's temporary of another file was swept"
+
+
+def test_a_leftover_named_by_an_impossible_pid_is_left_alone(tmp_path):
+    (tmp_path / ".report.99999999999999999999.partial").write_text("not a pid")
+    (tmp_path / ".report.\u00b2.partial").write_text("a superscript digit")
+    assert write_atomically(tmp_path / "report", "whole").read_text() == "whole"
