@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+INTERRUPTS = (signal.SIGINT, *STOP_SIGNALS)  # and Ctrl-C: what signals_held and a pool's worker swap
 
 _before: dict = {}  # while a command runs: each stop signal's handler before ours
 _received: list[int] = []  # the stop signals received meanwhile
@@ -68,9 +69,18 @@ def stopping_cleanly() -> Iterator[None]:
 
 
 def _put_back() -> None:
-    for number, handler in _before.items():
-        signal.signal(number, signal.SIG_DFL if handler is None else handler)  # None: set outside Python
+    _restore(_before)
     _before.clear()
+
+
+def _swap(handler) -> dict:
+    """`handler` for every signal in INTERRUPTS; returns the handlers it replaced."""
+    return {number: signal.signal(number, handler) for number in INTERRUPTS}
+
+
+def _restore(handlers: dict) -> None:
+    for number, handler in handlers.items():
+        signal.signal(number, signal.SIG_DFL if handler is None else handler)  # None: set outside Python
 
 
 @contextmanager
@@ -84,13 +94,11 @@ def signals_held() -> Iterator[None]:
         yield  # handlers can only be swapped from the main thread (and only it runs them)
         return
     came: list[int] = []
-    numbers = (signal.SIGINT, *STOP_SIGNALS)
-    previous = {number: signal.signal(number, lambda signum, frame: came.append(signum)) for number in numbers}
+    previous = _swap(lambda signum, frame: came.append(signum))
     try:
         yield
     finally:
-        for number, handler in previous.items():
-            signal.signal(number, signal.SIG_DFL if handler is None else handler)  # None: set outside Python
+        _restore(previous)
         if came:
             signal.raise_signal(came[0])  # now handled as it would have been
 
@@ -105,20 +113,18 @@ def leave_interrupts_to_the_command() -> None:
     def unless_orphaned(signum, frame):
         if os.getppid() != command:
             os._exit(128 + signum)
-    for number in (signal.SIGINT, *STOP_SIGNALS):
-        signal.signal(number, unless_orphaned)
+    _swap(unless_orphaned)
 
 
 @contextmanager
 def interruptible_job() -> Iterator[None]:
     """In a pool's worker, during one job: Ctrl-C and the stop signals raise KeyboardInterrupt, which
     the pool sends back as the job's result, so the command stops even if only the worker was told."""
-    between = {number: signal.signal(number, signal.default_int_handler) for number in (signal.SIGINT, *STOP_SIGNALS)}
+    between = _swap(signal.default_int_handler)
     try:
         yield
     finally:
-        for number, handler in between.items():
-            signal.signal(number, handler)
+        _restore(between)
 
 
 def _in_forked_worker() -> None:
