@@ -34,14 +34,24 @@ def write_atomically(path: Path, text: str) -> Path:
     return path
 
 
-def left_by_dead_processes(folder: Path, prefix: str, suffix: str) -> list[Path]:
-    """Entries `<prefix><pid>[.<random>]<suffix>` in `folder` whose process no longer runs."""
+def left_by_dead_processes(folder: Path, prefix: str, suffix: str, *, folders: bool = False,
+                           random: bool = False) -> list[Path]:
+    """Entries `<prefix><pid><suffix>` in `folder` whose process no longer runs: files, or `folders`;
+    with `random`, `<prefix><pid>.<random><suffix>` (mkdtemp's). Only that shape and kind:
+    `.report.2024.<pid>.partial` is the live temporary of a file named `report.2024`, not a leftover
+    of `report` by process 2024."""
     found = []
     for path in Path(folder).glob(glob.escape(prefix) + "*" + suffix):
-        pid, _, random = path.name[len(prefix):len(path.name) - len(suffix)].partition(".")
-        if pid.isdigit() and "." not in random and not _running(int(pid)):
+        pid, dot, rest = path.name[len(prefix):len(path.name) - len(suffix)].partition(".")
+        shaped = (bool(dot) and rest != "" and "." not in rest) if random else not dot
+        if shaped and path.is_dir() == folders and _a_pid(pid) and not _running(int(pid)):
             found.append(path)
     return found
+
+
+def _a_pid(text: str) -> bool:
+    """Decimal ASCII digits in a pid's range (`str.isdigit` takes '²', and os.kill overflows)."""
+    return text.isascii() and text.isdecimal() and len(text) <= 10 and int(text) < 2 ** 31
 
 
 def _running(pid: int) -> bool:

@@ -26,8 +26,9 @@ def _column(values: np.ndarray, code: str, dtype) -> array:
 
 
 def _read(values: np.ndarray, dtype=float) -> memoryview:
-    """A fate column read in place (no copy when it already has the dtype)."""
-    return memoryview(np.asarray(values, dtype=dtype))
+    """A fate column read in place (no copy when it already has the dtype), read-only: the Demand's
+    arrays are the draws themselves, so a write here would change the customers, not a copy."""
+    return memoryview(np.asarray(values, dtype=dtype)).toreadonly()
 
 
 class ContactBook:

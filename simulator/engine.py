@@ -287,7 +287,7 @@ class Engine(LeverSteps):
 def simulate(model: ModelConfig, seed: int, replication: int = 0) -> EventLog:
     """Draw the demand and roster for (seed, replication) and run the model once."""
     engine = Engine(model, draw_demand(model, seed, replication), build_roster(model, seed, replication), seed,
-                    replication)  # the drawn demand is copied into the contact book and freed
+                    replication)  # the contact book reads the drawn demand in place, until close()
     try:
         return engine.run()
     finally:

@@ -38,7 +38,7 @@ class LeverSteps:
             self.last_stage = [len(path) - 1 for path in paths]
             self.stage_first_contact = [[stage.first_contact for stage in path] for path in paths]
             coins = demand.escalation_coin
-            self.coin = [memoryview(coins[:, k]) for k in range(coins.shape[1])]  # read in place
+            self.coin = [memoryview(coins[:, k]).toreadonly() for k in range(coins.shape[1])]  # read in place
             self._handled = self._on_handled_proficient
 
     def _answer_proficient(self, visit: int, agent: int) -> None:

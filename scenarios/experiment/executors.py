@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
+from .interrupts import leave_interrupts_to_the_command, interruptible_job
+
 EXECUTORS = ("serial", "processes", "dask")
 
 Mapper = Callable[[Callable[[Any, Any], Any], Any, list], Iterable]
@@ -65,10 +67,12 @@ _shared: Any = None  # in a worker process: what its initializer installed
 def _install(shared) -> None:
     global _shared
     _shared = shared
+    leave_interrupts_to_the_command()  # between jobs; a job itself is interruptible (see interrupts.py)
 
 
 def _call_with_shared(function, job):
-    return function(_shared, job)
+    with interruptible_job():
+        return function(_shared, job)
 
 
 def _pool_results(workers: int, function, shared, jobs: list):

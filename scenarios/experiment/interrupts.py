@@ -2,9 +2,12 @@
 results folder's clean-up runs and the failure is recorded, instead of the process dying mid-write.
 
 `stopping_cleanly()` installs that for the life of a command (main thread only; the previous handlers
-come back after, which matters when a test runner invokes commands in its own process). A worker
-process forked meanwhile gets the previous handlers back at once, so it dies of the signal as before:
-raised inside a worker's job, the exception would be sent back as that job's result.
+come back after, which matters when a test runner invokes commands in its own process). A process
+forked meanwhile takes the stop signals as it takes Ctrl-C (KeyboardInterrupt: `Interrupted` cannot
+be unpickled), and a pool's worker (`--workers`) only during a job, which the pool then sends back as
+the job's result; between jobs it leaves them to the command. Not the default either: workers killed
+while the command cancelled their work left Python 3.11's pool printing a traceback or hanging the
+command at shutdown when a whole process group was signalled (`timeout`, systemd, a closed terminal).
 
 Python only prints an exception raised where it cannot propagate: a signal that lands while a pool
 forks its workers is handled inside the fork's callbacks (logging's, for one), and the run went on.
@@ -21,6 +24,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+INTERRUPTS = (signal.SIGINT, *STOP_SIGNALS)  # and Ctrl-C: what signals_held and a pool's worker swap
 
 _before: dict = {}  # while a command runs: each stop signal's handler before ours
 _received: list[int] = []  # the stop signals received meanwhile
@@ -65,24 +69,72 @@ def stopping_cleanly() -> Iterator[None]:
 
 
 def _put_back() -> None:
-    for number, handler in _before.items():
-        signal.signal(number, signal.SIG_DFL if handler is None else handler)  # None: set outside Python
+    _restore(_before)
     _before.clear()
+
+
+def _swap(handler) -> dict:
+    """`handler` for every signal in INTERRUPTS; returns the handlers it replaced."""
+    return {number: signal.signal(number, handler) for number in INTERRUPTS}
+
+
+def _restore(handlers: dict) -> None:
+    for number, handler in handlers.items():
+        signal.signal(number, signal.SIG_DFL if handler is None else handler)  # None: set outside Python
 
 
 @contextmanager
 def signals_held() -> Iterator[None]:
     """Ctrl-C and the stop signals wait while the context lasts (a folder swapped in, a failure
-    recorded, so neither is left half done); they arrive right after."""
-    if not hasattr(signal, "pthread_sigmask"):  # Windows
-        yield
+    recorded, so neither is left half done); they arrive right after. Held by swapping their handlers,
+    not by the signal mask: a mask holds only the thread that sets it, and a signal sent to the process
+    then goes to another thread (tqdm's monitor, a BLAS pool), after which Python runs the handler in
+    the main thread all the same."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # handlers can only be swapped from the main thread (and only it runs them)
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, *STOP_SIGNALS})
+    came: list[int] = []
+    previous = _swap(lambda signum, frame: came.append(signum))
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        _restore(previous)
+        if came:
+            signal.raise_signal(came[0])  # now handled as it would have been
+
+
+def leave_interrupts_to_the_command() -> None:
+    """In a pool's worker between jobs: Ctrl-C and the stop signals are left to the command (the
+    process group gets them too). Interrupted while it waits on the pool's queues, a worker dies
+    holding them, and the pool (Python 3.11's, at least) hung the command at shutdown. A worker whose
+    command is gone (killed outright) has nobody to leave them to: it exits."""
+    command = os.getppid()
+
+    def unless_orphaned(signum, frame):
+        if os.getppid() != command:
+            os._exit(128 + signum)
+    _swap(unless_orphaned)
+
+
+@contextmanager
+def interruptible_job() -> Iterator[None]:
+    """In a pool's worker, during one job: Ctrl-C and the stop signals raise KeyboardInterrupt, which
+    the pool sends back as the job's result, so the command stops even if only the worker was told."""
+    between = _swap(signal.default_int_handler)
+    try:
+        yield
+    finally:
+        _restore(between)
+
+
+def _in_forked_worker() -> None:
+    """In a process forked while a command runs: the stop signals act as Ctrl-C (see the module's doc)."""
+    if _before:
+        _before.clear()
+        for number in STOP_SIGNALS:
+            signal.signal(number, signal.default_int_handler)
+    _received.clear()
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_put_back)
+    os.register_at_fork(after_in_child=_in_forked_worker)

@@ -157,11 +157,11 @@ def _sweep_after_killed_runs(out: Path, say=None) -> None:
     mid-swap had moved aside (`.<target>.old-<pid>`) if `out` itself is missing."""
     if not out.parent.is_dir():
         return
-    for staging in left_by_dead_processes(out.parent, f".{out.name}.", PARTIAL):
+    for staging in left_by_dead_processes(out.parent, f".{out.name}.", PARTIAL, folders=True, random=True):
         shutil.rmtree(staging, ignore_errors=True)
         if say is not None:
             say(f"removed {staging.name}, left beside {out.name} by a run that was killed")
-    for old in left_by_dead_processes(out.parent, f".{out.name}.old-", ""):
+    for old in left_by_dead_processes(out.parent, f".{out.name}.old-", "", folders=True):
         if out.exists():
             shutil.rmtree(old, ignore_errors=True)
         else:

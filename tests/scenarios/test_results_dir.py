@@ -6,6 +6,7 @@ import multiprocessing
 import os
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import yaml
 
 import scenarios.cli.plan as plan_module
 import scenarios.experiment.runner as runner_module
-from scenarios.experiment.interrupts import Interrupted, stopping_cleanly
+from scenarios.experiment.interrupts import Interrupted, signals_held, stopping_cleanly
 from calibration.atomic import write_atomically
 
 from .helpers import TINY, console_script, hidden, invoke, no_traceback, reaped_pid, wait_for, write
@@ -169,10 +170,20 @@ def test_calibrate_never_writes_over_the_history_it_reads(tmp_path):
 
 # --- a killed run leaves no hidden staging folder ----------------------------------------------------------
 
-@pytest.mark.parametrize("workers", ["1", "2"])
-def test_sigterm_mid_run_records_the_interruption_and_leaves_no_staging_folder(tmp_path, workers):
+def _children(pid: int) -> list[str]:
+    """The processes `pid` started (Linux: /proc)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if not children.exists():
+        pytest.skip("needs /proc/<pid>/task/<pid>/children (Linux)")
+    return children.read_text().split()
+
+
+@pytest.mark.parametrize("workers, group", [("1", False), ("2", False), ("2", True)],
+                         ids=["serial", "workers", "workers-whole-group"])
+def test_sigterm_mid_run_records_the_interruption_and_leaves_no_staging_folder(tmp_path, workers, group):
     """SIGTERM killed the process where it stood, so `.out.XXXX.partial` stayed beside the target for ever.
-    With worker processes too: they inherit the handler, but only the command's own process raises."""
+    With worker processes too, told or not (`timeout`, systemd and a closed terminal signal the whole
+    group: workers that died of it mid-way through a result left a traceback, or a command that hung)."""
     out = tmp_path / "out"
     process = subprocess.Popen(console_script() + ["run", str(BASELINE), "-r", "200", "--workers", workers,
                                                    "--out", str(out)],
@@ -180,8 +191,11 @@ def test_sigterm_mid_run_records_the_interruption_and_leaves_no_staging_folder(t
     try:
         staging = wait_for(lambda: [path for path in tmp_path.glob(".out.*.partial")
                                     if (path / "config.resolved.yaml").exists()])
+        if group:
+            wait_for(lambda: len(_children(process.pid)) >= 2)  # the workers are at work
+            time.sleep(0.5)
         assert process.poll() is None, "the run ended before the signal: it must be mid-run"
-        process.send_signal(signal.SIGTERM)
+        (os.killpg if group else os.kill)(process.pid, signal.SIGTERM)
         _, stderr = process.communicate(timeout=120)
     finally:
         with contextlib.suppress(ProcessLookupError):  # whatever is left, workers included, if the test failed
@@ -238,9 +252,8 @@ def _sleep_once_started(started):
     time.sleep(60)
 
 
-def test_a_forked_worker_still_dies_of_sigterm():
-    """Workers forked from the command would inherit its handler, and an exception raised inside a job
-    is sent back as the job's result, so a worker told to stop would carry on."""
+def test_a_process_forked_by_a_command_stops_on_sigterm_as_on_ctrl_c():
+    """Not by our handler: `Interrupted` raised in a pool's job cannot be unpickled by the command."""
     before = signal.getsignal(signal.SIGTERM)
     fork = multiprocessing.get_context("fork")
     with stopping_cleanly():
@@ -251,8 +264,30 @@ def test_a_forked_worker_still_dies_of_sigterm():
         assert started.wait(30)
         worker.terminate()  # SIGTERM
         worker.join(30)
-    assert worker.exitcode == -signal.SIGTERM
+    assert worker.exitcode == 1  # KeyboardInterrupt (Process prints it and exits 1)
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+def _orphan_after_one_job(ready):
+    """A pool worker's life: installed, one job done, then waiting for the next; its command dies."""
+    from scenarios.experiment.executors import _call_with_shared, _install
+    _install(None)
+    _call_with_shared(lambda shared, job: job, 1)
+    ready.set()
+    time.sleep(60)  # stands for waiting on the pool's queue
+
+
+def test_a_pool_worker_leaves_stop_signals_to_its_command_unless_orphaned():
+    fork = multiprocessing.get_context("fork")
+    ready = fork.Event()
+    worker = fork.Process(target=_orphan_after_one_job, args=(ready,))
+    worker.start()
+    assert ready.wait(30)
+    worker.terminate()  # SIGTERM, from someone other than its command: ignored between jobs
+    worker.join(1)
+    assert worker.exitcode is None, "a worker between jobs died of SIGTERM"
+    worker.kill()
+    worker.join(30)
 
 
 class LosesASigterm:
@@ -284,3 +319,43 @@ def test_a_run_whose_sigterm_was_lost_stops_at_the_next_replication_and_says_so(
     assert result.exit_code == 128 + signal.SIGTERM and len(ran) == 1, result.output
     assert yaml.safe_load((tmp_path / "out" / "run.failed.yaml").read_text())["error"] == "interrupted by SIGTERM"
     assert no_traceback(result)
+
+
+def test_signals_held_hold_while_another_thread_runs(tmp_path):
+    """A signal mask holds only the thread that sets it (and those it starts): the kernel hands a
+    process's SIGTERM to any other thread (tqdm's monitor, a BLAS pool), and Python then raises it in the
+    main thread, mid-swap. Here that other thread, started before the hold, sends it itself."""
+    go = threading.Event()
+
+    def send():
+        go.wait(30)
+        os.kill(os.getpid(), signal.SIGTERM)
+    sender = threading.Thread(target=send)
+    sender.start()
+    reached = []
+    with pytest.raises(Interrupted):
+        with stopping_cleanly(), signals_held():
+            go.set()
+            sender.join()
+            (tmp_path / "run.failed.yaml").write_text("what a failure record writes")  # a flush runs handlers
+            reached.append(True)
+    assert reached, "SIGTERM was raised inside the held block"
+
+
+def test_a_sweep_takes_only_its_own_targets_leftovers(tmp_path):
+    """`.report.<n>.<pid>.partial` is the temporary of a file named `report.<n>` (a dated copy, say),
+    written now by process <pid>: the sweep for `report` read <n> as a dead process's id and deleted it,
+    and the sweep for a folder `report` said it removed it (rmtree cannot, on a file)."""
+    for target in ("report", "out"):
+        theirs = tmp_path / f".{target}.{reaped_pid()}.{os.getppid()}.partial"
+        theirs.write_text("another process's half-written file")
+    write_atomically(tmp_path / "report", "whole")
+    result = run(tmp_path, tmp_path / "out")
+    assert result.exit_code == 0 and "removed" not in result.stderr, result.stderr
+    assert len(hidden(tmp_path)) == 2, "a live writer's temporary of another file was swept"
+
+
+def test_a_leftover_named_by_an_impossible_pid_is_left_alone(tmp_path):
+    (tmp_path / ".report.99999999999999999999.partial").write_text("not a pid")
+    (tmp_path / ".report.\u00b2.partial").write_text("a superscript digit")
+    assert write_atomically(tmp_path / "report", "whole").read_text() == "whole"
