@@ -3,7 +3,9 @@
 A file is written to a temporary beside it, `.<name>.<pid>.partial`, and renamed over it, so a reader
 never sees half of it. The temporary (and a staging folder, `.<name>.<pid>.<random>.partial`) names the
 writing process, so the next writer of the same target removes what a process killed outright (SIGKILL,
-a power cut) left, once that process is gone, and never touches a running one's.
+a power cut) left, once that process is gone, and never touches a running one's. Liveness is asked of
+this machine's processes: on a folder shared between machines or containers, another one's run in
+progress looks gone, so give concurrent runs their own folders there.
 
 Here, below `scenarios`, because the calibration profile is written this way too and `calibration` may
 not import `scenarios`; the results folders and report.html use it from there. Standard library only:
@@ -39,12 +41,14 @@ def left_by_dead_processes(folder: Path, prefix: str, suffix: str, *, folders: b
     """Entries `<prefix><pid><suffix>` in `folder` whose process no longer runs: files, or `folders`;
     with `random`, `<prefix><pid>.<random><suffix>` (mkdtemp's). Only that shape and kind:
     `.report.2024.<pid>.partial` is the live temporary of a file named `report.2024`, not a leftover
-    of `report` by process 2024."""
+    of `report` by process 2024. Called before the caller makes its own entry for the target, so one
+    bearing the caller's own pid is a former process's that had the same id (every container's first
+    process is pid 1): it is swept too."""
     found = []
     for path in Path(folder).glob(glob.escape(prefix) + "*" + suffix):
         pid, dot, rest = path.name[len(prefix):len(path.name) - len(suffix)].partition(".")
         shaped = (bool(dot) and rest != "" and "." not in rest) if random else not dot
-        if shaped and path.is_dir() == folders and _a_pid(pid) and not _running(int(pid)):
+        if shaped and path.is_dir() == folders and _a_pid(pid) and (int(pid) == os.getpid() or not _running(int(pid))):
             found.append(path)
     return found
 

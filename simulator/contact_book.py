@@ -112,7 +112,6 @@ class ContactBook:
     def event_log(self, pool, roster: Roster) -> EventLog:
         """The numpy event log of what was written (visit, contact and availability columns)."""
         calendar, network = self.model.calendar, self.model.network
-        pool.close_overtime(calendar.run_end_s)
         contact_id = as_numpy(self.contact, "i4")
         queue = as_numpy(self.queue, "i2")
         channel_of_queue = np.array([CHANNELS.index(c) for c in network.queue_channels], dtype=np.int8)

@@ -83,6 +83,7 @@ class Engine(LeverSteps):
     def run(self) -> EventLog:
         self.pool.start(self._after)
         self._loop(self.model.calendar.run_end_s)
+        self.pool.close_overtime(self.model.calendar.run_end_s)
         return self.book.event_log(self.pool, self.roster)
 
     def close(self) -> None:

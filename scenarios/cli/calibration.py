@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 import sys
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import click
@@ -15,6 +15,7 @@ from calibration.report import write_report
 from simulator import units
 
 from scenarios.experiment.backtest import run_backtest
+from scenarios.experiment.interrupts import signals_held
 from scenarios.experiment.results_dir import refuse_below_a_file, refuse_foreign, results_directory
 from . import friendly_errors, main
 from .plan import invocation
@@ -67,13 +68,19 @@ def write_profile_and_report(profile, out: Path, report: Path) -> None:
     """The report is drawn in a staging folder beside `report` (calibration/report.py writes into the
     folder it is given), then the profile is written, then the folder is swapped in whole: a failure or
     a stop signal on the way leaves neither a partial report nor a new profile, only `run.failed.yaml`
-    saying why (and an earlier report and profile as they were). A profile inside the report folder is
+    saying why (and an earlier report and profile as they were); a stop that comes once the profile is
+    being written waits until the report is in place too. A profile inside the report folder is
     written into the staging folder, so it is published with the report instead of replaced by it."""
     profile_path, folder = Path(os.path.abspath(out)), Path(os.path.abspath(report))
-    with results_directory(report, invocation(), lambda text: click.echo(text, err=True), "--report") as staging:
-        with _progress_bar("report") as progress:
-            written = write_report(profile, staging, progress)
-        profile.write(staging / profile_path.relative_to(folder) if folder in profile_path.parents else out)
+    with ExitStack() as publishing:
+        with results_directory(report, invocation(), lambda text: click.echo(text, err=True), "--report") as staging:
+            with _progress_bar("report") as progress:
+                written = write_report(profile, staging, progress)
+            if profile_path.parent == folder:
+                profile.write(staging / profile_path.name)
+            else:  # two places: a stop waits until both the profile and the report are in place
+                publishing.enter_context(signals_held())
+                profile.write(out)
     click.echo(f"report: {report / written.name}", err=True)
 
 
@@ -130,7 +137,18 @@ def refuse_inputs_as_outputs(inputs, out: Path, report: Path | None) -> None:
     if report is not None:
         if os.path.abspath(report) == os.path.abspath(out):
             raise ValueError(f"--out and --report are both {out}; give the profile a file name of its own")
+        _refuse_a_profile_the_report_would_replace(Path(os.path.abspath(out)), Path(os.path.abspath(report)))
         refuse_foreign(Path(os.path.abspath(report)), "--report")  # it is replaced whole
+
+
+def _refuse_a_profile_the_report_would_replace(out: Path, report: Path) -> None:
+    """Inside the report folder, the profile is published with the report: directly in it, and named
+    .yaml, never as one of the report's own .md and .png files."""
+    if report not in out.parents:
+        return
+    if out.parent != report or out.suffix.lower() not in (".yaml", ".yml"):
+        raise ValueError(f"--out {out} lies in the --report folder, whose report.md and plots replace it; "
+                         f"give the profile a .yaml name directly in {report}, or a path outside it")
 
 
 def _history_for(document: dict, paths, history_format, profile_folder: Path, date_format=None):

@@ -11,7 +11,8 @@ report and its plots) is never replaced. `calibrate --report` stages its report 
 
 Hidden names carry the writing process's id (`.<target>.<pid>.<random>.partial`), so what a run
 killed outright (SIGKILL, a power cut) left behind is swept by the next run of the same target once
-that process is gone, and a concurrent run's is never touched (`calibration.atomic` finds them, and
+that process is gone, and a concurrent run's on this machine is never touched (`calibration.atomic`
+finds them, says why a folder shared between machines is the exception, and
 writes single files such as report.html and the calibration profile the same way).
 """
 from __future__ import annotations
@@ -154,20 +155,30 @@ def _record_failure(path: Path, problem: BaseException, request: dict) -> None:
 
 def _sweep_after_killed_runs(out: Path, say=None) -> None:
     """Remove the staging folders of `out` whose process is gone; put back results a run killed
-    mid-swap had moved aside (`.<target>.old-<pid>`) if `out` itself is missing."""
+    mid-swap had moved aside (`.<target>.old-<pid>`, and the same for `<target>.failed`) if the
+    target itself is missing."""
     if not out.parent.is_dir():
         return
     for staging in left_by_dead_processes(out.parent, f".{out.name}.", PARTIAL, folders=True, random=True):
         shutil.rmtree(staging, ignore_errors=True)
         if say is not None:
             say(f"removed {staging.name}, left beside {out.name} by a run that was killed")
-    for old in left_by_dead_processes(out.parent, f".{out.name}.old-", "", folders=True):
-        if out.exists():
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            old.rename(out)
-            if say is not None:
-                say(f"restored {out}: a run killed while replacing it had moved it to {old.name}")
+    for target in (out, out.with_name(f"{out.name}.failed")):
+        for old in left_by_dead_processes(out.parent, f".{target.name}.old-", "", folders=True):
+            _put_back(old, target, say)
+
+
+def _put_back(old: Path, target: Path, say=None) -> None:
+    """Results moved aside by a killed swap: back in place if nothing took it, else let go of."""
+    if target.exists():
+        shutil.rmtree(old, ignore_errors=True)
+        return
+    try:
+        old.rename(target)
+    except FileNotFoundError:
+        return  # a run starting at the same moment put it back first
+    if say is not None:
+        say(f"restored {target}: a run killed while replacing it had moved it to {old.name}")
 
 
 def _umask() -> int:

@@ -24,6 +24,7 @@ from click.testing import CliRunner
 
 import calibration.report as report_module
 from calibration.loaders import load_history
+from calibration.profile import CalibrationProfile
 from scenarios.experiment.backtest import COMPARED
 from scenarios.experiment.results_dir import MARKER
 from scenarios.cli import calibration as calibration_commands
@@ -306,6 +307,30 @@ def test_out_and_report_on_one_path_is_refused(tmp_path):
     result = calibrate_week(tmp_path / "calibrated", tmp_path / "calibrated")
     assert result.exit_code == 2 and clean(result) and "--out and --report are both" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["report.md", "arrivals.png", "sub/profile.yaml"])
+def test_a_profile_the_report_would_replace_is_refused(tmp_path, name):
+    """`--out DIR/report.md --report DIR` once exited 0 with the profile's YAML lost under the report."""
+    folder = tmp_path / "calibrated"
+    result = calibrate_week(folder / name, folder)
+    assert result.exit_code == 2 and clean(result), result.output
+    assert "lies in the --report folder" in result.stderr and list(tmp_path.iterdir()) == []
+
+
+def test_a_stop_while_the_profile_is_written_waits_until_the_report_is_in_place(tmp_path, monkeypatch):
+    """The profile and the report are two places: a SIGTERM between writing one and swapping in the
+    other once left the new profile beside the earlier report (or none)."""
+    write = CalibrationProfile.write
+
+    def write_then_stopped(profile, path):
+        write(profile, path)
+        signal.raise_signal(signal.SIGTERM)  # as if sent now
+    monkeypatch.setattr(CalibrationProfile, "write", write_then_stopped)
+    result = calibrate_week(tmp_path / "profile.yaml", tmp_path / "report")
+    assert result.exit_code == 128 + signal.SIGTERM, result.output
+    assert (tmp_path / "profile.yaml").exists() and (tmp_path / "report" / "report.md").exists()
+    assert hidden(tmp_path) == []
 
 
 def test_a_profile_inside_the_report_folder_is_published_with_it(tmp_path):

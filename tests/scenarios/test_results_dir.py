@@ -211,15 +211,17 @@ def test_sigterm_mid_run_records_the_interruption_and_leaves_no_staging_folder(t
 
 
 def test_a_killed_runs_staging_folder_is_swept_by_the_next_run_but_a_running_ones_is_kept(tmp_path):
-    """SIGKILL cannot be caught: the next run of the same target removes what a dead process left."""
-    dead, alive = reaped_pid(), os.getpid()
-    for pid in (dead, alive):
+    """SIGKILL cannot be caught: the next run of the same target removes what a dead process left,
+    and what a former process with this run's own id left (a container's pid 1 every time)."""
+    dead, alive, own = reaped_pid(), os.getppid(), os.getpid()  # the run is in this process
+    for pid in (dead, alive, own):
         (tmp_path / f".out.{pid}.abcd1234.partial").mkdir()
         (tmp_path / f".out.{pid}.abcd1234.partial" / "config.resolved.yaml").write_text("half")
     (tmp_path / f".other.{dead}.abcd1234.partial").mkdir()  # another target's: not this run's to judge
     result = run(tmp_path, tmp_path / "out")
     assert result.exit_code == 0, result.output
     assert f"removed .out.{dead}.abcd1234.partial" in result.stderr
+    assert f"removed .out.{own}.abcd1234.partial" in result.stderr
     assert hidden(tmp_path) == [f".other.{dead}.abcd1234.partial", f".out.{alive}.abcd1234.partial"]
 
 
@@ -233,6 +235,18 @@ def test_results_a_killed_run_had_moved_aside_are_put_back(tmp_path):
     assert result.exit_code == 0 and f"restored {out}" in result.stderr, result.output
     assert hidden(tmp_path) == []
     assert yaml.safe_load((out / "config.resolved.yaml").read_text())["experiment"]["seed"] == 9
+
+
+def test_a_failure_record_a_killed_run_had_moved_aside_is_put_back(tmp_path):
+    """The failure path swaps `<target>.failed` the same way: its moved-aside copy is found too."""
+    out = tmp_path / "out"
+    failed = tmp_path / "out.failed"
+    failed.mkdir()
+    (failed / "run.failed.yaml").write_text("error: earlier\n")
+    failed.rename(tmp_path / f".out.failed.old-{reaped_pid()}")
+    result = run(tmp_path, out)
+    assert result.exit_code == 0 and f"restored {failed}" in result.stderr, result.output
+    assert hidden(tmp_path) == []
 
 
 def test_a_file_written_atomically_sweeps_a_dead_writers_temporary_and_cleans_its_own(tmp_path):
