@@ -24,7 +24,8 @@ from contextlib import contextmanager
 from typing import Iterator
 
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
-INTERRUPTS = (signal.SIGINT, *STOP_SIGNALS)  # and Ctrl-C: what signals_held and a pool's worker swap
+INTERRUPTS = (signal.SIGINT, *STOP_SIGNALS)
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies  # and Ctrl-C: what signals_held and a pool's worker swap
 
 _before: dict = {}  # while a command runs: each stop signal's handler before ours
 _received: list[int] = []  # the stop signals received meanwhile
@@ -107,24 +108,48 @@ def leave_interrupts_to_the_command() -> None:
     """In a pool's worker between jobs: Ctrl-C and the stop signals are left to the command (the
     process group gets them too). Interrupted while it waits on the pool's queues, a worker dies
     holding them, and the pool (Python 3.11's, at least) hung the command at shutdown. A worker whose
-    command is gone (killed outright) has nobody to leave them to: it exits."""
-    command = os.getppid()
+    command is gone (killed outright) has nobody to leave them to: it exits; and on Linux the kernel
+    tells it so (`_die_with_the_command`)."""
+    _swap(_unless_orphaned(os.getppid(), lambda signum: None))
+    _die_with_the_command()
 
-    def unless_orphaned(signum, frame):
+
+def _unless_orphaned(command: int, otherwise):
+    """A handler: exit if this worker's command is gone, else `otherwise(signum)`."""
+    def handler(signum, frame):
         if os.getppid() != command:
             os._exit(128 + signum)
-    _swap(unless_orphaned)
+        otherwise(signum)
+    return handler
+
+
+def _die_with_the_command() -> None:
+    """Linux: SIGTERM to this worker when its command dies, however it died (SIGKILL, the OOM killer).
+    Forked, the workers hold the pool's own pipe ends, so they never see them close: orphaned, they
+    waited for the next job for ever."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes  # only in workers, only here
+    try:
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        return
 
 
 @contextmanager
 def interruptible_job() -> Iterator[None]:
     """In a pool's worker, during one job: Ctrl-C and the stop signals raise KeyboardInterrupt, which
-    the pool sends back as the job's result, so the command stops even if only the worker was told."""
-    between = _swap(signal.default_int_handler)
+    the pool sends back as the job's result, so the command stops even if only the worker was told
+    (and an orphaned worker exits: nobody would read that result)."""
+    between = _swap(_unless_orphaned(os.getppid(), _keyboard_interrupt))
     try:
         yield
     finally:
         _restore(between)
+
+
+def _keyboard_interrupt(signum: int) -> None:
+    raise KeyboardInterrupt
 
 
 def _in_forked_worker() -> None:

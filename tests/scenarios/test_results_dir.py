@@ -210,6 +210,30 @@ def test_sigterm_mid_run_records_the_interruption_and_leaves_no_staging_folder(t
                                                            "run.failed.yaml"]
 
 
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan is reaped by init at once)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_workers_go_when_their_command_is_killed_outright(tmp_path):
+    """SIGKILL (or the OOM killer) on the command left its forked workers waiting for the next job for
+    ever: they hold the pool's pipe ends themselves, so they never saw them close."""
+    process = subprocess.Popen(console_script() + ["run", str(BASELINE), "-r", "200", "--workers", "2",
+                                                   "--out", str(tmp_path / "out")],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        workers = wait_for(lambda: _children(process.pid) if len(_children(process.pid)) >= 2 else [])
+        process.kill()
+        process.wait(30)
+        wait_for(lambda: not any(_running(int(pid)) for pid in workers), 30)  # fails the test if they stay
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
 def test_a_killed_runs_staging_folder_is_swept_by_the_next_run_but_a_running_ones_is_kept(tmp_path):
     """SIGKILL cannot be caught: the next run of the same target removes what a dead process left,
     and what a former process with this run's own id left (a container's pid 1 every time)."""
