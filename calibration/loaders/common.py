@@ -262,4 +262,5 @@ def _load_named(load_one, path: Path, options: dict) -> History:
         raise
     except (ValueError, KeyError, TypeError, IndexError) as problem:
         raise HistoryError(f"{path.name}: could not be read ({type(problem).__name__}: {problem}); a loader "
-                           f"bug: please report it with the file") from problem
+                           f"bug: please report it with the file and what HELPDESK_SIM_TRACEBACK=1 prints") \
+            from problem

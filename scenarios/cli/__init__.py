@@ -10,6 +10,7 @@ import functools
 import importlib
 import os
 import sys
+import traceback
 import warnings
 from pathlib import Path
 
@@ -42,20 +43,29 @@ def _scenario_warnings_read_like_errors(show=warnings.formatwarning):
 warnings.formatwarning = _scenario_warnings_read_like_errors()
 
 
+TRACEBACK = "HELPDESK_SIM_TRACEBACK"  # set (to anything): an error's traceback too, for a bug report
+
+
 def friendly_errors(command):
-    """Turn input errors into `error: …` and exit code 2."""
+    """Turn input errors into `error: …` and exit code 2 (with the traceback above it when TRACEBACK is
+    set in the environment: a fault the code did not foresee reads the same, and its report needs it)."""
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
         except (ScenarioError, ValueError) as problem:
-            click.echo(f"error: {problem}", err=True)
-            sys.exit(2)
+            _error(str(problem))
         except OSError as problem:  # the file system refused (a path below a file, no space, no permission)
             where = f"{problem.filename}: " if problem.filename else ""
-            click.echo(f"error: {where}{problem.strerror or problem}", err=True)
-            sys.exit(2)
+            _error(f"{where}{problem.strerror or problem}")
     return wrapper
+
+
+def _error(message: str) -> None:
+    if os.environ.get(TRACEBACK):
+        traceback.print_exc()
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
 
 
 # Each command defined outside this module, and the module that registers it on `main` when imported.

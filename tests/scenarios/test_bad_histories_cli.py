@@ -320,3 +320,20 @@ def test_identical_handle_times_are_left_unfitted_with_the_reason_and_the_rest_f
     assert re.search(r"handle time of \w+ not fitted: all \d+ recorded handle times are 120 s", result.stdout)
     assert all(contact.get("arrivals") for contact in profile["contacts"])
     assert any(contact.get("patience") for contact in profile["contacts"])
+
+
+@pytest.mark.parametrize("asked", [False, True])
+def test_a_loader_bug_prints_its_traceback_only_when_asked(tmp_path, monkeypatch, templates, asked):
+    """A fault the loader did not foresee ends as one `error:` line naming the file; its report needs the
+    traceback, which HELPDESK_SIM_TRACEBACK=1 prints above it."""
+    def trip(*args, **kwargs):
+        raise ValueError("Cannot set a DataFrame with multiple columns to the single column activity")
+    monkeypatch.setattr("calibration.loaders.contact_table._derive", trip)
+    if asked:
+        monkeypatch.setenv("HELPDESK_SIM_TRACEBACK", "1")
+    result = invoke("calibrate", templates["csv"], "--format", "csv", "--out", tmp_path / "p.yaml", *FAST)
+    assert result.exit_code == 2 and "contacts.csv: could not be read" in result.stderr, result.output
+    assert ("Traceback" in result.stderr) == asked
+    if asked:
+        assert "in trip" in result.stderr  # down to the frame that raised
+    assert not (tmp_path / "p.yaml").exists()
