@@ -84,23 +84,19 @@ class AgentPool:
             self._end_overtime(agent)
             self._set_counted(agent, False)
 
-    def _end_overtime(self, agent: int) -> None:
+    def _end_overtime(self, agent: int, until: float | None = None) -> None:
+        """Log the agent's overtime, if any, as a span up to `until` (default: now)."""
         since = self.overtime_since[agent]
         if since is not None:
             self.overtime_since[agent] = None
-            self._log_overtime(agent, since, self.env.now)
-
-    def _log_overtime(self, agent: int, since: float, until: float) -> None:
-        self.overtime_agent.append(agent)
-        self.overtime_from.append(since)
-        self.overtime_to.append(until)
+            self.overtime_agent.append(agent)
+            self.overtime_from.append(since)
+            self.overtime_to.append(self.env.now if until is None else until)
 
     def close_overtime(self, run_end: float) -> None:
         """The run is over: overtime still under way is logged up to its end."""
-        for agent, since in enumerate(self.overtime_since):
-            if since is not None:
-                self.overtime_since[agent] = None
-                self._log_overtime(agent, since, run_end)
+        for agent in range(len(self.overtime_since)):
+            self._end_overtime(agent, run_end)
 
     def _start_break(self, agent: int, length: float) -> None:
         self._set_counted(agent, False)

@@ -25,7 +25,7 @@ def _column(values: np.ndarray, code: str, dtype) -> array:
     return array(code, np.ascontiguousarray(values, dtype=dtype).tobytes())
 
 
-def _read(values: np.ndarray, dtype=float) -> memoryview:
+def read_in_place(values: np.ndarray, dtype=float) -> memoryview:
     """A fate column read in place (no copy when it already has the dtype), read-only: the Demand's
     arrays are the draws themselves, so a write here would change the customers, not a copy."""
     return memoryview(np.asarray(values, dtype=dtype)).toreadonly()
@@ -65,21 +65,21 @@ class ContactBook:
         # fates, per contact and per episode: read in place (a memoryview reads a numpy column as fast as
         # an array.array, without a second copy of a long run's largest data)
         self.contact_type = demand.contact_type.tolist()
-        self.serial = _read(demand.serial, np.int32)
+        self.serial = read_in_place(demand.serial, np.int32)
         self.tier, self.tried_self_service = demand.tier, demand.tried_self_service
-        self.handle_of_episode = _read(demand.handle_s)
-        self.wrap_of_episode = _read(demand.after_call_work_s)
-        self.callback_accept = _read(demand.callback_accept)
-        self.callback_reach = _read(demand.callback_reach)
+        self.handle_of_episode = read_in_place(demand.handle_s)
+        self.wrap_of_episode = read_in_place(demand.after_call_work_s)
+        self.callback_accept = read_in_place(demand.callback_accept)
+        self.callback_reach = read_in_place(demand.callback_reach)
         self.callback = bytearray(count)  # per visit: NOT_OFFERED, DECLINED, ACCEPTED
-        self.patience_of_episode = _read(demand.patience_s)
+        self.patience_of_episode = read_in_place(demand.patience_s)
         drawn = demand.retrial_delay_s.shape[1] if len(demand.retrial_delay_s) else 0  # the first retrials
-        self.retrial_delay = [_read(demand.retrial_delay_s[:, n]) for n in range(drawn)]
-        self.retrial_patience = [_read(demand.retrial_patience_s[:, n]) for n in range(drawn)]
-        self.escalations = _read(demand.escalations, np.int8)
-        self.stage_handle = [_read(demand.stage_handle_s[:, k]) for k in range(demand.stage_handle_s.shape[1])]
-        self.repeat_delay = _read(demand.repeat_delay_s)
-        self.next_episode = _read(demand.next_episode, np.int32)
+        self.retrial_delay = [read_in_place(demand.retrial_delay_s[:, n]) for n in range(drawn)]
+        self.retrial_patience = [read_in_place(demand.retrial_patience_s[:, n]) for n in range(drawn)]
+        self.escalations = read_in_place(demand.escalations, np.int8)
+        self.stage_handle = [read_in_place(demand.stage_handle_s[:, k]) for k in range(demand.stage_handle_s.shape[1])]
+        self.repeat_delay = read_in_place(demand.repeat_delay_s)
+        self.next_episode = read_in_place(demand.next_episode, np.int32)
         self.episode_number = demand.episode_number
 
     def plan(self, episode: int, stage: int) -> int:

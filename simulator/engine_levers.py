@@ -8,7 +8,7 @@ from heapq import heappush
 from math import inf as INF
 
 from .callback import ACCEPTED, CallbackDesk
-from .contact_book import ESCALATE, RESOLVE, RESOLVE_THEN_REPEAT
+from .contact_book import ESCALATE, RESOLVE, RESOLVE_THEN_REPEAT, read_in_place
 from .config import ModelConfig
 from .eventlog import CALLBACK_MISSED
 from .routing import LEFT, OVERFLOW_RANK, WAITING
@@ -38,7 +38,7 @@ class LeverSteps:
             self.last_stage = [len(path) - 1 for path in paths]
             self.stage_first_contact = [[stage.first_contact for stage in path] for path in paths]
             coins = demand.escalation_coin
-            self.coin = [memoryview(coins[:, k]).toreadonly() for k in range(coins.shape[1])]  # read in place
+            self.coin = [read_in_place(coins[:, k]) for k in range(coins.shape[1])]
             self._handled = self._on_handled_proficient
 
     def _answer_proficient(self, visit: int, agent: int) -> None:
