@@ -126,7 +126,8 @@ def _cohort(model: ModelConfig, k: int, contact: ContactType, path, width: int, 
 def _kept(cohort: dict, stays: np.ndarray) -> dict:
     """The cohort's contacts where `stays`, with their fates; repeat episodes are kept whole (rows only
     the dropped contacts reach stay unreached)."""
-    keep = lambda values: values[stays] if len(values) == len(stays) else values  # an empty fate stays empty
+    rows = np.flatnonzero(stays)  # taken by index: a random boolean mask indexes six times slower
+    keep = lambda values: values.take(rows, axis=0) if len(values) == len(stays) else values  # empty stays empty
     kept = {key: value if key in REPEAT_KEYS or key == "repeats" else keep(value)
             for key, value in cohort.items() if key != "first"}
     kept["first"] = {key: keep(value) for key, value in cohort["first"].items()}
