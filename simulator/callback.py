@@ -37,20 +37,30 @@ class CallbackDesk:
         self.in_line = [0] * len(network.queue_names)  # visits waiting, per queue
         self.available = pool.available
         self.accept_coin, self.reach_coin = book.callback_accept, book.callback_reach
+        self.contact, self.contact_type, self.stage, self.episode = book.contact, book.contact_type, book.stage, book.episode
+        self.callback, self.quote = book.callback, math.nan
         self.threshold_s, self.accept_probability = policy.offer_when_expected_wait_over_s, policy.accept_probability
 
-    def offer(self, queue: int, kind: int, episode: int) -> tuple[int, float]:
-        """(NOT_OFFERED | DECLINED | ACCEPTED, the quoted wait) for a caller about to wait. (One
-        method, the expected wait inline: it runs for every caller who waits.)"""
-        if not self.offered_to[kind]:
-            return NOT_OFFERED, math.nan
+    def offer(self, visit: int, queue: int) -> int:
+        """A visit is about to wait in `queue`: count it in line and, for a first-contact caller of a
+        type the policy covers facing a long expected wait, offer a call back (its choice is written in
+        the visit's callback column, the quote kept in `quote`). One method, the expected wait inline:
+        it runs for every visit that waits."""
+        kind = self.contact_type[self.contact[visit]]
+        if self.stage[visit] or not self.offered_to[kind]:
+            self.in_line[queue] += 1  # escalated tickets are not on the phone
+            return NOT_OFFERED
         available, agents = self.available, 0
         for group in self.served_by[queue]:  # a loop: a generator in sum() costs twice as much here
             agents += available[group]
         quote = (self.in_line[queue] + 1) * self.mean_handle[kind] / agents if agents > 0 else math.inf
+        self.in_line[queue] += 1  # after the quote, which counts those ahead
+        self.quote = quote
         if quote <= self.threshold_s or (self.at_time and quote == math.inf):
-            return NOT_OFFERED, quote
-        return (ACCEPTED if self.accept_coin[episode] < self.accept_probability else DECLINED), quote
+            return NOT_OFFERED
+        choice = ACCEPTED if self.accept_coin[self.episode[visit]] < self.accept_probability else DECLINED
+        self.callback[visit] = choice
+        return choice
 
     def reaches(self, episode: int) -> bool:
         return self.reach_coin[episode] < self.policy.reach_probability

@@ -28,7 +28,7 @@ from .proficiency import agent_proficiency
 from .sla_due import SlaDue
 from .config import ModelConfig
 from .contact_book import ESCALATE, RESOLVE, ContactBook
-from .engine_levers import LeverSteps
+from .engine_levers import NORMAL, LeverSteps
 from .eventlog import ABANDONED, ESCALATED, RESOLVED, RETRIED, EventLog
 from .fates import Demand, draw_demand, retrial_generator
 from .streams import Stream, generator
@@ -36,7 +36,6 @@ from .roster import Roster, build_roster
 from .routing import ANSWERED, LEFT, WAITING, Routing
 
 INF = math.inf
-NORMAL = 1  # SimPy's priority for ordinary events
 
 
 class Engine(LeverSteps):
@@ -55,7 +54,7 @@ class Engine(LeverSteps):
         routing = self.routing
         self.free_agent_for, self.next_waiting_for = routing.free_agent_for, routing.next_waiting_for
         self.queues, self.discipline = routing.queues, routing.discipline  # routing's heaps, pushed to here
-        self.free, self.selection = routing.free, routing.selection
+        self.free, self.selection, self.plain = routing.free, routing.selection, routing.plain
         self._bind_columns(book, pool)
         self._init_levers(model, book, pool)
         paths = model.network.paths
@@ -142,13 +141,14 @@ class Engine(LeverSteps):
             self._answer(visit, agent)
             return
         self.state[visit] = WAITING
-        heappush(self.queues[queue], self.discipline(self.priority[visit], self.env._now, visit))
-        if patience != INF:
-            self._after(patience, self._patience_end, visit)
+        env = self.env
+        heappush(self.queues[queue], self.discipline(self.priority[visit], env._now, visit))
+        if patience != INF:  # `_after`, inline: most visits wait
+            heappush(env._queue, (env._now + patience, NORMAL, next(env._eid), (self._patience_end, visit)))
 
     def _enqueue(self, queue: int, visit: int, enqueued_s: float) -> None:
         """A visit waits (every discipline's heap; with `max_bypass`, a timer to promote it)."""
-        if self.routing.plain:
+        if self.plain:
             heappush(self.queues[queue], self.discipline(self.priority[visit], enqueued_s, visit))
             return
         self.routing.enqueue(queue, visit, self.priority[visit], enqueued_s)

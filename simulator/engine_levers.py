@@ -13,6 +13,8 @@ from .config import ModelConfig
 from .eventlog import CALLBACK_MISSED
 from .routing import LEFT, OVERFLOW_RANK, WAITING
 
+NORMAL = 1  # SimPy's priority for ordinary events
+
 
 class LeverSteps:
     def _init_levers(self, model: ModelConfig, book, pool) -> None:
@@ -73,11 +75,16 @@ class LeverSteps:
                 self._answer(visit, agent)
                 return
         self.state[visit] = WAITING
-        if self.desk is not None and self._offer_callback(visit, queue):
+        if self.desk is not None and self.desk.offer(visit, queue) == ACCEPTED:
+            self._call_back_later(visit, queue)
             return
-        self._enqueue(queue, visit, self.env._now)
+        env = self.env
+        if self.plain:  # the one discipline's heap, pushed here: every waiting visit passes this way
+            heappush(self.queues[queue], self.discipline(self.priority[visit], env._now, visit))
+        else:
+            self._enqueue(queue, visit, env._now)
         if patience != INF:
-            self._after(patience, self._patience_end, visit)
+            heappush(env._queue, (env._now + patience, NORMAL, next(env._eid), (self._patience_end, visit)))
         if self.overflow_after[queue]:
             self._schedule_overflow(visit, queue)
 
@@ -122,26 +129,17 @@ class LeverSteps:
                 heappush(self.chat_free[group], (chats,) + self.selection(self.env._now, agent, self.epoch[agent]))
 
     # --- virtual hold (callback.py) ------------------------------------------------------------------
-    def _offer_callback(self, visit: int, queue: int) -> bool:
-        """A visit is about to wait: count it in line, and offer a first-contact caller a call back.
-        True if they accepted (then there is no patience timer)."""
+    def _call_back_later(self, visit: int, queue: int) -> None:
+        """The caller accepted a call back (no patience timer: they hung up): at the quoted time
+        (`at_time`, off the line until then), or when an agent would take them (their place kept)."""
         desk = self.desk
-        if self.stage[visit]:  # escalated tickets are not on the phone
-            desk.in_line[queue] += 1
-            return False
-        choice, quote = desk.offer(queue, self.contact_type[self.contact[visit]], self.episode[visit])
-        desk.in_line[queue] += 1  # after the quote, which counts those ahead
-        self.callback[visit] = choice
-        if choice != ACCEPTED:
-            return False
         if desk.at_time:
-            desk.in_line[queue] -= 1  # off the line until the quoted time
-            self._after(quote, self._on_callback_due, visit)
+            desk.in_line[queue] -= 1
+            self._after(desk.quote, self._on_callback_due, visit)
         else:
             self._enqueue(queue, visit, self.env._now)
             if self.overflow_after[queue]:
                 self._schedule_overflow(visit, queue)
-        return True
 
     def _on_callback_due(self, visit: int) -> None:
         """The quoted time: the caller rejoins the line at their original place (`at_time`)."""

@@ -37,6 +37,9 @@ class Routing:
         self.chat_free = [[] for _ in model.groups]  # (chats held, selection key, agent, epoch)
         self.serves_chat = [[(q, p) for q, p in pairs if self.is_chat[q]] for pairs in self.serves]
         self._set_disciplines(model, due_of)
+        # one group per queue, one queue per group: the common case skips the ranking (hot path)
+        self.only_group = [pairs[0][1] if len(pairs) == 1 else -1 for pairs in self.served_by]
+        self.only_queue = [pairs[0][0] if len(pairs) == 1 else -1 for pairs in self.serves]
 
     def _set_disciplines(self, model: ModelConfig, due_of) -> None:
         """One set of queue heaps per (discipline, max bypass) in use; each group reads its own. With one
@@ -88,16 +91,16 @@ class Routing:
 
     def free_agent_for(self, queue: int) -> int:
         """A free agent of the group that prefers this queue most (by the selection key among equals)."""
-        epoch, pairs = self.epoch, self.served_by[queue]
-        if len(pairs) == 1:  # one group serves the queue (the common case): its line's head, no ranking
-            free = self.free[pairs[0][1]]
+        epoch, only = self.epoch, self.only_group[queue]
+        if only >= 0:  # one group serves the queue (the common case): its line's head, no ranking
+            free = self.free[only]
             while free:
                 head = heappop(free)
                 if head[2] == epoch[head[1]]:
                     return head[1]
             return -1
         best, best_key = None, None
-        for preference, group in pairs:
+        for preference, group in self.served_by[queue]:
             free = self.free[group]
             while free and free[0][2] != epoch[free[0][1]]:
                 heappop(free)  # stale: that agent went off shift or on a break since
@@ -142,16 +145,16 @@ class Routing:
         """The head the discipline ranks first across the group's queues (or `serves`, e.g. only its
         chat queues), its preference in between."""
         state, queues = self.state, self.group_heaps[group]
-        pairs = self.serves[group] if serves is None else serves
-        if len(pairs) == 1:  # the group serves one queue: its head, no ranking across queues
-            queue = queues[pairs[0][0]]
+        only = self.only_queue[group] if serves is None else -1
+        if only >= 0:  # the group serves one queue: its head, no ranking across queues
+            queue = queues[only]
             while queue:
                 visit = heappop(queue)[2]
                 if state[visit] == WAITING:
                     return visit
             return -1
         best, best_key = None, None
-        for queue_index, preference in pairs:
+        for queue_index, preference in self.serves[group] if serves is None else serves:
             queue = queues[queue_index]
             while queue and state[queue[0][2]] != WAITING:
                 heappop(queue)  # left the line (abandoned) while in it
