@@ -125,13 +125,15 @@ def _cohort(model: ModelConfig, k: int, contact: ContactType, path, width: int, 
 
 def _kept(cohort: dict, stays: np.ndarray) -> dict:
     """The cohort's contacts where `stays`, with their fates; repeat episodes are kept whole (rows only
-    the dropped contacts reach stay unreached)."""
+    the dropped contacts reach stay unreached). Thinned in place, column by column, so a long run's
+    unthinned fates and the kept ones never exist whole side by side."""
     rows = np.flatnonzero(stays)  # taken by index: a random boolean mask indexes six times slower
-    keep = lambda values: values.take(rows, axis=0) if len(values) == len(stays) else values  # empty stays empty
-    kept = {key: value if key in REPEAT_KEYS or key == "repeats" else keep(value)
-            for key, value in cohort.items() if key != "first"}
-    kept["first"] = {key: keep(value) for key, value in cohort["first"].items()}
-    return kept
+    per_contact = [key for key in cohort if key not in REPEAT_KEYS and key not in ("first", "repeats")]
+    for columns, keys in ((cohort, per_contact), (cohort["first"], list(cohort["first"]))):
+        for key in keys:
+            if len(columns[key]) == len(stays):  # an empty fate (one the scenario does not draw) stays empty
+                columns[key] = columns[key].take(rows, axis=0)
+    return cohort
 
 
 def _tiers(contact: ContactType, count: int, rng) -> np.ndarray:
