@@ -57,9 +57,7 @@ class ContactBook:
         self.left = array("d", [NAN]) * count
         self.agent = array("i", [-1]) * count
         self.outcome = bytearray(demand.deflection.astype(np.uint8).tobytes())  # OPEN, or resolved before an agent
-        arriving = np.flatnonzero(demand.deflection == 0)
-        self.arriving = _column(arriving, "i", np.int32)  # contacts that reach a queue, in arrival order
-        self.arriving_at = _column(demand.arrival_s[arriving], "d", float)
+        self.arriving, self.arriving_at = self._arriving(demand)  # contacts that reach a queue, and when
         self.state = bytearray(count)  # engine states: waiting, answered, left
         first = slice(0, count)
         plan = np.full(count, RESOLVE, np.uint8)  # bytes from the start: no full-length int64 temporaries
@@ -68,7 +66,7 @@ class ContactBook:
         self.then = bytearray(memoryview(plan))
         # fates, per contact and per episode: read in place (a memoryview reads a numpy column as fast as
         # an array.array, without a second copy of a long run's largest data)
-        self.contact_type = demand.contact_type.tolist()
+        self.contact_type = read_in_place(demand.contact_type, np.int16)
         self.serial = read_in_place(demand.serial, np.int32)
         self.tier, self.tried_self_service = demand.tier, demand.tried_self_service
         self.handle_of_episode = read_in_place(demand.handle_s)
@@ -85,6 +83,14 @@ class ContactBook:
         self.repeat_delay = read_in_place(demand.repeat_delay_s)
         self.next_episode = read_in_place(demand.next_episode, np.int32)
         self.episode_number = demand.episode_number
+
+    def _arriving(self, demand: Demand):
+        """The contacts that reach a queue, in arrival order, and their arrival times. With no front
+        door (the common case) that is every first visit: their own rows and times, not a copy."""
+        if not demand.deflection.any():
+            return range(self.contacts), self.arrival
+        arriving = np.flatnonzero(demand.deflection == 0)
+        return _column(arriving, "i", np.int32), _column(demand.arrival_s[arriving], "d", float)
 
     def plan(self, episode: int, stage: int) -> int:
         """What the handling at this stage of this episode will lead to."""
