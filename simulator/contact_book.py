@@ -69,8 +69,10 @@ class ContactBook:
         self.contact_type = read_in_place(demand.contact_type, np.int16)
         self.serial = read_in_place(demand.serial, np.int32)
         self.tier, self.tried_self_service = demand.tier, demand.tried_self_service
-        self.handle_of_episode = read_in_place(demand.handle_s)
-        self.wrap_of_episode = read_in_place(demand.after_call_work_s)
+        # repeat episodes' handle and wrap-up times (rows from `contacts` on; a first visit has its own in
+        # `handle` and `wrap`): copied, so a long run does not keep every first episode's twice
+        self.repeat_handle = read_in_place(demand.handle_s[count:].copy())
+        self.repeat_wrap = read_in_place(demand.after_call_work_s[count:].copy())
         self.callback_accept = read_in_place(demand.callback_accept)
         self.callback_reach = read_in_place(demand.callback_reach)
         self.callback = bytearray(count)  # per visit: NOT_OFFERED, DECLINED, ACCEPTED

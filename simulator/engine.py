@@ -222,9 +222,9 @@ class Engine(LeverSteps):
         contact, episode = contact_and_episode
         book = self.book
         kind = self.contact_type[contact]
+        row = episode - book.contacts  # among the repeat episodes
         new = book.add_visit(contact, episode, 0, 0, self.stage_queue[kind][0], self.priority[contact],
-                             self.env._now, book.handle_of_episode[episode], book.wrap_of_episode[episode],
-                             book.plan(episode, 0))
+                             self.env._now, book.repeat_handle[row], book.repeat_wrap[row], book.plan(episode, 0))
         self._enter(new, book.patience_of_episode[episode])
 
     def _take_next_or_idle(self, agent: int) -> None:
