@@ -13,10 +13,10 @@ import pandas as pd
 
 from .config import ModelConfig
 from .eventlog import EventLog
-from .kpis import ALL, INTERVAL_COLUMNS, can_abandon, impatient_visits
-from .outcomes import VisitOutcomes, visit_outcomes
+from .kpis import ALL, INTERVAL_COLUMNS, can_abandon
+from .outcomes import Rows, VisitOutcomes, offered_visits, visit_outcomes
 from .group_interval_kpis import interval_edges, on_duty_per_interval
-from .timeweighted import StepCount
+from .timeweighted import SortedSpans, StepCount
 
 
 def interval_kpis(log: EventLog, model: ModelConfig, result: VisitOutcomes | None = None) -> pd.DataFrame:
@@ -24,17 +24,21 @@ def interval_kpis(log: EventLog, model: ModelConfig, result: VisitOutcomes | Non
     result = result or visit_outcomes(log)
     edges = interval_edges(log, model.calendar.interval_s)
     on_duty = on_duty_per_interval(log, len(model.groups), edges)
+    offered = offered_visits(result)  # each type's row and `all` select among these
+    offered.interval = np.searchsorted(edges, offered.arrival_s, side="right") - 1
+    offered.impatient = np.array([can_abandon(c) for c in model.contacts])[offered.contact_type]
+    waits = _waits(result)
     frames = []
     for index, contact in enumerate(model.contacts):
-        frame = _type_frame(result, log.contact_type == index, edges, model, contact.name, can_abandon(contact))
+        frame = _type_frame(offered, offered.contact_type == index, waits.count(index), edges, model, contact.name,
+                            can_abandon(contact))
         frame["agents_on_shift_mean"] = on_duty[_front_line_groups(model, index)].sum(axis=0) / np.diff(edges)
         frames.append(frame)
     if len(frames) == 1:  # one contact type: `all` holds the same visits
         everything = frames[0].assign(contact_type=ALL)
     else:
-        everything = _type_frame(result, np.ones(len(log), dtype=bool), edges, model, ALL,
-                                 any(map(can_abandon, model.contacts)))
-    busy, available = result.busy.per_interval(edges), result.on_duty.per_interval(edges)
+        everything = _type_frame(offered, None, waits.count(), edges, model, ALL, any(map(can_abandon, model.contacts)))
+    busy, available = np.diff(result.busy_seconds_to(edges)), result.on_duty.per_interval(edges)
     everything["occupancy"] = np.divide(busy, available, out=np.full(len(busy), np.nan), where=available > 0)
     everything["agents_on_shift_mean"] = available / np.diff(edges)
     frames.append(everything)
@@ -49,12 +53,12 @@ def _front_line_groups(model: ModelConfig, contact: int) -> list[int]:
     return [group for _, group in model.network.served_by[model.network.type_queue(contact)]]
 
 
-def _type_frame(result: VisitOutcomes, selected: np.ndarray, edges: np.ndarray, model: ModelConfig, name: str,
-                abandonment: bool):
-    log, settings = result.log, model.kpis
-    selected = selected & result.front_line
-    mask = result.measured & selected
-    bins = np.searchsorted(edges, log.arrival_s[mask], side="right") - 1
+def _type_frame(offered: Rows, pick: np.ndarray | None, waiting: StepCount, edges: np.ndarray, model: ModelConfig,
+                name: str, abandonment: bool):
+    """One row's frame: its offered visits (`pick` of `offered`, all: None) and its waits (`waiting`)."""
+    settings = model.kpis
+    take = (lambda column: column) if pick is None else (lambda column: column[pick])
+    bins = take(offered.interval)
     size = len(edges) - 1
 
     def count(flags=None, weights=None):
@@ -62,30 +66,31 @@ def _type_frame(result: VisitOutcomes, selected: np.ndarray, edges: np.ndarray, 
         weights = weights if weights is None or flags is None else weights[flags]
         return np.bincount(chosen, weights=weights, minlength=size)
 
-    wait, answered, abandoned = result.wait_s[mask], result.answered[mask], result.abandoned[mask]
-    resolved = result.handled[mask]
-    handle = log.handling_s[mask]
-    offered = np.bincount(bins, minlength=size)
+    wait, answered, abandoned = take(offered.wait_s), take(offered.answered), take(offered.abandoned)
+    resolved = take(offered.handled)
+    handle = take(offered.handling_s)
+    offered_count = np.bincount(bins, minlength=size)
     n_answered, n_abandoned = count(answered), count(abandoned)
-    could = count(impatient_visits(log, model)[mask])  # offered visits of types that can abandon
+    could = count(take(offered.impatient))  # offered visits of types that can abandon
     within = count(answered & (wait <= settings.service_level_threshold_s))
     short = count(abandoned & (wait < settings.short_abandon_s))
     excluded = {"exclude": n_abandoned, "exclude_short": short}.get(settings.service_level_abandoned, 0)
-    waiting = _waiting_spans(result, selected & result.on_hold).per_interval(edges)
     return pd.DataFrame({
-        "_start_s": edges[:-1], "contact_type": name, "offered": offered, "answered": n_answered,
+        "_start_s": edges[:-1], "contact_type": name, "offered": offered_count, "answered": n_answered,
         "abandoned": n_abandoned,
         "abandon_rate": _divide(n_abandoned, could) if abandonment else np.full(size, np.nan),
-        "service_level": _divide(within, offered - excluded),
-        "asa_s": _divide(count(answered, wait), n_answered), "mean_wait_s": _divide(count(None, wait), offered),
+        "service_level": _divide(within, offered_count - excluded),
+        "asa_s": _divide(count(answered, wait), n_answered), "mean_wait_s": _divide(count(None, wait), offered_count),
         "aht_s": _divide(count(resolved, handle), count(resolved)), "occupancy": np.nan,
-        "agents_on_shift_mean": np.nan, "queue_len_mean": waiting / np.diff(edges),
+        "agents_on_shift_mean": np.nan, "queue_len_mean": waiting.per_interval(edges) / np.diff(edges),
     }).reindex(columns=["_start_s", "contact_type"] + INTERVAL_COLUMNS)
 
 
-def _waiting_spans(result: VisitOutcomes, selected: np.ndarray) -> StepCount:
-    arrival = result.log.arrival_s[selected]
-    return StepCount.from_spans(arrival, arrival + result.wait_s[selected])
+def _waits(result: VisitOutcomes) -> SortedSpans:
+    """The waits of the visits that stood in a line, by contact type, sorted once for every row."""
+    log, held = result.log, np.flatnonzero(result.on_hold)
+    arrival = log.arrival_s[held]
+    return SortedSpans(arrival, arrival + result.wait_s[held], log.contact_type[held])
 
 
 def _divide(numerator, denominator) -> np.ndarray:

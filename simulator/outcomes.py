@@ -48,15 +48,58 @@ class VisitOutcomes:
         """Front-line visits that stood in a line (not callers waiting for a call back)."""
         return self.front_line & (self.log.callback != ACCEPTED_CALLBACK)
 
-    @cached_property
-    def busy(self) -> StepCount:
-        """Agents' worth of work in hand, all groups (shared by the KPI tables)."""
-        return busy_agents(self.log)
+    def busy_seconds_to(self, edges: np.ndarray) -> np.ndarray:
+        """Busy agent-seconds, all groups, from the start of time to each edge (shared by the KPI tables,
+        which all ask for the reporting interval grid). The time-weighted count of every handling is
+        built, sorted once, for the first grid asked and then let go of (64 bytes a handled visit):
+        what is kept is its answer."""
+        key = np.asarray(edges, dtype=float).tobytes()
+        answers = self.__dict__.setdefault("_busy_seconds_to", {})
+        if key not in answers:
+            answers[key] = busy_agents(self.log).integral_to(edges)
+        return answers[key]
 
     @cached_property
     def on_duty(self) -> StepCount:
         """Agents available (on shift, not on a break, or finishing a contact), all groups."""
         return StepCount(self.log.availability_time_s, self.log.availability_change)
+
+
+class Rows:
+    """Chosen rows (in order) of a replication's per-visit or per-contact columns, each column picked
+    for just those rows on first use: a KPI table picks the visits or contacts it counts once, and its
+    rows (a contact type, a channel…) then select among them instead of masking the whole log again
+    for each. The values and their order are the sources', so every sum over them is the same."""
+
+    def __init__(self, chosen: np.ndarray, *sources):
+        """`chosen`: a flag per row of the sources. When every row is chosen, the columns are the
+        sources' own (no copy)."""
+        self.count = int(np.count_nonzero(chosen))
+        self.rows, self.sources = slice(None) if self.count == len(chosen) else np.flatnonzero(chosen), sources
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        """The first source's column of that name (a field or a stored array) at these rows, kept once picked."""
+        if name.startswith("__") or name in ("rows", "sources", "count"):
+            raise AttributeError(name)
+        for source in self.sources:
+            column = vars(source).get(name)
+            if isinstance(column, np.ndarray):
+                picked = self.__dict__[name] = column[self.rows]
+                return picked
+        raise AttributeError(name)
+
+
+def offered_visits(visits: VisitOutcomes) -> Rows:
+    """The visits the queue KPIs count: front-line visits that joined their queue in the measured
+    period, with `handling_s` (the agent's time, wrap-up included; NaN if never answered)."""
+    log = visits.log
+    offered = Rows(visits.measured & visits.front_line, visits, log)
+    rows = offered.rows
+    offered.handling_s = log.ended_s[rows] + log.after_call_work_s[rows] - log.answered_s[rows]  # log.handling_s
+    return offered
 
 
 def busy_agents(log: EventLog) -> StepCount:

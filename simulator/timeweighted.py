@@ -13,10 +13,19 @@ class StepCount:
 
     def __init__(self, times: np.ndarray, changes: np.ndarray):
         order = np.argsort(times, kind="stable")
-        self.times = np.asarray(times, dtype=float)[order]
-        self.changes = np.asarray(changes, dtype=float)[order]
-        self._weighted = np.concatenate(([0.0], np.cumsum(self.changes * self.times)))
-        self._count = np.concatenate(([0.0], np.cumsum(self.changes)))
+        self._settle(np.asarray(times, dtype=float)[order], np.asarray(changes, dtype=float)[order])
+
+    @classmethod
+    def from_sorted(cls, times: np.ndarray, changes: np.ndarray) -> "StepCount":
+        """From steps already in the order `StepCount(times, changes)` sorts them in (stable by time)."""
+        count = cls.__new__(cls)
+        count._settle(times, changes)
+        return count
+
+    def _settle(self, times: np.ndarray, changes: np.ndarray) -> None:
+        self.times, self.changes = times, changes
+        self._weighted = _running_total(changes * times)
+        self._count = _running_total(changes)
 
     @classmethod
     def from_spans(cls, starts: np.ndarray, ends: np.ndarray, weights=1.0) -> "StepCount":
@@ -52,3 +61,45 @@ class StepCount:
         following = np.append(self.times[1:], np.inf)
         lengths = (np.minimum(following, end) - np.maximum(self.times, start)).clip(min=0)
         return float(lengths[levels > 1e-9].sum())  # before the first step the count is 0
+
+
+def most_at_once(starts: np.ndarray, ends: np.ndarray, start: float, end: float) -> float:
+    """Largest number of [starts, ends) spans in progress at once during [start, end), counted after all
+    the steps at an instant: `StepCount.from_spans(starts, ends).maximum(start, end)`, without merging
+    the steps into one sorted list. The count only rises at a span's start, so it peaks at `start` or at
+    a start inside the window, where it is (starts so far) − (ends so far)."""
+    starts, ends = np.sort(starts), np.sort(ends)
+    moments = np.append(start, starts[(starts > start) & (starts < end)])
+    levels = np.searchsorted(starts, moments, side="right") - np.searchsorted(ends, moments, side="right")
+    return float(levels.max())
+
+
+def _running_total(values: np.ndarray) -> np.ndarray:
+    """0, then the cumulative sums of `values` (np.cumsum's, written after the zero: no second copy)."""
+    total = np.empty(len(values) + 1)
+    total[0] = 0.0
+    np.cumsum(values, out=total[1:])
+    return total
+
+
+class SortedSpans:
+    """The steps of many [start, end) spans of one unit each, sorted once (stable: at a tie starts come
+    before ends, each in row order, as `StepCount.from_spans` sorts them), with a label per span (a
+    contact type): the steps of the spans with one label are these, in this order, so each label's
+    count is built without sorting again."""
+
+    def __init__(self, starts: np.ndarray, ends: np.ndarray, labels: np.ndarray):
+        times = np.concatenate([starts, ends])
+        order = np.argsort(times, kind="stable")
+        self.times = times[order]
+        del times
+        spans = len(starts)
+        self.ends = order >= spans  # the step ends a span (−1), or starts one (+1)
+        self.labels = labels[order - spans * self.ends]
+
+    def count(self, label=None) -> StepCount:
+        """The count of the spans with that label (all of them: None)."""
+        if label is None:
+            return StepCount.from_sorted(self.times, np.where(self.ends, -1.0, 1.0))
+        mine = self.labels == label
+        return StepCount.from_sorted(self.times[mine], np.where(self.ends[mine], -1.0, 1.0))
