@@ -17,7 +17,7 @@ from .eventlog import ESCALATED, EventLog
 from .group_interval_kpis import interval_edges
 from .outcomes import Rows, VisitOutcomes
 from .stats import mean, ratio
-from .timeweighted import StepCount, most_at_once
+from .timeweighted import StepCount
 
 GROUP_COLUMNS = ["handled", "asa_s", "aht_s", "escalation_rate", "occupancy", "utilization",
                  "agents_on_shift_mean", "agents_staffed_mean", "agent_hours", "cost"]
@@ -27,29 +27,27 @@ def agent_kpis(log: EventLog, visits: VisitOutcomes, model: ModelConfig) -> dict
     """Occupancy, utilisation, staffing and cost over the window (all groups together)."""
     everyone = np.ones(len(model.groups), bool)
     kpis = _time_kpis(log, visits, model, everyone, paid_seconds_by_group(log, model), _busy_seconds(log, visits, model))
-    waited = visits.on_hold & (visits.wait_s > 0)  # a contact answered on arrival never stands in line
-    arrival = log.arrival_s[waited]
-    kpis["queue_len_max"] = most_at_once(arrival, arrival + visits.wait_s[waited], log.measure_from_s,
-                                         log.measure_to_s)
+    kpis["queue_len_max"] = visits.waiting_to(interval_edges(log, model.calendar.interval_s)).longest
     return kpis
 
 
 def group_kpis(log: EventLog, visits: VisitOutcomes, model: ModelConfig) -> pd.DataFrame:
     """One row per agent group: the work it handled (visits that joined a queue in the period) and its time."""
     worked = Rows(visits.measured & (log.agent >= 0), visits, log)  # taken by an agent
-    group_of_visit = log.roster.agent_group[worked.agent]
+    group_of_visit, handled = log.roster.agent_group[worked.agent], worked.handled
     handling = log.ended_s[worked.rows] + log.after_call_work_s[worked.rows] - worked.answered_s  # log.handling_s
+    escalated = handled & (worked.outcome == ESCALATED)
     escalating = _escalating_queues(model)
     paid_by_group = paid_seconds_by_group(log, model)  # one pass for every row: it is the costly part
     each = _busy_seconds_each(log) if len(model.groups) > 1 else None
     rows = []
     for index, group in enumerate(model.groups):
         mine = group_of_visit == index
-        handled = worked.handled[mine]
+        done = np.flatnonzero(mine & handled)  # gathered by index: faster than by a scattered mask
         only = np.arange(len(model.groups)) == index
-        rows.append({"group": group.name, "handled": int(handled.sum()), "asa_s": mean(worked.wait_s[mine]),
-                     "aht_s": mean(handling[mine][handled]),
-                     "escalation_rate": ratio((worked.outcome[mine][handled] == ESCALATED).sum(), handled.sum())
+        rows.append({"group": group.name, "handled": len(done), "asa_s": mean(worked.wait_s[np.flatnonzero(mine)]),
+                     "aht_s": mean(handling[done]),
+                     "escalation_rate": ratio(np.count_nonzero(mine & escalated), len(done))
                      if any(queue in escalating for queue, _ in model.network.serves[index]) else np.nan,
                      **_time_kpis(log, visits, model, only, paid_by_group, _busy_seconds(log, visits, model, only, each))})
     return pd.DataFrame(rows).reindex(columns=["group"] + GROUP_COLUMNS)
@@ -90,7 +88,7 @@ def _busy_seconds(log: EventLog, visits: VisitOutcomes, model: ModelConfig, grou
         to_edges = visits.busy_seconds_to(interval_edges(log, model.calendar.interval_s))
         return float(to_edges[-1] - to_edges[0])
     seconds, group = each
-    return float(seconds[groups[group]].sum())
+    return float(seconds[np.flatnonzero(groups[group])].sum())
 
 
 def _busy_seconds_each(log: EventLog) -> tuple[np.ndarray, np.ndarray]:

@@ -16,7 +16,6 @@ from .eventlog import EventLog
 from .kpis import ALL, INTERVAL_COLUMNS, can_abandon
 from .outcomes import VisitOutcomes, offered_visits, visit_outcomes
 from .group_interval_kpis import interval_edges, on_duty_per_interval
-from .timeweighted import SortedSpans, StepCount
 
 
 def interval_kpis(log: EventLog, model: ModelConfig, result: VisitOutcomes | None = None) -> pd.DataFrame:
@@ -25,18 +24,19 @@ def interval_kpis(log: EventLog, model: ModelConfig, result: VisitOutcomes | Non
     edges = interval_edges(log, model.calendar.interval_s)
     on_duty = on_duty_per_interval(log, len(model.groups), edges)
     counts, sums = _by_arrival(result, model, edges)
-    waits = _waits(result)
+    waiting = result.waiting_to(edges)
     frames = []
     for index, contact in enumerate(model.contacts):
         frame = _frame(edges, contact.name, {name: c[index] for name, c in counts.items()},
-                       {name: s[index] for name, s in sums.items()}, waits.count(index), model, can_abandon(contact))
+                       {name: s[index] for name, s in sums.items()}, waiting.seconds_to_edges(index, edges), model,
+                       can_abandon(contact))
         frame["agents_on_shift_mean"] = on_duty[_front_line_groups(model, index)].sum(axis=0) / np.diff(edges)
         frames.append(frame)
     if len(frames) == 1:  # one contact type: `all` holds the same visits
         everything = frames[0].assign(contact_type=ALL)
     else:
         everything = _frame(edges, ALL, {name: c[-1] for name, c in counts.items()},
-                            {name: s[-1] for name, s in sums.items()}, waits.count(), model,
+                            {name: s[-1] for name, s in sums.items()}, waiting.seconds_to_edges(None, edges), model,
                             any(map(can_abandon, model.contacts)))
     busy, available = np.diff(result.busy_seconds_to(edges)), result.on_duty.per_interval(edges)
     everything["occupancy"] = np.divide(busy, available, out=np.full(len(busy), np.nan), where=available > 0)
@@ -85,9 +85,10 @@ def _by_arrival(result: VisitOutcomes, model: ModelConfig, edges: np.ndarray) ->
     return counts, sums
 
 
-def _frame(edges: np.ndarray, name: str, count: dict, total: dict, waiting: StepCount, model: ModelConfig,
+def _frame(edges: np.ndarray, name: str, count: dict, total: dict, waiting_to: np.ndarray, model: ModelConfig,
            abandonment: bool) -> pd.DataFrame:
-    """One row's frame from its counts and sums by arrival interval (`_by_arrival`) and its waits."""
+    """One row's frame from its counts and sums by arrival interval (`_by_arrival`) and the integral of
+    its visits in line up to each edge (`VisitOutcomes.waiting_to`)."""
     settings, size = model.kpis, len(edges) - 1
     excluded = {"exclude": count["abandoned"], "exclude_short": count["short"]}.get(settings.service_level_abandoned, 0)
     return pd.DataFrame({
@@ -98,15 +99,8 @@ def _frame(edges: np.ndarray, name: str, count: dict, total: dict, waiting: Step
         "asa_s": _divide(total["answered_wait"], count["answered"]),
         "mean_wait_s": _divide(total["wait"], count["offered"]),
         "aht_s": _divide(total["handling"], count["resolved"]), "occupancy": np.nan,
-        "agents_on_shift_mean": np.nan, "queue_len_mean": waiting.per_interval(edges) / np.diff(edges),
+        "agents_on_shift_mean": np.nan, "queue_len_mean": np.diff(waiting_to) / np.diff(edges),
     }).reindex(columns=["_start_s", "contact_type"] + INTERVAL_COLUMNS)
-
-
-def _waits(result: VisitOutcomes) -> SortedSpans:
-    """The waits of the visits that stood in a line, by contact type, sorted once for every row."""
-    log, held = result.log, np.flatnonzero(result.on_hold)
-    arrival = log.arrival_s[held]
-    return SortedSpans(arrival, arrival + result.wait_s[held], log.contact_type[held])
 
 
 def _divide(numerator, denominator) -> np.ndarray:

@@ -15,7 +15,7 @@ from functools import cached_property
 import numpy as np
 
 from .config import CHANNELS
-from .timeweighted import StepCount
+from .timeweighted import SortedSpans, StepCount
 
 ACCEPTED_CALLBACK = 2  # callback.ACCEPTED
 from .eventlog import (ABANDONED, AUTO_RESOLVED, CALLBACK_MISSED, DEFLECTED, ESCALATED, MAX_ATTEMPT, OPEN,
@@ -47,6 +47,16 @@ class VisitOutcomes:
     def on_hold(self) -> np.ndarray:
         """Front-line visits that stood in a line (not callers waiting for a call back)."""
         return self.front_line & (self.log.callback != ACCEPTED_CALLBACK)
+
+    def waiting_to(self, edges: np.ndarray) -> "Waiting":
+        """Visits standing in a line (`on_hold`), shared by the KPI tables like `busy_seconds_to`: their
+        count's ∫ dt to each edge per contact type (and all: None), and the longest line in the measured
+        period. Their waits are sorted once, for the first grid asked, then let go of."""
+        key = np.asarray(edges, dtype=float).tobytes()
+        answers = self.__dict__.setdefault("_waiting_to", {})
+        if key not in answers:
+            answers[key] = _waiting(self, edges)
+        return answers[key]
 
     def busy_seconds_to(self, edges: np.ndarray) -> np.ndarray:
         """Busy agent-seconds, all groups, from the start of time to each edge (shared by the KPI tables,
@@ -100,6 +110,30 @@ def offered_visits(visits: VisitOutcomes) -> Rows:
     rows = offered.rows
     offered.handling_s = log.ended_s[rows] + log.after_call_work_s[rows] - log.answered_s[rows]  # log.handling_s
     return offered
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Visits standing in a line: ∫ (how many) dt up to each edge, by contact type (None: all), and
+    the longest line in the measured period."""
+
+    seconds_to: dict
+    longest: float
+
+    def seconds_to_edges(self, contact_type: int | None, edges: np.ndarray) -> np.ndarray:
+        """The integral for a contact type with no visit in line is the empty count's."""
+        found = self.seconds_to.get(contact_type)
+        return StepCount(np.zeros(0), np.zeros(0)).integral_to(edges) if found is None else found
+
+
+def _waiting(visits: VisitOutcomes, edges: np.ndarray) -> Waiting:
+    log, held = visits.log, np.flatnonzero(visits.on_hold)
+    arrival = log.arrival_s[held]
+    spans = SortedSpans(arrival, arrival + visits.wait_s[held], log.contact_type[held])
+    del held, arrival
+    types = range(int(spans.labels.max()) + 1) if len(spans.labels) else range(0)
+    return Waiting({label: spans.count(label).integral_to(edges) for label in (None, *types)},
+                   spans.most(log.measure_from_s, log.measure_to_s))
 
 
 def busy_agents(log: EventLog) -> StepCount:

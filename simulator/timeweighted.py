@@ -63,17 +63,6 @@ class StepCount:
         return float(lengths[levels > 1e-9].sum())  # before the first step the count is 0
 
 
-def most_at_once(starts: np.ndarray, ends: np.ndarray, start: float, end: float) -> float:
-    """Largest number of [starts, ends) spans in progress at once during [start, end), counted after all
-    the steps at an instant: `StepCount.from_spans(starts, ends).maximum(start, end)`, without merging
-    the steps into one sorted list. The count only rises at a span's start, so it peaks at `start` or at
-    a start inside the window, where it is (starts so far) − (ends so far)."""
-    starts, ends = np.sort(starts), np.sort(ends)
-    moments = np.append(start, starts[(starts > start) & (starts < end)])
-    levels = np.searchsorted(starts, moments, side="right") - np.searchsorted(ends, moments, side="right")
-    return float(levels.max())
-
-
 def _running_total(values: np.ndarray) -> np.ndarray:
     """0, then the cumulative sums of `values` (np.cumsum's, written after the zero: no second copy)."""
     total = np.empty(len(values) + 1)
@@ -103,3 +92,13 @@ class SortedSpans:
             return StepCount.from_sorted(self.times, np.where(self.ends, -1.0, 1.0))
         mine = self.labels == label
         return StepCount.from_sorted(self.times[mine], np.where(self.ends[mine], -1.0, 1.0))
+
+    def most(self, start: float, end: float) -> float:
+        """Largest number of spans in progress at once during [start, end), counted after every step at
+        an instant (as `StepCount.maximum`, in exact integers): at `start`, or at a step inside."""
+        levels = np.cumsum(np.where(self.ends, -1, 1))
+        settled = np.append(self.times[1:] != self.times[:-1], True)  # the last step at its instant
+        before = int(np.searchsorted(self.times, start, side="right"))
+        at_start = int(levels[before - 1]) if before else 0
+        inside = levels[settled & (self.times > start) & (self.times < end)]
+        return float(max(at_start, inside.max())) if len(inside) else float(at_start)
