@@ -101,6 +101,7 @@ def counted_contacts(contacts: ContactOutcomes, model: ModelConfig, clock) -> Ro
 def replication_kpis(log: EventLog, model: ModelConfig, visits: VisitOutcomes | None = None) -> pd.DataFrame:
     """One row per segment (`contact_type` holds its name), KPI_COLUMNS, for one replication."""
     visits = visits or visit_outcomes(log)
+    agents = agent_kpis(log, visits, model)  # first: its sorts peak before the shared arrays are made
     contacts = contact_outcomes(log, visits)
     shared = Shared(visits, contacts, model, business_clock(model, log))
     rows, by_types = [], {}
@@ -113,7 +114,7 @@ def replication_kpis(log: EventLog, model: ModelConfig, visits: VisitOutcomes | 
                    **contact_kpis(contacts, segment, model, shared)}
             by_types[segment.holds] = row
         if segment.name == ALL:
-            row.update(agent_kpis(log, visits, model))
+            row.update(agents)
             row.update(lever_costs(contacts, model))
             parts = [row["cost"], row["self_service_cost"], row["automation_cost"]]
             row["cost"] = np.nansum(parts) if not np.isnan(parts).all() else np.nan  # empty when nothing costs

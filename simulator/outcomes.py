@@ -60,13 +60,12 @@ class VisitOutcomes:
 
     def busy_seconds_to(self, edges: np.ndarray) -> np.ndarray:
         """Busy agent-seconds, all groups, from the start of time to each edge (shared by the KPI tables,
-        which all ask for the reporting interval grid). The time-weighted count of every handling is
-        built, sorted once, for the first grid asked and then let go of (64 bytes a handled visit):
-        what is kept is its answer."""
+        which all ask for the reporting interval grid). The handlings' steps are sorted once, for the
+        first grid asked, and let go of: what is kept is the answer."""
         key = np.asarray(edges, dtype=float).tobytes()
         answers = self.__dict__.setdefault("_busy_seconds_to", {})
         if key not in answers:
-            answers[key] = busy_agents(self.log).integral_to(edges)
+            answers[key] = _busy_seconds_to(self.log, edges)
         return answers[key]
 
     @cached_property
@@ -128,22 +127,24 @@ class Waiting:
 
 def _waiting(visits: VisitOutcomes, edges: np.ndarray) -> Waiting:
     log, held = visits.log, np.flatnonzero(visits.on_hold)
-    arrival = log.arrival_s[held]
-    spans = SortedSpans(arrival, arrival + visits.wait_s[held], log.contact_type[held])
-    del held, arrival
+    spans = SortedSpans(log.arrival_s[held], log.arrival_s[held] + visits.wait_s[held],
+                        labels=log.contact_type[held])
+    del held
     types = range(int(spans.labels.max()) + 1) if len(spans.labels) else range(0)
-    return Waiting({label: spans.count(label).integral_to(edges) for label in (None, *types)},
+    return Waiting({label: spans.seconds_to(edges, label) for label in (None, *types)},
                    spans.most(log.measure_from_s, log.measure_to_s))
 
 
-def busy_agents(log: EventLog) -> StepCount:
-    """Agents' worth of work in hand: a chat counts 1/concurrency of its agent (1 of 2 chats = half), a
-    call or an email the whole agent."""
-    handled = ~np.isnan(log.answered_s)
-    agents = log.agent[handled]
+def _busy_seconds_to(log: EventLog, edges: np.ndarray) -> np.ndarray:
+    """Agents' worth of work in hand, ∫ dt to each edge: a chat counts 1/concurrency of its agent (1 of
+    2 chats = half), a call or an email the whole agent; each handling counts from its answer until
+    the agent is done with it (wrap-up included)."""
+    handled = np.flatnonzero(~np.isnan(log.answered_s))
     chat = log.channel[handled] == CHANNELS.index("chat")
-    return StepCount.from_spans(log.answered_s[handled], log.agent_done_s[handled],
-                                np.where(chat, 1.0 / log.roster.agent_concurrency[agents], 1.0))
+    spans = SortedSpans(log.answered_s[handled], log.ended_s[handled] + log.after_call_work_s[handled],  # agent_done_s
+                        np.where(chat, 1.0 / log.roster.agent_concurrency[log.agent[handled]], 1.0))
+    del handled, chat
+    return spans.seconds_to(edges)
 
 
 def visit_outcomes(log: EventLog) -> VisitOutcomes:
