@@ -130,9 +130,13 @@ def _waiting(visits: VisitOutcomes, edges: np.ndarray) -> Waiting:
     spans = SortedSpans(log.arrival_s[held], log.arrival_s[held] + visits.wait_s[held],
                         labels=log.contact_type[held])
     del held
-    types = range(int(spans.labels.max()) + 1) if len(spans.labels) else range(0)
-    return Waiting({label: spans.seconds_to(edges, label) for label in (None, *types)},
-                   spans.most(log.measure_from_s, log.measure_to_s))
+    seconds_to = {None: spans.seconds_to(edges)}
+    types = np.unique(spans.labels)
+    if len(types) == 1:  # one contact type in line: its steps are all the steps
+        seconds_to[int(types[0])] = seconds_to[None]
+    else:
+        seconds_to.update({int(label): spans.seconds_to(edges, label) for label in types})
+    return Waiting(seconds_to, spans.most(log.measure_from_s, log.measure_to_s))
 
 
 def _busy_seconds_to(log: EventLog, edges: np.ndarray) -> np.ndarray:
