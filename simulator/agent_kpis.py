@@ -14,7 +14,8 @@ import pandas as pd
 
 from .config import CHANNELS, ModelConfig
 from .eventlog import ESCALATED, EventLog
-from .outcomes import VisitOutcomes
+from .group_interval_kpis import interval_edges
+from .outcomes import Rows, VisitOutcomes
 from .stats import mean, ratio
 from .timeweighted import StepCount
 
@@ -25,28 +26,30 @@ GROUP_COLUMNS = ["handled", "asa_s", "aht_s", "escalation_rate", "occupancy", "u
 def agent_kpis(log: EventLog, visits: VisitOutcomes, model: ModelConfig) -> dict:
     """Occupancy, utilisation, staffing and cost over the window (all groups together)."""
     everyone = np.ones(len(model.groups), bool)
-    kpis = _time_kpis(log, visits, model, everyone, paid_seconds_by_group(log, model))
-    waited = visits.on_hold & (visits.wait_s > 0)  # a contact answered on arrival never stands in line
-    waiting = StepCount.from_spans(log.arrival_s[waited], (log.arrival_s + visits.wait_s)[waited])
-    kpis["queue_len_max"] = waiting.maximum(log.measure_from_s, log.measure_to_s)
+    kpis = _time_kpis(log, visits, model, everyone, paid_seconds_by_group(log, model), _busy_seconds(log, visits, model))
+    kpis["queue_len_max"] = visits.waiting_to(interval_edges(log, model.calendar.interval_s)).longest
     return kpis
 
 
 def group_kpis(log: EventLog, visits: VisitOutcomes, model: ModelConfig) -> pd.DataFrame:
     """One row per agent group: the work it handled (visits that joined a queue in the period) and its time."""
-    group_of_visit = np.where(log.agent >= 0, log.roster.agent_group[np.maximum(log.agent, 0)], -1)
+    worked = Rows(visits.measured & (log.agent >= 0), visits, log)  # taken by an agent
+    group_of_visit, handled = log.roster.agent_group[worked.agent], worked.handled
+    handling = log.ended_s[worked.rows] + log.after_call_work_s[worked.rows] - worked.answered_s  # log.handling_s
+    escalated = handled & (worked.outcome == ESCALATED)
     escalating = _escalating_queues(model)
     paid_by_group = paid_seconds_by_group(log, model)  # one pass for every row: it is the costly part
+    each = _busy_seconds_each(log) if len(model.groups) > 1 else None
     rows = []
     for index, group in enumerate(model.groups):
-        mine = visits.measured & (group_of_visit == index)
-        handled = mine & visits.handled
+        mine = group_of_visit == index
+        done = np.flatnonzero(mine & handled)  # gathered by index: faster than by a scattered mask
         only = np.arange(len(model.groups)) == index
-        rows.append({"group": group.name, "handled": int(handled.sum()), "asa_s": mean(visits.wait_s[mine]),
-                     "aht_s": mean(log.handling_s[handled]),
-                     "escalation_rate": ratio((log.outcome[handled] == ESCALATED).sum(), handled.sum())
+        rows.append({"group": group.name, "handled": len(done), "asa_s": mean(worked.wait_s[np.flatnonzero(mine)]),
+                     "aht_s": mean(handling[done]),
+                     "escalation_rate": ratio(np.count_nonzero(mine & escalated), len(done))
                      if any(queue in escalating for queue, _ in model.network.serves[index]) else np.nan,
-                     **_time_kpis(log, visits, model, only, paid_by_group)})
+                     **_time_kpis(log, visits, model, only, paid_by_group, _busy_seconds(log, visits, model, only, each))})
     return pd.DataFrame(rows).reindex(columns=["group"] + GROUP_COLUMNS)
 
 
@@ -56,14 +59,14 @@ def _escalating_queues(model: ModelConfig) -> set[int]:
 
 
 def _time_kpis(log: EventLog, visits: VisitOutcomes, model: ModelConfig, groups: np.ndarray,
-               paid_by_group: np.ndarray) -> dict:
-    """Busy, available and paid agent time of the chosen groups (`paid_by_group`: seconds per group, from
-    `paid_seconds_by_group`), and what it costs."""
+               paid_by_group: np.ndarray, busy: float) -> dict:
+    """Busy (`busy`: agent-seconds in the window), available and paid agent time of the chosen groups
+    (`paid_by_group`: seconds per group, from `paid_seconds_by_group`), and what it costs."""
     start, end = log.measure_from_s, log.measure_to_s
     if groups.all():
-        busy, on_duty = visits.busy.integral(start, end), visits.on_duty
+        on_duty = visits.on_duty
     else:
-        busy, chosen = _busy_seconds(log, groups, start, end), groups[log.availability_group]
+        chosen = groups[log.availability_group]
         on_duty = StepCount(log.availability_time_s[chosen], log.availability_change[chosen])
     available = on_duty.integral(start, end)
     paid = float(paid_by_group[groups].sum())
@@ -76,16 +79,29 @@ def _time_kpis(log: EventLog, visits: VisitOutcomes, model: ModelConfig, groups:
             "agent_hours": paid / 3600.0, "cost": cost}
 
 
-def _busy_seconds(log: EventLog, groups: np.ndarray, start: float, end: float) -> float:
-    """Busy agent-seconds of the chosen groups in [start, end): each handling's overlap times its load
-    (one pass, no sorting: a group's row needs the total, not the curve)."""
-    handled = ~np.isnan(log.answered_s)
+def _busy_seconds(log: EventLog, visits: VisitOutcomes, model: ModelConfig, groups: np.ndarray | None = None,
+                  each: tuple | None = None) -> float:
+    """Busy agent-seconds in the measured period of the chosen groups: all of them (None) from the
+    time-weighted count the interval table shares, some from their handlings' own (`each`, from
+    `_busy_seconds_each`)."""
+    if groups is None or groups.all():
+        to_edges = visits.busy_seconds_to(interval_edges(log, model.calendar.interval_s))
+        return float(to_edges[-1] - to_edges[0])
+    seconds, group = each
+    return float(seconds[np.flatnonzero(groups[group])].sum())
+
+
+def _busy_seconds_each(log: EventLog) -> tuple[np.ndarray, np.ndarray]:
+    """Busy agent-seconds of each handling in the measured period (its overlap times its load: no
+    sorting, a group's row needs the total, not the curve), and the group that did it; a group's
+    busy time is the sum over its handlings, in row order."""
+    handled = np.flatnonzero(~np.isnan(log.answered_s))
     agents = log.agent[handled]
-    keep = groups[log.roster.agent_group[agents]]
-    overlap = (np.minimum(log.agent_done_s[handled][keep], end) - np.maximum(log.answered_s[handled][keep], start))
-    chat = log.channel[handled][keep] == CHANNELS.index("chat")
-    load = np.where(chat, 1.0 / log.roster.agent_concurrency[agents[keep]], 1.0)
-    return float((overlap.clip(min=0) * load).sum())
+    overlap = (np.minimum(log.ended_s[handled] + log.after_call_work_s[handled], log.measure_to_s)
+               - np.maximum(log.answered_s[handled], log.measure_from_s))  # agent_done_s − answered_s, clipped
+    chat = log.channel[handled] == CHANNELS.index("chat")
+    load = np.where(chat, 1.0 / log.roster.agent_concurrency[agents], 1.0)
+    return overlap.clip(min=0) * load, log.roster.agent_group[agents]
 
 
 def overtime_seconds_by_group(log: EventLog, model: ModelConfig) -> np.ndarray:

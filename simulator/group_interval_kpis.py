@@ -58,43 +58,61 @@ def group_interval_kpis(log: EventLog, visits: VisitOutcomes, model: ModelConfig
 
 def _busy_and_load(log: EventLog, visits: VisitOutcomes, model: ModelConfig, edges: np.ndarray):
     """Busy agent-seconds per group and interval (clock time), the work that arrived (by arrival), and
-    that work in progress from each arrival (agent-seconds per interval, every visit answered at once)."""
+    that work in progress from each arrival (agent-seconds per interval, every visit answered at once).
+    Each is worked out on just the visits it reads (answered, joined in the period, carried into it)."""
     groups, size = len(model.groups), len(edges) - 1
-    answered = visits.answered
-    agent = np.maximum(log.agent, 0)
-    group = np.where(answered, log.roster.agent_group[agent], -1)
-    share = np.where(log.channel == CHANNELS.index("chat"), 1.0 / log.roster.agent_concurrency[agent], 1.0)
-    work = np.where(answered, (log.agent_done_s - log.answered_s) * share, 0.0)
-    busy = span_seconds(log.answered_s[answered], log.agent_done_s[answered], share[answered], group[answered],
-                        groups, edges)
-    expected, mean_work = _expected_work(log.queue[answered], group[answered], work[answered], groups,
-                                         len(model.network.queue_names))
-    joined = visits.measured & ~visits.deflected
+    answered = np.flatnonzero(visits.answered)
+    agent_group, queue = log.roster.agent_group[log.agent[answered]], log.queue[answered]
+    share, done = _share(log, answered), log.ended_s[answered] + log.after_call_work_s[answered]  # agent_done_s
+    work = (done - log.answered_s[answered]) * share
+    busy = span_seconds(log.answered_s[answered], done, share, agent_group, groups, edges)
+    expected, mean_work = _expected_work(queue, agent_group, work, groups, len(model.network.queue_names))
+    del answered, agent_group, queue, share, done, work
+    joined = np.flatnonzero(visits.measured & ~visits.deflected)
     bins = np.searchsorted(edges, log.arrival_s[joined], side="right") - 1
-    handled = group[joined] >= 0
-    typical = mean_work[group[joined][handled], log.queue[joined][handled]]  # λ·E[S]: not this visit's own draw
-    load = np.bincount(group[joined][handled] * size + bins[handled], weights=typical,
+    group, queue = _group(log, visits, joined), log.queue[joined]
+    handled = group >= 0
+    typical = mean_work[group[handled], queue[handled]]  # λ·E[S]: not this visit's own draw
+    load = np.bincount(group[handled] * size + bins[handled], weights=typical,
                        minlength=groups * size).reshape(groups, size).astype(float)  # empty: int zeros
     unhandled = ~handled
     for g in range(groups):
-        load[g] += np.bincount(bins[unhandled], weights=expected[g, log.queue[joined][unhandled]], minlength=size)
-    carried = ~visits.deflected & (log.arrival_s < log.measure_to_s)  # the warm-up's work runs on into the window
-    return busy, load, _in_progress(log.arrival_s[carried], group[carried], work[carried],
-                                    expected[:, log.queue[carried]], edges)
+        load[g] += np.bincount(bins[unhandled], weights=expected[g, queue[unhandled]], minlength=size)
+    del joined, bins, group, queue, handled, typical, unhandled
+    carried = np.flatnonzero(~visits.deflected & (log.arrival_s < log.measure_to_s))  # the warm-up's work runs on
+    group = _group(log, visits, carried)
+    handled = group >= 0
+    own = np.flatnonzero(handled)  # handled: their own work; the others: their queue's expected work
+    rows = carried[own]
+    work = (log.ended_s[rows] + log.after_call_work_s[rows] - log.answered_s[rows]) * _share(log, rows)
+    unhandled = carried[~handled]
+    return busy, load, _in_progress(log.arrival_s[rows], group[own], work, log.arrival_s[unhandled],
+                                    expected[:, log.queue[unhandled]], edges)
 
 
-def _in_progress(arrivals: np.ndarray, group: np.ndarray, work: np.ndarray, expected: np.ndarray,
-                 edges: np.ndarray) -> np.ndarray:
+def _share(log: EventLog, rows: np.ndarray) -> np.ndarray:
+    """The share of its agent each answered visit in `rows` takes: 1/concurrency for a chat, else all."""
+    chat = log.channel[rows] == CHANNELS.index("chat")
+    return np.where(chat, 1.0 / log.roster.agent_concurrency[log.agent[rows]], 1.0)
+
+
+def _group(log: EventLog, visits: VisitOutcomes, rows: np.ndarray) -> np.ndarray:
+    """The group that answered each visit in `rows`; -1: not answered."""
+    return np.where(visits.answered[rows], log.roster.agent_group[np.maximum(log.agent[rows], 0)], -1)
+
+
+def _in_progress(handled_arrivals: np.ndarray, group: np.ndarray, work: np.ndarray, unhandled_arrivals: np.ndarray,
+                 expected: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """Agent-seconds per group and interval of each visit's work taken from its arrival on: a handled
-    visit's own work for its group, an unhandled one's expected work shared among the groups."""
-    groups, handled = expected.shape[0], group >= 0
-    keys = np.concatenate([group[handled], np.repeat(np.arange(groups), (~handled).sum())])
-    weight_of_unhandled = expected[:, ~handled].ravel()  # rows: groups, in the order of `keys`
-    spans = np.concatenate([work[handled], weight_of_unhandled])
-    starts = np.concatenate([arrivals[handled], np.tile(arrivals[~handled], groups)])
-    positive = spans > 0
-    return span_seconds(starts[positive], starts[positive] + spans[positive], np.ones(positive.sum()),
-                        keys[positive], groups, edges)
+    visit's own work for its group, an unhandled one's expected work shared among the groups
+    (`expected`: groups × unhandled visits)."""
+    groups = expected.shape[0]
+    keys = np.concatenate([group, np.repeat(np.arange(groups), len(unhandled_arrivals))])
+    spans = np.concatenate([work, expected.ravel()])  # unhandled: rows are groups, in the order of `keys`
+    starts = np.concatenate([handled_arrivals, np.tile(unhandled_arrivals, groups)])
+    positive = np.flatnonzero(spans > 0)
+    starts, spans, keys = starts[positive], spans[positive], keys[positive]
+    return span_seconds(starts, starts + spans, np.ones(len(positive)), keys, groups, edges)
 
 
 def span_seconds(starts: np.ndarray, ends: np.ndarray, weights: np.ndarray, keys: np.ndarray, key_count: int,
@@ -104,13 +122,15 @@ def span_seconds(starts: np.ndarray, ends: np.ndarray, weights: np.ndarray, keys
     the times before e is a cumulative bincount by the edge that follows the time."""
     width = len(edges)
 
-    def before_each_edge(times: np.ndarray, values: np.ndarray) -> np.ndarray:
+    def before_each_edge(times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Σ w and Σ w·time over the spans' `times` before each edge (one search for both)."""
         index = keys * (width + 1) + np.searchsorted(edges, times, side="right")
-        sums = np.bincount(index, weights=values, minlength=key_count * (width + 1))
-        return np.cumsum(sums.reshape(key_count, width + 1), axis=1)[:, :width]
+        sums = [np.bincount(index, weights=values, minlength=key_count * (width + 1))
+                for values in (weights, weights * times)]
+        return tuple(np.cumsum(total.reshape(key_count, width + 1), axis=1)[:, :width] for total in sums)
 
-    weight = before_each_edge(starts, weights) - before_each_edge(ends, weights)
-    moments = before_each_edge(starts, weights * starts) - before_each_edge(ends, weights * ends)
+    (weight_from, moment_from), (weight_to, moment_to) = before_each_edge(starts), before_each_edge(ends)
+    weight, moments = weight_from - weight_to, moment_from - moment_to
     return np.diff(edges * weight - moments, axis=1)
 
 

@@ -13,10 +13,9 @@ import pandas as pd
 
 from .config import ModelConfig
 from .eventlog import EventLog
-from .kpis import ALL, INTERVAL_COLUMNS, can_abandon, impatient_visits
-from .outcomes import VisitOutcomes, visit_outcomes
+from .kpis import ALL, INTERVAL_COLUMNS, can_abandon
+from .outcomes import VisitOutcomes, offered_visits, visit_outcomes
 from .group_interval_kpis import interval_edges, on_duty_per_interval
-from .timeweighted import StepCount
 
 
 def interval_kpis(log: EventLog, model: ModelConfig, result: VisitOutcomes | None = None) -> pd.DataFrame:
@@ -24,17 +23,22 @@ def interval_kpis(log: EventLog, model: ModelConfig, result: VisitOutcomes | Non
     result = result or visit_outcomes(log)
     edges = interval_edges(log, model.calendar.interval_s)
     on_duty = on_duty_per_interval(log, len(model.groups), edges)
+    counts, sums = _by_arrival(result, model, edges)
+    waiting = result.waiting_to(edges)
     frames = []
     for index, contact in enumerate(model.contacts):
-        frame = _type_frame(result, log.contact_type == index, edges, model, contact.name, can_abandon(contact))
+        frame = _frame(edges, contact.name, {name: c[index] for name, c in counts.items()},
+                       {name: s[index] for name, s in sums.items()}, waiting.seconds_to_edges(index, edges), model,
+                       can_abandon(contact))
         frame["agents_on_shift_mean"] = on_duty[_front_line_groups(model, index)].sum(axis=0) / np.diff(edges)
         frames.append(frame)
     if len(frames) == 1:  # one contact type: `all` holds the same visits
         everything = frames[0].assign(contact_type=ALL)
     else:
-        everything = _type_frame(result, np.ones(len(log), dtype=bool), edges, model, ALL,
-                                 any(map(can_abandon, model.contacts)))
-    busy, available = result.busy.per_interval(edges), result.on_duty.per_interval(edges)
+        everything = _frame(edges, ALL, {name: c[-1] for name, c in counts.items()},
+                            {name: s[-1] for name, s in sums.items()}, waiting.seconds_to_edges(None, edges), model,
+                            any(map(can_abandon, model.contacts)))
+    busy, available = np.diff(result.busy_seconds_to(edges)), result.on_duty.per_interval(edges)
     everything["occupancy"] = np.divide(busy, available, out=np.full(len(busy), np.nan), where=available > 0)
     everything["agents_on_shift_mean"] = available / np.diff(edges)
     frames.append(everything)
@@ -49,43 +53,54 @@ def _front_line_groups(model: ModelConfig, contact: int) -> list[int]:
     return [group for _, group in model.network.served_by[model.network.type_queue(contact)]]
 
 
-def _type_frame(result: VisitOutcomes, selected: np.ndarray, edges: np.ndarray, model: ModelConfig, name: str,
-                abandonment: bool):
-    log, settings = result.log, model.kpis
-    selected = selected & result.front_line
-    mask = result.measured & selected
-    bins = np.searchsorted(edges, log.arrival_s[mask], side="right") - 1
-    size = len(edges) - 1
+def _by_arrival(result: VisitOutcomes, model: ModelConfig, edges: np.ndarray) -> tuple[dict, dict]:
+    """Counts and sums of waits and handling times of the offered visits by arrival interval: arrays of
+    contact types (rows; the last one `all`) × intervals. Counts come from one bincount over (type,
+    interval) cells; a sum from one bincount over the cells and one over the intervals (`all`), each
+    adding a cell's visits in row order, as a bincount of one type's visits would."""
+    settings, offered = model.kpis, offered_visits(result)
+    types, size = len(model.contacts), len(edges) - 1
+    bins = np.searchsorted(edges, offered.arrival_s, side="right") - 1
+    cells = offered.contact_type.astype(np.int64) * size + bins
+    wait, answered, abandoned = offered.wait_s, offered.answered, offered.abandoned
 
-    def count(flags=None, weights=None):
-        chosen = bins if flags is None else bins[flags]
-        weights = weights if weights is None or flags is None else weights[flags]
-        return np.bincount(chosen, weights=weights, minlength=size)
+    def count(flags=None) -> np.ndarray:
+        by_cell = np.bincount(cells, minlength=types * size) if flags is None else \
+            np.bincount(cells * 2 + flags, minlength=2 * types * size)[1::2]  # cells with the flag set
+        by_type = by_cell.reshape(types, size)
+        return np.vstack([by_type, by_type.sum(axis=0)])
 
-    wait, answered, abandoned = result.wait_s[mask], result.answered[mask], result.abandoned[mask]
-    resolved = result.handled[mask]
-    handle = log.handling_s[mask]
-    offered = np.bincount(bins, minlength=size)
-    n_answered, n_abandoned = count(answered), count(abandoned)
-    could = count(impatient_visits(log, model)[mask])  # offered visits of types that can abandon
-    within = count(answered & (wait <= settings.service_level_threshold_s))
-    short = count(abandoned & (wait < settings.short_abandon_s))
-    excluded = {"exclude": n_abandoned, "exclude_short": short}.get(settings.service_level_abandoned, 0)
-    waiting = _waiting_spans(result, selected & result.on_hold).per_interval(edges)
+    def total(values: np.ndarray, flags: np.ndarray | None = None) -> np.ndarray:
+        chosen = slice(None) if flags is None else np.flatnonzero(flags)
+        values = values[chosen]
+        by_type = np.bincount(cells[chosen], weights=values, minlength=types * size).reshape(types, size)
+        return np.vstack([by_type, np.bincount(bins[chosen], weights=values, minlength=size)])
+
+    counts = {"offered": count(), "answered": count(answered), "abandoned": count(abandoned),
+              "could": count(np.array([can_abandon(c) for c in model.contacts])[offered.contact_type]),
+              "within": count(answered & (wait <= settings.service_level_threshold_s)),
+              "short": count(abandoned & (wait < settings.short_abandon_s)), "resolved": count(offered.handled)}
+    sums = {"wait": total(wait), "answered_wait": total(wait, answered),
+            "handling": total(offered.handling_s, offered.handled)}
+    return counts, sums
+
+
+def _frame(edges: np.ndarray, name: str, count: dict, total: dict, waiting_to: np.ndarray, model: ModelConfig,
+           abandonment: bool) -> pd.DataFrame:
+    """One row's frame from its counts and sums by arrival interval (`_by_arrival`) and the integral of
+    its visits in line up to each edge (`VisitOutcomes.waiting_to`)."""
+    settings, size = model.kpis, len(edges) - 1
+    excluded = {"exclude": count["abandoned"], "exclude_short": count["short"]}.get(settings.service_level_abandoned, 0)
     return pd.DataFrame({
-        "_start_s": edges[:-1], "contact_type": name, "offered": offered, "answered": n_answered,
-        "abandoned": n_abandoned,
-        "abandon_rate": _divide(n_abandoned, could) if abandonment else np.full(size, np.nan),
-        "service_level": _divide(within, offered - excluded),
-        "asa_s": _divide(count(answered, wait), n_answered), "mean_wait_s": _divide(count(None, wait), offered),
-        "aht_s": _divide(count(resolved, handle), count(resolved)), "occupancy": np.nan,
-        "agents_on_shift_mean": np.nan, "queue_len_mean": waiting / np.diff(edges),
+        "_start_s": edges[:-1], "contact_type": name, "offered": count["offered"], "answered": count["answered"],
+        "abandoned": count["abandoned"],
+        "abandon_rate": _divide(count["abandoned"], count["could"]) if abandonment else np.full(size, np.nan),
+        "service_level": _divide(count["within"], count["offered"] - excluded),
+        "asa_s": _divide(total["answered_wait"], count["answered"]),
+        "mean_wait_s": _divide(total["wait"], count["offered"]),
+        "aht_s": _divide(total["handling"], count["resolved"]), "occupancy": np.nan,
+        "agents_on_shift_mean": np.nan, "queue_len_mean": np.diff(waiting_to) / np.diff(edges),
     }).reindex(columns=["_start_s", "contact_type"] + INTERVAL_COLUMNS)
-
-
-def _waiting_spans(result: VisitOutcomes, selected: np.ndarray) -> StepCount:
-    arrival = result.log.arrival_s[selected]
-    return StepCount.from_spans(arrival, arrival + result.wait_s[selected])
 
 
 def _divide(numerator, denominator) -> np.ndarray:

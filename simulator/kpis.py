@@ -16,9 +16,9 @@ import pandas as pd
 
 from .config import CHANNELS, ModelConfig
 from .eventlog import AUTO_RESOLVED, DEFLECTED, ESCALATED, LOST, EventLog
-from .outcomes import ContactOutcomes, VisitOutcomes, contact_outcomes, visit_outcomes
+from .outcomes import ContactOutcomes, Rows, VisitOutcomes, contact_outcomes, offered_visits, visit_outcomes
 from .sla import business_clock, sla_met, sla_overtaken, sla_status
-from .stats import defined, mean, percentile, ratio
+from .stats import mean, percentile, ratio
 from .agent_kpis import agent_kpis
 
 ALL = "all"
@@ -38,17 +38,22 @@ INTERVAL_COLUMNS = ["offered", "answered", "abandoned", "abandon_rate", "service
 
 @dataclass(frozen=True)
 class Segment:
-    """A row of the KPI table: which front-line visits and which contacts it counts, and what the
-    contact types in it model (so KPIs of mechanisms they lack stay empty)."""
+    """A row of the KPI table: which front-line visits and which contacts it counts (those whose
+    `column` is `value`: a contact type, a channel or a priority; all when `column` is None), and what
+    the contact types in it model (so KPIs of mechanisms they lack stay empty)."""
 
     name: str
-    visits: np.ndarray
-    contacts: np.ndarray
+    column: str | None
+    value: int
     types: tuple
 
     @property
     def holds(self) -> tuple:
         return holds(self.name, self.types)
+
+    def pick(self, table) -> np.ndarray | None:
+        """Which of a table's visits or contacts (it has the column) the row counts; None: all of them."""
+        return None if self.column is None else getattr(table, self.column) == self.value
 
 
 def holds(name: str, types: tuple) -> tuple:
@@ -59,24 +64,48 @@ def holds(name: str, types: tuple) -> tuple:
 
 
 class Shared:
-    """Per-replication arrays every row reads (worked out once, not once per row)."""
+    """Per-replication arrays every row reads (worked out once, not once per row): the offered visits
+    with their flags, the visits that stood in line, and the counted contacts with theirs."""
 
     def __init__(self, visits: VisitOutcomes, contacts: ContactOutcomes, model: ModelConfig, clock):
         self.clock = clock
-        self.impatient = impatient_visits(visits.log, model)
-        self.sla = sla_status(contacts, model, clock)
-        self.lost = np.isin(contacts.final, LOST)
-        self.reached_desk = ~np.isin(contacts.final, (DEFLECTED, AUTO_RESOLVED))
-        self.deflected, self.auto_resolved = contacts.final == DEFLECTED, contacts.final == AUTO_RESOLVED
+        self.offered = offered_visits(visits)  # what the queue KPIs count
+        queue_flags(self.offered, model)
+        self.in_line = in_line(visits)
+        self.contacts = counted_contacts(contacts, model, clock)
+        status = sla_status(contacts, model, clock)
+        self.sla = status.at(self.contacts.rows) if status is not None else None
+
+
+def counted_contacts(contacts: ContactOutcomes, model: ModelConfig, clock) -> Rows:
+    """The contacts the contact KPIs count (first arrival in the measured period), with the times and
+    flags every row reads: time to first response and to resolution (wall clock, and business hours
+    when the calendar has them), lost, could have been lost, deflected, auto-resolved, FCR."""
+    counted = Rows(contacts.measured, contacts)
+    arrival, final = counted.arrival_s, counted.final
+    counted.response_s = counted.first_response_s - arrival
+    counted.responded = ~np.isnan(counted.response_s)
+    counted.resolved = ~np.isnan(counted.resolved_s)
+    counted.resolution_h = (counted.resolved_s - arrival) / 3600.0
+    counted.lost = np.isin(final, LOST)
+    impatient = np.array([can_abandon(c) for c in model.contacts])[counted.contact_type]
+    counted.could_be_lost = ~np.isin(final, (DEFLECTED, AUTO_RESOLVED)) & impatient
+    counted.deflected, counted.auto_resolved = final == DEFLECTED, final == AUTO_RESOLVED
+    counted.first_contact_resolved = contacts.first_contact_resolved[counted.rows]
+    if clock is not None and model.calendar.business_hours is not None:
+        counted.business_response_s = clock.between(arrival, counted.first_response_s)
+        counted.business_resolution_h = clock.between(arrival, counted.resolved_s) / 3600.0
+    return counted
 
 
 def replication_kpis(log: EventLog, model: ModelConfig, visits: VisitOutcomes | None = None) -> pd.DataFrame:
     """One row per segment (`contact_type` holds its name), KPI_COLUMNS, for one replication."""
     visits = visits or visit_outcomes(log)
+    agents = agent_kpis(log, visits, model)  # first: its sorts peak before the shared arrays are made
     contacts = contact_outcomes(log, visits)
     shared = Shared(visits, contacts, model, business_clock(model, log))
     rows, by_types = [], {}
-    for segment in segments(log, contacts, model):
+    for segment in segments(model):
         same = by_types.get(segment.holds)
         if same is not None:  # the same contacts under another name (a type, its channel…): copied
             row = {**same, "contact_type": segment.name}
@@ -85,7 +114,7 @@ def replication_kpis(log: EventLog, model: ModelConfig, visits: VisitOutcomes | 
                    **contact_kpis(contacts, segment, model, shared)}
             by_types[segment.holds] = row
         if segment.name == ALL:
-            row.update(agent_kpis(log, visits, model))
+            row.update(agents)
             row.update(lever_costs(contacts, model))
             parts = [row["cost"], row["self_service_cost"], row["automation_cost"]]
             row["cost"] = np.nansum(parts) if not np.isnan(parts).all() else np.nan  # empty when nothing costs
@@ -95,24 +124,24 @@ def replication_kpis(log: EventLog, model: ModelConfig, visits: VisitOutcomes | 
     return pd.DataFrame(rows).reindex(columns=["contact_type"] + KPI_COLUMNS)
 
 
-def segments(log: EventLog, contacts: ContactOutcomes, model: ModelConfig) -> list[Segment]:
+def segments(model: ModelConfig) -> list[Segment]:
     """Each contact type; each channel if there are several; each priority if there are several
     (tiers included); then `all`. Channel and priority rows are always there when they can differ,
     so scripts find them whatever the mix of types (`repeats_an_earlier_row` tells which say nothing new)."""
     types = model.contacts
-    result = [Segment(c.name, log.contact_type == k, contacts.contact_type == k, (c,)) for k, c in enumerate(types)]
+    result = [Segment(c.name, "contact_type", k, (c,)) for k, c in enumerate(types)]
     channels = sorted({c.channel for c in types}, key=CHANNELS.index)
     if len(channels) > 1:
         for channel in channels:
             code = CHANNELS.index(channel)
-            result.append(Segment(f"channel:{channel}", log.channel == code, contacts.channel == code,
+            result.append(Segment(f"channel:{channel}", "channel", code,
                                   tuple(c for c in types if c.channel == channel)))
     priorities = sorted({tier.priority for c in types for tier in c.tiers}, reverse=True)
     if len(priorities) > 1:
         for priority in priorities:
-            result.append(Segment(f"priority:{priority}", log.priority == priority, contacts.priority == priority,
+            result.append(Segment(f"priority:{priority}", "priority", priority,
                                   tuple(c for c in types if any(t.priority == priority for t in c.tiers))))
-    result.append(Segment(ALL, np.ones(len(log), bool), np.ones(log.contacts, bool), tuple(types)))
+    result.append(Segment(ALL, None, 0, tuple(types)))
     return result
 
 
@@ -152,12 +181,6 @@ def can_abandon(contact) -> bool:
     return contact.patience is not None
 
 
-def impatient_visits(log: EventLog, model: ModelConfig) -> np.ndarray:
-    """Visits of contact types that can abandon: abandonment rates are shares of these only, so
-    email tickets in the same row do not dilute them."""
-    return np.array([can_abandon(c) for c in model.contacts])[log.contact_type]
-
-
 def can_escalate(contact) -> bool:
     return contact.resolution is not None and contact.resolution.escalate_to is not None
 
@@ -168,74 +191,104 @@ def can_repeat(contact) -> bool:
 
 def queue_kpis(visits: VisitOutcomes, segment: Segment, model: ModelConfig, shared: Shared) -> dict:
     """Counts, waits and service level of the segment's front-line visits in the measured period."""
-    settings, log = model.kpis, visits.log
-    mask = visits.measured & visits.front_line & segment.visits
-    wait, answered, abandoned = visits.wait_s[mask], visits.answered[mask], visits.abandoned[mask]
-    offered = int(mask.sum())
-    short = abandoned & (wait < settings.short_abandon_s)
-    within = answered & (wait <= settings.service_level_threshold_s)
-    handled = visits.handled[mask]
-    could = int((mask & shared.impatient).sum())  # offered visits of types that can abandon
+    settings, offered = model.kpis, shared.offered
+    mine = segment.pick(offered)
+    count = len(offered) if mine is None else np.count_nonzero(mine)
+    wait = _values(offered.wait_s, mine)
+    answered, abandoned, short = (_count(flags, mine) for flags in (offered.answered, offered.abandoned,
+                                                                      offered.short))
+    handled = _count(offered.handled, mine)
+    could = _count(offered.impatient, mine)  # offered visits of types that can abandon
+    excluded = {"exclude": abandoned, "exclude_short": short}.get(settings.service_level_abandoned, 0)
     abandonment = _uses(segment, can_abandon)
+    in_line = shared.in_line
     return {
-        "offered": offered, "answered": int(answered.sum()), "abandoned": int(abandoned.sum()),
-        "short_abandoned": int(short.sum()), "still_waiting": int(visits.waiting[mask].sum()),
-        "abandon_rate": ratio(abandoned.sum(), could) if abandonment else np.nan,
-        "abandon_rate_net": ratio(abandoned.sum() - short.sum(), could - short.sum()) if abandonment else np.nan,
-        "service_level": ratio(within.sum(), offered - _excluded(settings, abandoned, short)),
-        "asa_s": mean(wait[answered]), "p_wait": ratio((wait > 0).sum(), offered), **wait_percentiles(wait),
-        "aht_s": mean(log.handling_s[mask][handled]),
-        "escalation_rate": ratio((log.outcome[mask] == ESCALATED).sum(), handled.sum())
-        if _uses(segment, can_escalate) else np.nan,
-        "repeat_rate": ratio(((log.repeat[mask] > 0) & (log.attempt[mask] == 0)).sum(), offered)
-        if _uses(segment, can_repeat) else np.nan,
-        **_callback_kpis(visits, mask, model, segment),
-        "queue_len_mean": waiting_integral(visits, visits.on_hold & segment.visits) / window(log),
+        "offered": count, "answered": answered, "abandoned": abandoned,
+        "short_abandoned": short, "still_waiting": _count(offered.waiting, mine),
+        "abandon_rate": ratio(abandoned, could) if abandonment else np.nan,
+        "abandon_rate_net": ratio(abandoned - short, could - short) if abandonment else np.nan,
+        "service_level": ratio(_count(offered.within, mine), count - excluded),
+        "asa_s": mean(_values(offered.wait_s, mine, offered.answered)),
+        "p_wait": ratio(_count(offered.waited, mine), count), **wait_percentiles(wait),
+        "aht_s": mean(_values(offered.handling_s, mine, offered.handled)),
+        "escalation_rate": ratio(_count(offered.escalated, mine), handled) if _uses(segment, can_escalate) else np.nan,
+        "repeat_rate": ratio(_count(offered.repeat_call, mine), count) if _uses(segment, can_repeat) else np.nan,
+        **_callback_kpis(offered, mine, model, segment),
+        "queue_len_mean": float(_values(in_line.in_window_s, segment.pick(in_line)).sum()) / window(visits.log),
     }
+
+
+def queue_flags(offered: Rows, model: ModelConfig) -> None:
+    """Flags of the offered visits every row counts, set once per replication: short abandons, answers
+    within the threshold, waits at all, escalations, repeat calls, call-back offers and acceptances."""
+    settings, wait = model.kpis, offered.wait_s
+    offered.short = offered.abandoned & (wait < settings.short_abandon_s)
+    offered.within = offered.answered & (wait <= settings.service_level_threshold_s)
+    offered.waited = wait > 0
+    offered.escalated = offered.outcome == ESCALATED
+    offered.repeat_call = (offered.repeat > 0) & (offered.attempt == 0)  # a repeat's first try
+    offered.callback_offered = offered.callback >= 1
+    offered.callback_accepted = offered.callback == 2
+    # visits of types that can abandon: abandonment rates are shares of these only (email tickets in
+    # the same row do not dilute them)
+    offered.impatient = np.array([can_abandon(c) for c in model.contacts])[offered.contact_type]
+
+
+def _count(flags: np.ndarray, mine: np.ndarray | None) -> int:
+    """How many of the row's visits (or contacts; `mine`, all: None) have the flag."""
+    return int(np.count_nonzero(flags if mine is None else flags & mine))
+
+
+def _values(column: np.ndarray, mine: np.ndarray | None, flags: np.ndarray | None = None) -> np.ndarray:
+    """The column at the row's visits (or contacts) that have the flags (all: None), in row order: by
+    index, which numpy gathers faster than by a scattered boolean mask."""
+    chosen = flags if mine is None else mine if flags is None else mine & flags
+    return column if chosen is None else column[np.flatnonzero(chosen)]
 
 
 def contact_kpis(contacts: ContactOutcomes, segment: Segment, model: ModelConfig, shared: Shared) -> dict:
     """First response, resolution, FCR, loss and SLA of the segment's contacts that arrived in the period."""
-    mask = contacts.measured & segment.contacts
-    arrival, responded = contacts.arrival_s[mask], contacts.first_response_s[mask]
-    resolved = contacts.resolved_s[mask]
-    done = ~np.isnan(resolved)
-    to_resolve_h = (resolved[done] - arrival[done]) / 3600.0
-    clock = shared.clock
-    business = clock is not None and model.calendar.business_hours is not None
+    counted = shared.contacts
+    mine = segment.pick(counted)
+    resolved = _count(counted.resolved, mine)
+    to_resolve_h = _values(counted.resolution_h, mine, counted.resolved)
+    business = shared.clock is not None and model.calendar.business_hours is not None
     lifecycle = _uses(segment, can_escalate) or _uses(segment, can_repeat)
     portal, bots = _front_door_types(model)
+    open_at_end = contacts.open_at_end if segment.column is None else contacts.open_at_end & segment.pick(contacts)
     return {
-        "contacts": int(mask.sum()), "resolved": int(done.sum()),
-        "deflected": int((shared.deflected & mask).sum()) if _uses(segment, portal) else np.nan,
-        "auto_resolved": int((shared.auto_resolved & mask).sum()) if _uses(segment, bots) else np.nan,
-        "first_response_s": mean(defined(responded - arrival)),
-        "first_response_business_s": mean(_business(clock, arrival, responded)) if business else np.nan,
+        "contacts": len(counted) if mine is None else np.count_nonzero(mine), "resolved": resolved,
+        "deflected": _count(counted.deflected, mine) if _uses(segment, portal) else np.nan,
+        "auto_resolved": _count(counted.auto_resolved, mine) if _uses(segment, bots) else np.nan,
+        "first_response_s": mean(_values(counted.response_s, mine, counted.responded)),
+        "first_response_business_s": mean(_defined(counted.business_response_s, mine)) if business else np.nan,
         "resolution_time_h": mean(to_resolve_h), "resolution_p90_h": percentile(to_resolve_h, 90),
-        "resolution_time_business_h": mean(_business(clock, arrival[done], resolved[done]) / 3600.0)
-        if business else np.nan,
-        "fcr_rate": ratio(contacts.first_contact_resolved[mask].sum(), done.sum()) if lifecycle else np.nan,
-        "lost_rate": ratio((shared.lost & mask).sum(), (mask & shared.reached_desk
-                                                        & shared.impatient[:contacts.log.contacts]).sum())
+        "resolution_time_business_h": mean(_defined(counted.business_resolution_h, mine)) if business else np.nan,
+        "fcr_rate": ratio(_count(counted.first_contact_resolved, mine), resolved) if lifecycle else np.nan,
+        "lost_rate": ratio(_count(counted.lost, mine), _count(counted.could_be_lost, mine))
         if _uses(segment, can_abandon) else np.nan,
-        "sla_met_rate": sla_met(shared.sla, mask),
-        "sla_overtaken_rate": sla_overtaken(shared.sla, mask),
-        "backlog_end": int((contacts.open_at_end & segment.contacts).sum()),
+        "sla_met_rate": sla_met(shared.sla, True if mine is None else mine),
+        "sla_overtaken_rate": sla_overtaken(shared.sla, True if mine is None else mine),
+        "backlog_end": np.count_nonzero(open_at_end),
     }
 
 
-def _callback_kpis(visits: VisitOutcomes, mask: np.ndarray, model: ModelConfig, segment: Segment) -> dict:
+def _defined(column: np.ndarray, mine: np.ndarray | None) -> np.ndarray:
+    """The column at the row's contacts, where it is not NaN."""
+    return _values(column, mine, ~np.isnan(column))
+
+
+def _callback_kpis(offered: Rows, mine: np.ndarray | None, model: ModelConfig, segment: Segment) -> dict:
     """Offers, acceptances, call backs that missed the customer, and the delay to the call back."""
     policy = model.policies.callback
     if policy is None or not _uses(segment, lambda c: c.channel == "phone" and (
             not policy.applies_to or c.name in policy.applies_to)):
         return {"callbacks_offered": np.nan, "callbacks_accepted": np.nan, "callbacks_missed": np.nan,
                 "callback_delay_s": np.nan}
-    log = visits.log
-    offer, accepted = log.callback[mask], log.callback[mask] == 2
-    return {"callbacks_offered": int((offer >= 1).sum()), "callbacks_accepted": int(accepted.sum()),
-            "callbacks_missed": int(visits.missed[mask].sum()),
-            "callback_delay_s": mean(visits.wait_s[mask][accepted & visits.answered[mask]])}
+    return {"callbacks_offered": _count(offered.callback_offered, mine),
+            "callbacks_accepted": _count(offered.callback_accepted, mine),
+            "callbacks_missed": _count(offered.missed, mine),
+            "callback_delay_s": mean(_values(offered.wait_s, mine, offered.callback_accepted & offered.answered))}
 
 
 def _front_door_types(model: ModelConfig):
@@ -256,23 +309,15 @@ def lever_costs(contacts: ContactOutcomes, model: ModelConfig) -> dict:
             "automation_cost": automated * automation.cost_per_contact if automation else np.nan}
 
 
-def _business(clock, start: np.ndarray, end: np.ndarray) -> np.ndarray:
-    return defined(clock.between(start, end))
-
-
-def waiting_integral(visits: VisitOutcomes, selected: np.ndarray) -> float:
-    """∫ (selected visits waiting) dt over the measured period."""
+def in_line(visits: VisitOutcomes) -> Rows:
+    """The visits that stood in a line (`on_hold`, whenever they arrived), with `in_window_s`: the seconds
+    each waited inside the measured period, whose sum over a row's visits is ∫ (queue length) dt."""
     log = visits.log
-    starts = np.maximum(log.arrival_s[selected], log.measure_from_s)
-    ends = np.minimum(log.arrival_s[selected] + visits.wait_s[selected], log.measure_to_s)
-    return float((ends - starts).clip(min=0).sum())
-
-
-def _excluded(settings, abandoned: np.ndarray, short: np.ndarray) -> int:
-    variant = settings.service_level_abandoned
-    if variant == "exclude":
-        return int(abandoned.sum())
-    return int(short.sum()) if variant == "exclude_short" else 0
+    waited = Rows(visits.on_hold, visits, log)
+    starts = np.maximum(waited.arrival_s, log.measure_from_s)
+    ends = np.minimum(waited.arrival_s + waited.wait_s, log.measure_to_s)
+    waited.in_window_s = (ends - starts).clip(min=0)
+    return waited
 
 
 def wait_percentiles(wait: np.ndarray) -> dict:

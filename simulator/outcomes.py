@@ -15,7 +15,7 @@ from functools import cached_property
 import numpy as np
 
 from .config import CHANNELS
-from .timeweighted import StepCount
+from .timeweighted import SortedSpans, StepCount
 
 ACCEPTED_CALLBACK = 2  # callback.ACCEPTED
 from .eventlog import (ABANDONED, AUTO_RESOLVED, CALLBACK_MISSED, DEFLECTED, ESCALATED, MAX_ATTEMPT, OPEN,
@@ -48,10 +48,25 @@ class VisitOutcomes:
         """Front-line visits that stood in a line (not callers waiting for a call back)."""
         return self.front_line & (self.log.callback != ACCEPTED_CALLBACK)
 
-    @cached_property
-    def busy(self) -> StepCount:
-        """Agents' worth of work in hand, all groups (shared by the KPI tables)."""
-        return busy_agents(self.log)
+    def waiting_to(self, edges: np.ndarray) -> "Waiting":
+        """Visits standing in a line (`on_hold`), shared by the KPI tables like `busy_seconds_to`: their
+        count's ∫ dt to each edge per contact type (and all: None), and the longest line in the measured
+        period. Their waits are sorted once, for the first grid asked, then let go of."""
+        key = np.asarray(edges, dtype=float).tobytes()
+        answers = self.__dict__.setdefault("_waiting_to", {})
+        if key not in answers:
+            answers[key] = _waiting(self, edges)
+        return answers[key]
+
+    def busy_seconds_to(self, edges: np.ndarray) -> np.ndarray:
+        """Busy agent-seconds, all groups, from the start of time to each edge (shared by the KPI tables,
+        which all ask for the reporting interval grid). The handlings' steps are sorted once, for the
+        first grid asked, and let go of: what is kept is the answer."""
+        key = np.asarray(edges, dtype=float).tobytes()
+        answers = self.__dict__.setdefault("_busy_seconds_to", {})
+        if key not in answers:
+            answers[key] = _busy_seconds_to(self.log, edges)
+        return answers[key]
 
     @cached_property
     def on_duty(self) -> StepCount:
@@ -59,14 +74,81 @@ class VisitOutcomes:
         return StepCount(self.log.availability_time_s, self.log.availability_change)
 
 
-def busy_agents(log: EventLog) -> StepCount:
-    """Agents' worth of work in hand: a chat counts 1/concurrency of its agent (1 of 2 chats = half), a
-    call or an email the whole agent."""
-    handled = ~np.isnan(log.answered_s)
-    agents = log.agent[handled]
+class Rows:
+    """Chosen rows (in order) of a replication's per-visit or per-contact columns, each column picked
+    for just those rows on first use: a KPI table picks the visits or contacts it counts once, and its
+    rows (a contact type, a channel…) then select among them instead of masking the whole log again
+    for each. The values and their order are the sources', so every sum over them is the same."""
+
+    def __init__(self, chosen: np.ndarray, *sources):
+        """`chosen`: a flag per row of the sources. When every row is chosen, the columns are the
+        sources' own (no copy)."""
+        self.count = int(np.count_nonzero(chosen))
+        self.rows, self.sources = slice(None) if self.count == len(chosen) else np.flatnonzero(chosen), sources
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        """The first source's column of that name (a field or a stored array) at these rows, kept once picked."""
+        if name.startswith("__") or name in ("rows", "sources", "count"):
+            raise AttributeError(name)
+        for source in self.sources:
+            column = vars(source).get(name)
+            if isinstance(column, np.ndarray):
+                picked = self.__dict__[name] = column[self.rows]
+                return picked
+        raise AttributeError(name)
+
+
+def offered_visits(visits: VisitOutcomes) -> Rows:
+    """The visits the queue KPIs count: front-line visits that joined their queue in the measured
+    period, with `handling_s` (the agent's time, wrap-up included; NaN if never answered)."""
+    log = visits.log
+    offered = Rows(visits.measured & visits.front_line, visits, log)
+    rows = offered.rows
+    offered.handling_s = log.ended_s[rows] + log.after_call_work_s[rows] - log.answered_s[rows]  # log.handling_s
+    return offered
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Visits standing in a line: ∫ (how many) dt up to each edge, by contact type (None: all), and
+    the longest line in the measured period."""
+
+    seconds_to: dict
+    longest: float
+
+    def seconds_to_edges(self, contact_type: int | None, edges: np.ndarray) -> np.ndarray:
+        """The integral for a contact type with no visit in line is the empty count's."""
+        found = self.seconds_to.get(contact_type)
+        return StepCount(np.zeros(0), np.zeros(0)).integral_to(edges) if found is None else found
+
+
+def _waiting(visits: VisitOutcomes, edges: np.ndarray) -> Waiting:
+    log, held = visits.log, np.flatnonzero(visits.on_hold)
+    spans = SortedSpans(log.arrival_s[held], log.arrival_s[held] + visits.wait_s[held],
+                        labels=log.contact_type[held])
+    del held
+    seconds_to = {None: spans.seconds_to(edges)}
+    types = np.unique(spans.labels)
+    if len(types) == 1:  # one contact type in line: its steps are all the steps
+        seconds_to[int(types[0])] = seconds_to[None]
+    else:
+        seconds_to.update({int(label): spans.seconds_to(edges, label) for label in types})
+    return Waiting(seconds_to, spans.most(log.measure_from_s, log.measure_to_s))
+
+
+def _busy_seconds_to(log: EventLog, edges: np.ndarray) -> np.ndarray:
+    """Agents' worth of work in hand, ∫ dt to each edge: a chat counts 1/concurrency of its agent (1 of
+    2 chats = half), a call or an email the whole agent; each handling counts from its answer until
+    the agent is done with it (wrap-up included)."""
+    handled = np.flatnonzero(~np.isnan(log.answered_s))
     chat = log.channel[handled] == CHANNELS.index("chat")
-    return StepCount.from_spans(log.answered_s[handled], log.agent_done_s[handled],
-                                np.where(chat, 1.0 / log.roster.agent_concurrency[agents], 1.0))
+    spans = SortedSpans(log.answered_s[handled], log.ended_s[handled] + log.after_call_work_s[handled],  # agent_done_s
+                        np.where(chat, 1.0 / log.roster.agent_concurrency[log.agent[handled]], 1.0))
+    del handled, chat
+    return spans.seconds_to(edges)
 
 
 def visit_outcomes(log: EventLog) -> VisitOutcomes:

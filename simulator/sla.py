@@ -50,6 +50,10 @@ class SlaStatus:
     missed_answer: np.ndarray  # has a finite answer target and missed it
     passed_over: np.ndarray  # of those, passed over while waiting (False elsewhere)
 
+    def at(self, rows: np.ndarray) -> "SlaStatus":
+        """The status of the contacts in `rows` only (the ones a KPI table counts)."""
+        return SlaStatus(self.met[rows], self.decided[rows], self.missed_answer[rows], self.passed_over[rows])
+
 
 def sla_status(contacts: ContactOutcomes, model: ModelConfig, clock) -> SlaStatus | None:
     """Each contact's SLA outcome; None when no contact type has an SLA."""

@@ -13,10 +13,12 @@ class StepCount:
 
     def __init__(self, times: np.ndarray, changes: np.ndarray):
         order = np.argsort(times, kind="stable")
-        self.times = np.asarray(times, dtype=float)[order]
-        self.changes = np.asarray(changes, dtype=float)[order]
-        self._weighted = np.concatenate(([0.0], np.cumsum(self.changes * self.times)))
-        self._count = np.concatenate(([0.0], np.cumsum(self.changes)))
+        self._settle(np.asarray(times, dtype=float)[order], np.asarray(changes, dtype=float)[order])
+
+    def _settle(self, times: np.ndarray, changes: np.ndarray) -> None:
+        self.times, self.changes = times, changes
+        self._weighted = _running_total(changes * times)
+        self._count = _running_total(changes)
 
     @classmethod
     def from_spans(cls, starts: np.ndarray, ends: np.ndarray, weights=1.0) -> "StepCount":
@@ -52,3 +54,71 @@ class StepCount:
         following = np.append(self.times[1:], np.inf)
         lengths = (np.minimum(following, end) - np.maximum(self.times, start)).clip(min=0)
         return float(lengths[levels > 1e-9].sum())  # before the first step the count is 0
+
+
+def _running_total(values: np.ndarray) -> np.ndarray:
+    """0, then the cumulative sums of `values` (np.cumsum's, written after the zero: no second copy)."""
+    total = np.empty(len(values) + 1)
+    total[0] = 0.0
+    np.cumsum(values, out=total[1:])
+    return total
+
+
+class SortedSpans:
+    """The steps of many [start, end) spans (`weights`: each span's count, one unit if None) sorted once,
+    stable, as `StepCount.from_spans` sorts them (at a tie starts come before ends, each in row order),
+    with a label per span (a contact type; optional). The steps of the spans with one label are these,
+    in this order, so each label's count is read without sorting again; and only the steps are kept,
+    not a StepCount's running totals (the integrals are read off them at the edges asked for)."""
+
+    def __init__(self, starts: np.ndarray, ends: np.ndarray, weights: np.ndarray | None = None,
+                 labels: np.ndarray | None = None):
+        times = np.concatenate([starts, ends])
+        order = np.argsort(times, kind="stable")
+        self.times = times[order]
+        del times
+        self.ends = order >= len(starts)  # the step ends a span (−weight), or starts one (+weight)
+        pick = lambda column: None if column is None else np.take(column, order, mode="wrap")  # row = order % spans
+        self.weights, self.labels = pick(weights), pick(labels)
+
+    def seconds_to(self, edges: np.ndarray, label=None) -> np.ndarray:
+        """∫ (count of the spans with that label; all: None) dt to each edge: to the bit, the
+        `StepCount.from_spans(starts, ends, weights).integral_to(edges)` of those spans."""
+        times, ends, weights = self.times, self.ends, self.weights
+        if label is not None:
+            mine = np.flatnonzero(self.labels == label)
+            times, ends, weights = times[mine], ends[mine], None if weights is None else weights[mine]
+        if weights is None:
+            changes = np.where(ends, -1.0, 1.0)
+        else:
+            changes = weights.copy()
+            np.negative(changes, out=changes, where=ends)
+        return integral_to_edges(times, changes, edges)
+
+    def most(self, start: float, end: float) -> float:
+        """Largest number of spans in progress at once during [start, end), counted after every step at
+        an instant (as `StepCount.maximum`, in exact integers): at `start`, or at a step inside."""
+        levels = np.cumsum(np.where(self.ends, -1, 1))
+        settled = np.append(self.times[1:] != self.times[:-1], True)  # the last step at its instant
+        before = int(np.searchsorted(self.times, start, side="right"))
+        at_start = int(levels[before - 1]) if before else 0
+        inside = levels[settled & (self.times > start) & (self.times < end)]
+        return float(max(at_start, inside.max())) if len(inside) else float(at_start)
+
+
+def integral_to_edges(times: np.ndarray, changes: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """`StepCount(times, changes).integral_to(edges)` for steps already in its order, to the bit, without
+    keeping the count: each running total is read at the edges and let go of."""
+    edges = np.asarray(edges, dtype=float)
+    before = np.searchsorted(times, edges, side="left")
+    count = _running_at(changes, before)
+    product = changes * times
+    return count * edges - _running_at(product, before, in_place=True)
+
+
+def _running_at(values: np.ndarray, before: np.ndarray, in_place: bool = False) -> np.ndarray:
+    """The running total (np.cumsum's) of the first `before` values, for each `before` (0.0 for none)."""
+    if not len(values):
+        return np.zeros(len(before))
+    total = np.cumsum(values, out=values if in_place else None)
+    return np.where(before > 0, total[before - 1], 0.0)

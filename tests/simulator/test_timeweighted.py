@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator.timeweighted import StepCount
+from simulator.timeweighted import SortedSpans, StepCount
 
 SETTINGS = settings(max_examples=40, deadline=None, derandomize=True, database=None)
 
@@ -110,3 +110,48 @@ def test_maximum_ignores_zero_length_spans():
     """
     instants = np.array([1.0, 2.0, 3.0])
     assert StepCount.from_spans(instants, instants).maximum(0, 10) == 0
+
+
+crowded_spans = st.lists(st.tuples(st.integers(0, 12), st.integers(-1, 5)), max_size=30)  # ties, empty spans
+
+
+@settings(SETTINGS, max_examples=150)
+@given(crowded_spans, st.integers(-2, 12), st.integers(1, 14))
+def test_longest_line_matches_brute_force_and_step_count(spans, start, width):
+    """Spans in progress at once (counted after every step at an instant), at the busiest moment of
+    [start, end): brute force over every candidate instant, and StepCount.maximum on the same spans.
+    Ties between starts and ends, empty spans and spans that end before they start all occur."""
+    starts = np.array([s for s, _ in spans], dtype=float)
+    ends = starts + np.array([d for _, d in spans], dtype=float)
+    end = start + width
+    in_progress = lambda x: int((starts <= x).sum() - (ends <= x).sum())
+    candidates = [start] + [t for t in np.concatenate([starts, ends]) if start < t < end]
+    brute = max(in_progress(x) for x in candidates)
+    most = SortedSpans(starts, ends, np.zeros(len(spans), int)).most(start, end)
+    assert most == brute
+    if (ends > starts).all():  # StepCount.maximum walks simultaneous +1/−1 one at a time (see above)
+        assert most == StepCount.from_spans(starts, ends).maximum(start, end)
+    if (ends >= starts).all():  # the KPI counts every visit on hold: those that waited no time change nothing
+        waited = ends > starts
+        assert most == SortedSpans(starts[waited], ends[waited], np.zeros(waited.sum(), int)).most(start, end)
+
+
+@settings(SETTINGS, max_examples=100)
+@given(st.lists(st.tuples(st.integers(0, 20), st.integers(0, 6), st.integers(0, 2), st.sampled_from([1, 2, 3])),
+                max_size=40),
+       st.lists(st.integers(-2, 24), min_size=2, max_size=6, unique=True), st.booleans())
+def test_sorted_spans_give_each_label_the_integral_of_from_spans_bit_for_bit(spans, edges, weighted):
+    """Sorting all the spans once and keeping one label's steps gives that label's count in the very
+    order StepCount.from_spans sorts its own spans in (ties included), so the running sums, and the
+    integrals at the edges, are bit-identical; with weights of a third and a half (chats), too."""
+    rng = np.random.default_rng(len(spans))
+    starts = np.array([s for s, _, _, _ in spans], dtype=float) + rng.uniform(0, 1, len(spans)).round(1)
+    ends = starts + np.array([d for _, d, _, _ in spans], dtype=float)
+    labels = np.array([k for _, _, k, _ in spans], dtype=np.int16)
+    weights = 1.0 / np.array([c for _, _, _, c in spans], dtype=float) if weighted else None
+    edges = np.sort(np.array(edges, dtype=float))
+    every = SortedSpans(starts, ends, weights, labels)
+    for label in (None, 0, 1, 2):
+        mine = np.ones(len(spans), bool) if label is None else labels == label
+        own = StepCount.from_spans(starts[mine], ends[mine], 1.0 if weights is None else weights[mine])
+        assert every.seconds_to(edges, label).tobytes() == own.integral_to(edges).tobytes()
