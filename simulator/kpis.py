@@ -63,20 +63,6 @@ def holds(name: str, types: tuple) -> tuple:
     return tuple(c.name for c in types) + (() if whole else (name,))
 
 
-class Shared:
-    """Per-replication arrays every row reads (worked out once, not once per row): the offered visits
-    with their flags, the visits that stood in line, and the counted contacts with theirs."""
-
-    def __init__(self, visits: VisitOutcomes, contacts: ContactOutcomes, model: ModelConfig, clock):
-        self.clock = clock
-        self.offered = offered_visits(visits)  # what the queue KPIs count
-        queue_flags(self.offered, model)
-        self.in_line = in_line(visits)
-        self.contacts = counted_contacts(contacts, model, clock)
-        status = sla_status(contacts, model, clock)
-        self.sla = status.at(self.contacts.rows) if status is not None else None
-
-
 def counted_contacts(contacts: ContactOutcomes, model: ModelConfig, clock) -> Rows:
     """The contacts the contact KPIs count (first arrival in the measured period), with the times and
     flags every row reads: time to first response and to resolution (wall clock, and business hours
@@ -101,27 +87,57 @@ def counted_contacts(contacts: ContactOutcomes, model: ModelConfig, clock) -> Ro
 def replication_kpis(log: EventLog, model: ModelConfig, visits: VisitOutcomes | None = None) -> pd.DataFrame:
     """One row per segment (`contact_type` holds its name), KPI_COLUMNS, for one replication."""
     visits = visits or visit_outcomes(log)
-    agents = agent_kpis(log, visits, model)  # first: its sorts peak before the shared arrays are made
-    contacts = contact_outcomes(log, visits)
-    shared = Shared(visits, contacts, model, business_clock(model, log))
-    rows, by_types = [], {}
+    agents = agent_kpis(log, visits, model)  # first: its sorts peak before the rows' arrays are made
+    first = {}  # the first segment of each set of contacts a row can hold: a later row holding the same is a copy
     for segment in segments(model):
-        same = by_types.get(segment.holds)
-        if same is not None:  # the same contacts under another name (a type, its channel…): copied
-            row = {**same, "contact_type": segment.name}
-        else:
-            row = {"contact_type": segment.name, **queue_kpis(visits, segment, model, shared),
-                   **contact_kpis(contacts, segment, model, shared)}
-            by_types[segment.holds] = row
+        first.setdefault(segment.holds, segment)
+    found = {holds: {} for holds in first}
+    # one kind of per-replication arrays at a time, each let go of before the next: their peaks do not stack
+    costs = _contact_rows(log, visits, model, first, found)
+    _queue_rows(visits, model, first, found)
+    _in_line_rows(visits, first, found)
+    rows = []
+    for segment in segments(model):
+        row = {"contact_type": segment.name, **found[segment.holds]}
         if segment.name == ALL:
             row.update(agents)
-            row.update(lever_costs(contacts, model))
+            row.update(costs)
             parts = [row["cost"], row["self_service_cost"], row["automation_cost"]]
             row["cost"] = np.nansum(parts) if not np.isnan(parts).all() else np.nan  # empty when nothing costs
             row["cost_per_resolved"] = ratio(row["cost"], row["resolved"] + np.nansum(
                 [row["deflected"], row["auto_resolved"]]))
         rows.append(row)
     return pd.DataFrame(rows).reindex(columns=["contact_type"] + KPI_COLUMNS)
+
+
+def _contact_rows(log: EventLog, visits: VisitOutcomes, model: ModelConfig, first: dict, found: dict) -> dict:
+    """Each segment's contact KPIs into `found`; returns the levers' costs. The SLA status is worked out
+    before the counted contacts' arrays, so its temporaries do not peak on top of them."""
+    contacts = contact_outcomes(log, visits)
+    clock = business_clock(model, log)
+    status = sla_status(contacts, model, clock)
+    counted = counted_contacts(contacts, model, clock)
+    sla = status.at(counted.rows) if status is not None else None
+    del status
+    for holds, segment in first.items():
+        found[holds].update(contact_kpis(contacts, segment, model, counted, sla, clock))
+    return lever_costs(contacts, model)
+
+
+def _queue_rows(visits: VisitOutcomes, model: ModelConfig, first: dict, found: dict) -> None:
+    """Each segment's queue KPIs into `found`, from the offered visits and their flags (made once)."""
+    offered = offered_visits(visits)
+    queue_flags(offered, model)
+    for holds, segment in first.items():
+        found[holds].update(queue_kpis(segment, model, offered))
+
+
+def _in_line_rows(visits: VisitOutcomes, first: dict, found: dict) -> None:
+    """Each segment's mean queue length: ∫ (its visits in line) dt over the measured period, per second."""
+    waited = in_line(visits)
+    for holds, segment in first.items():
+        found[holds]["queue_len_mean"] = float(_values(waited.in_window_s, segment.pick(waited)).sum()) / \
+            window(visits.log)
 
 
 def segments(model: ModelConfig) -> list[Segment]:
@@ -189,9 +205,10 @@ def can_repeat(contact) -> bool:
     return contact.repeat is not None
 
 
-def queue_kpis(visits: VisitOutcomes, segment: Segment, model: ModelConfig, shared: Shared) -> dict:
-    """Counts, waits and service level of the segment's front-line visits in the measured period."""
-    settings, offered = model.kpis, shared.offered
+def queue_kpis(segment: Segment, model: ModelConfig, offered: Rows) -> dict:
+    """Counts, waits and service level of the segment's front-line visits in the measured period
+    (`offered`: from `offered_visits`, with `queue_flags`)."""
+    settings = model.kpis
     mine = segment.pick(offered)
     count = len(offered) if mine is None else np.count_nonzero(mine)
     wait = _values(offered.wait_s, mine)
@@ -201,7 +218,6 @@ def queue_kpis(visits: VisitOutcomes, segment: Segment, model: ModelConfig, shar
     could = _count(offered.impatient, mine)  # offered visits of types that can abandon
     excluded = {"exclude": abandoned, "exclude_short": short}.get(settings.service_level_abandoned, 0)
     abandonment = _uses(segment, can_abandon)
-    in_line = shared.in_line
     return {
         "offered": count, "answered": answered, "abandoned": abandoned,
         "short_abandoned": short, "still_waiting": _count(offered.waiting, mine),
@@ -214,7 +230,6 @@ def queue_kpis(visits: VisitOutcomes, segment: Segment, model: ModelConfig, shar
         "escalation_rate": ratio(_count(offered.escalated, mine), handled) if _uses(segment, can_escalate) else np.nan,
         "repeat_rate": ratio(_count(offered.repeat_call, mine), count) if _uses(segment, can_repeat) else np.nan,
         **_callback_kpis(offered, mine, model, segment),
-        "queue_len_mean": float(_values(in_line.in_window_s, segment.pick(in_line)).sum()) / window(visits.log),
     }
 
 
@@ -246,13 +261,13 @@ def _values(column: np.ndarray, mine: np.ndarray | None, flags: np.ndarray | Non
     return column if chosen is None else column[np.flatnonzero(chosen)]
 
 
-def contact_kpis(contacts: ContactOutcomes, segment: Segment, model: ModelConfig, shared: Shared) -> dict:
-    """First response, resolution, FCR, loss and SLA of the segment's contacts that arrived in the period."""
-    counted = shared.contacts
+def contact_kpis(contacts: ContactOutcomes, segment: Segment, model: ModelConfig, counted: Rows, sla, clock) -> dict:
+    """First response, resolution, FCR, loss and SLA of the segment's contacts that arrived in the period
+    (`counted`: from `counted_contacts`; `sla`: their SLA status, None without SLAs)."""
     mine = segment.pick(counted)
     resolved = _count(counted.resolved, mine)
     to_resolve_h = _values(counted.resolution_h, mine, counted.resolved)
-    business = shared.clock is not None and model.calendar.business_hours is not None
+    business = clock is not None and model.calendar.business_hours is not None
     lifecycle = _uses(segment, can_escalate) or _uses(segment, can_repeat)
     portal, bots = _front_door_types(model)
     open_at_end = contacts.open_at_end if segment.column is None else contacts.open_at_end & segment.pick(contacts)
@@ -267,8 +282,8 @@ def contact_kpis(contacts: ContactOutcomes, segment: Segment, model: ModelConfig
         "fcr_rate": ratio(_count(counted.first_contact_resolved, mine), resolved) if lifecycle else np.nan,
         "lost_rate": ratio(_count(counted.lost, mine), _count(counted.could_be_lost, mine))
         if _uses(segment, can_abandon) else np.nan,
-        "sla_met_rate": sla_met(shared.sla, True if mine is None else mine),
-        "sla_overtaken_rate": sla_overtaken(shared.sla, True if mine is None else mine),
+        "sla_met_rate": sla_met(sla, True if mine is None else mine),
+        "sla_overtaken_rate": sla_overtaken(sla, True if mine is None else mine),
         "backlog_end": np.count_nonzero(open_at_end),
     }
 
@@ -301,22 +316,28 @@ def _front_door_types(model: ModelConfig):
 def lever_costs(contacts: ContactOutcomes, model: ModelConfig) -> dict:
     """What the portal's sessions and the automation's contacts cost in the period (empty if unused)."""
     portal, automation = model.policies.self_service, model.policies.automation
-    names = np.array([c.name for c in model.contacts])[contacts.contact_type]
     measured = contacts.measured
     sessions = (contacts.log.tried_self_service[:contacts.log.contacts] & measured).sum()
-    automated = (measured & np.isin(names, sorted(automation.types))).sum() if automation else 0
+    automated = (measured & np.isin(contacts.contact_type, [k for k, c in enumerate(model.contacts)
+                                                            if c.name in automation.types])).sum() if automation else 0
     return {"self_service_cost": sessions * portal.cost_per_session if portal else np.nan,
             "automation_cost": automated * automation.cost_per_contact if automation else np.nan}
 
 
 def in_line(visits: VisitOutcomes) -> Rows:
     """The visits that stood in a line (`on_hold`, whenever they arrived), with `in_window_s`: the seconds
-    each waited inside the measured period, whose sum over a row's visits is ∫ (queue length) dt."""
+    each waited inside the measured period, whose sum over a row's visits is ∫ (queue length) dt. Their
+    arrivals and waits are read for it, not kept."""
     log = visits.log
     waited = Rows(visits.on_hold, visits, log)
-    starts = np.maximum(waited.arrival_s, log.measure_from_s)
-    ends = np.minimum(waited.arrival_s + waited.wait_s, log.measure_to_s)
-    waited.in_window_s = (ends - starts).clip(min=0)
+    arrival = log.arrival_s[waited.rows]
+    ends = arrival + visits.wait_s[waited.rows]
+    np.minimum(ends, log.measure_to_s, out=ends)
+    starts = np.maximum(arrival, log.measure_from_s)
+    del arrival
+    np.subtract(ends, starts, out=ends)
+    del starts
+    waited.in_window_s = ends.clip(min=0, out=ends)
     return waited
 
 
