@@ -64,10 +64,14 @@ def _busy_and_load(log: EventLog, visits: VisitOutcomes, model: ModelConfig, edg
     answered = np.flatnonzero(visits.answered)
     agent_group, queue = log.roster.agent_group[log.agent[answered]], log.queue[answered]
     share, done = _share(log, answered), log.ended_s[answered] + log.after_call_work_s[answered]  # agent_done_s
-    work = (done - log.answered_s[answered]) * share
-    busy = span_seconds(log.answered_s[answered], done, share, agent_group, groups, edges)
-    expected, mean_work = _expected_work(queue, agent_group, work, groups, len(model.network.queue_names))
-    del answered, agent_group, queue, share, done, work
+    start = log.answered_s[answered]
+    del answered
+    busy = span_seconds(start, done, share, agent_group, groups, edges)
+    work = np.subtract(done, start, out=done)
+    del start
+    expected, mean_work = _expected_work(queue, agent_group, np.multiply(work, share, out=work), groups,
+                                         len(model.network.queue_names))
+    del agent_group, queue, share, done, work
     joined = np.flatnonzero(visits.measured & ~visits.deflected)
     bins = np.searchsorted(edges, log.arrival_s[joined], side="right") - 1
     group, queue = _group(log, visits, joined), log.queue[joined]
@@ -79,15 +83,7 @@ def _busy_and_load(log: EventLog, visits: VisitOutcomes, model: ModelConfig, edg
     for g in range(groups):
         load[g] += np.bincount(bins[unhandled], weights=expected[g, queue[unhandled]], minlength=size)
     del joined, bins, group, queue, handled, typical, unhandled
-    carried = np.flatnonzero(~visits.deflected & (log.arrival_s < log.measure_to_s))  # the warm-up's work runs on
-    group = _group(log, visits, carried)
-    handled = group >= 0
-    own = np.flatnonzero(handled)  # handled: their own work; the others: their queue's expected work
-    rows = carried[own]
-    work = (log.ended_s[rows] + log.after_call_work_s[rows] - log.answered_s[rows]) * _share(log, rows)
-    unhandled = carried[~handled]
-    return busy, load, _in_progress(log.arrival_s[rows], group[own], work, log.arrival_s[unhandled],
-                                    expected[:, log.queue[unhandled]], edges)
+    return busy, load, _in_progress(log, visits, expected, edges)
 
 
 def _share(log: EventLog, rows: np.ndarray) -> np.ndarray:
@@ -101,32 +97,51 @@ def _group(log: EventLog, visits: VisitOutcomes, rows: np.ndarray) -> np.ndarray
     return np.where(visits.answered[rows], log.roster.agent_group[np.maximum(log.agent[rows], 0)], -1)
 
 
-def _in_progress(handled_arrivals: np.ndarray, group: np.ndarray, work: np.ndarray, unhandled_arrivals: np.ndarray,
-                 expected: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Agent-seconds per group and interval of each visit's work taken from its arrival on: a handled
-    visit's own work for its group, an unhandled one's expected work shared among the groups
-    (`expected`: groups × unhandled visits)."""
-    groups = expected.shape[0]
-    keys = np.concatenate([group, np.repeat(np.arange(groups), len(unhandled_arrivals))])
-    spans = np.concatenate([work, expected.ravel()])  # unhandled: rows are groups, in the order of `keys`
-    starts = np.concatenate([handled_arrivals, np.tile(unhandled_arrivals, groups)])
-    positive = np.flatnonzero(spans > 0)
-    starts, spans, keys = starts[positive], spans[positive], keys[positive]
-    return span_seconds(starts, starts + spans, np.ones(len(positive)), keys, groups, edges)
+def _in_progress(log: EventLog, visits: VisitOutcomes, expected: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Agent-seconds per group and interval of the work of each visit that arrived before the period's
+    end (the warm-up's work runs on), taken from its arrival on: a handled visit's own work for its
+    group, an unhandled one's expected work shared among the groups (`expected`: groups × queues).
+    Only spans with work count; each part is cut to those as it is made, so no whole copy is held."""
+    carried = np.flatnonzero(~visits.deflected & (log.arrival_s < log.measure_to_s))
+    group = _group(log, visits, carried)
+    handled = group >= 0
+    rows, keys, unhandled = carried[handled], group[handled], carried[~handled]
+    del carried, group, handled
+    work = (log.ended_s[rows] + log.after_call_work_s[rows] - log.answered_s[rows]) * _share(log, rows)
+    parts = [_with_work(log.arrival_s[rows], work, keys)]  # handled: their own work
+    del rows, keys, work
+    arrivals, queue = log.arrival_s[unhandled], log.queue[unhandled]
+    parts += [_with_work(arrivals, expected[g, queue], g) for g in range(len(expected))]  # then each group's share
+    del unhandled, arrivals, queue
+    starts, ends, keys = (np.concatenate(column) for column in zip(*parts))
+    del parts
+    return span_seconds(starts, ends, None, keys, len(expected), edges)
 
 
-def span_seconds(starts: np.ndarray, ends: np.ndarray, weights: np.ndarray, keys: np.ndarray, key_count: int,
+def _with_work(starts: np.ndarray, work: np.ndarray, key) -> tuple:
+    """(start, end, key) of the spans with work (> 0), in order; `key`: one per span, or one for all."""
+    chosen = np.flatnonzero(work > 0)
+    starts = starts[chosen]
+    keys = key[chosen] if isinstance(key, np.ndarray) else np.full(len(chosen), key, dtype=np.int64)
+    return starts, starts + work[chosen], keys
+
+
+def span_seconds(starts: np.ndarray, ends: np.ndarray, weights: np.ndarray | None, keys: np.ndarray, key_count: int,
                  edges: np.ndarray) -> np.ndarray:
     """Weighted seconds of the spans [start, end) inside each interval, per key (keys × intervals),
     without sorting: the integral up to edge e is Σ w·((e − start)⁺ − (e − end)⁺), and each sum over
-    the times before e is a cumulative bincount by the edge that follows the time."""
+    the times before e is a cumulative bincount by the edge that follows the time. `weights` None: one
+    each (counted, not summed as ones: the same values without an array of ones)."""
     width = len(edges)
 
     def before_each_edge(times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Σ w and Σ w·time over the spans' `times` before each edge (one search for both)."""
-        index = keys * (width + 1) + np.searchsorted(edges, times, side="right")
-        sums = [np.bincount(index, weights=values, minlength=key_count * (width + 1))
-                for values in (weights, weights * times)]
+        index = keys * (width + 1)
+        index += np.searchsorted(edges, times, side="right")
+        sums = [np.bincount(index, minlength=key_count * (width + 1)) if weights is None else
+                np.bincount(index, weights=weights, minlength=key_count * (width + 1)),
+                np.bincount(index, weights=times if weights is None else weights * times,
+                            minlength=key_count * (width + 1))]
         return tuple(np.cumsum(total.reshape(key_count, width + 1), axis=1)[:, :width] for total in sums)
 
     (weight_from, moment_from), (weight_to, moment_to) = before_each_edge(starts), before_each_edge(ends)

@@ -1,0 +1,53 @@
+"""`span_seconds` (group × interval seconds of weighted spans, no sorting) against brute force: each
+span's overlap with each interval, times its weight, added up per key. Without weights (None) every
+span counts one, to the bit what an array of ones gives (the in-progress load relies on it)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from simulator.group_interval_kpis import span_seconds
+
+SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, database=None)
+
+spans = st.lists(st.tuples(st.floats(-20, 120, allow_nan=False), st.floats(0, 50, allow_nan=False),
+                           st.sampled_from([0.5, 1.0, 2.0]), st.integers(0, 2)), max_size=30)
+grids = st.lists(st.integers(0, 100), min_size=2, max_size=8, unique=True)
+
+
+def brute_force(starts, ends, weights, keys, key_count, edges):
+    out = np.zeros((key_count, len(edges) - 1))
+    for start, end, weight, key in zip(starts, ends, weights, keys):
+        for i in range(len(edges) - 1):
+            out[key, i] += weight * max(0.0, min(end, edges[i + 1]) - max(start, edges[i]))
+    return out
+
+
+def columns(rows):
+    starts = np.array([s for s, _, _, _ in rows], dtype=float)
+    ends = starts + np.array([d for _, d, _, _ in rows], dtype=float)
+    weights = np.array([w for _, _, w, _ in rows], dtype=float)
+    keys = np.array([k for _, _, _, k in rows], dtype=np.int64)
+    return starts, ends, weights, keys
+
+
+@SETTINGS
+@given(spans, grids)
+def test_weighted_spans_match_their_overlaps(rows, grid):
+    starts, ends, weights, keys = columns(rows)
+    edges = np.sort(np.array(grid, dtype=float))
+    got = span_seconds(starts, ends, weights, keys, 3, edges)
+    assert got == pytest.approx(brute_force(starts, ends, weights, keys, 3, edges), abs=1e-6)
+
+
+@SETTINGS
+@given(spans, grids)
+def test_unit_spans_match_their_overlaps_and_ones_to_the_bit(rows, grid):
+    starts, ends, _, keys = columns(rows)
+    edges = np.sort(np.array(grid, dtype=float))
+    got = span_seconds(starts, ends, None, keys, 3, edges)
+    ones = span_seconds(starts, ends, np.ones(len(starts)), keys, 3, edges)
+    assert got.tobytes() == ones.tobytes()
+    assert got == pytest.approx(brute_force(starts, ends, np.ones(len(starts)), keys, 3, edges), abs=1e-6)
