@@ -60,6 +60,17 @@ def sla_status(contacts: ContactOutcomes, model: ModelConfig, clock) -> SlaStatu
     answer, resolve, business = _targets(model)
     if np.isnan(answer).all():
         return None
+    met, decided, missed_answer = _decided(contacts, (answer, resolve, business), clock)
+    passed_over = np.zeros(len(met), bool)
+    rows = np.flatnonzero(missed_answer)
+    passed_over[rows] = _passed_over(rows, contacts.log, model)
+    return SlaStatus(met, decided, missed_answer, passed_over)
+
+
+def _decided(contacts: ContactOutcomes, targets: tuple, clock) -> tuple:
+    """(met, decided, missed the answer target) per contact; its per-contact targets and times are let
+    go of on return, before the search for contacts passed over."""
+    answer, resolve, business = targets
     log = contacts.log
     kind, tier = contacts.contact_type, log.tier
     answer_within, resolve_within, on_business = answer[kind, tier], resolve[kind, tier], business[kind, tier]
@@ -76,11 +87,7 @@ def sla_status(contacts: ContactOutcomes, model: ModelConfig, clock) -> SlaStatu
     resolved_ok, resolved_missed = _against(elapsed(contacts.resolved_s), resolve_within, so_far, lost)
     met = has_sla & answered_ok & resolved_ok & ~lost  # a contact lost for good misses its SLA, whatever its targets
     decided = has_sla & (met | answered_missed | resolved_missed | lost)
-    missed_answer = has_sla & np.isfinite(answer_within) & answered_missed
-    passed_over = np.zeros(len(arrival), bool)
-    rows = np.flatnonzero(missed_answer)
-    passed_over[rows] = _passed_over(rows, log, model)
-    return SlaStatus(met, decided, missed_answer, passed_over)
+    return met, decided, has_sla & np.isfinite(answer_within) & answered_missed
 
 
 def sla_met(status: SlaStatus | None, mask: np.ndarray) -> float:
@@ -118,17 +125,30 @@ def _passed_over(rows: np.ndarray, log: EventLog, model: ModelConfig) -> np.ndar
     agent of a group serving its queue answer a visit that arrived after it?"""
     wait_end = np.fmin(np.fmin(log.answered_s[rows], log.left_s[rows]), log.run_end_s)
     answered = ~np.isnan(log.answered_s)
-    group_of_visit = np.where(answered, log.roster.agent_group[np.maximum(log.agent, 0)], -1)
+    group_of_agent = log.roster.agent_group.astype(np.int16)  # a visit's group in 2 bytes, not 8
+    group_of_visit = np.where(answered, group_of_agent[np.maximum(log.agent, 0)], np.int16(-1))
+    del answered
     passed = np.zeros(len(rows), bool)
     for group in range(len(model.groups)):
         serves = np.array([any(g == group for _, g in model.network.served_by[q])
                            for q in range(len(model.network.served_by))])
         mine = serves[log.queue[rows]]
-        taken = np.flatnonzero(group_of_visit == group)
-        if not mine.any() or not len(taken):
+        taken = np.flatnonzero(group_of_visit == group) if mine.any() else ()
+        if not len(taken):
             continue
-        order = taken[np.argsort(log.arrival_s[taken], kind="stable")]
-        earliest_answer_after = np.append(np.minimum.accumulate(log.answered_s[order][::-1])[::-1], np.inf)
-        later = np.searchsorted(log.arrival_s[order], log.arrival_s[rows[mine]], side="right")
+        arrivals, earliest_answer_after = _answers_by_arrival(log, taken)
+        del taken
+        later = np.searchsorted(arrivals, log.arrival_s[rows[mine]], side="right")
         passed[mine] |= earliest_answer_after[later] < wait_end[mine]
     return passed
+
+
+def _answers_by_arrival(log: EventLog, taken: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The visits `taken` by a group in order of arrival (stable): their arrivals, and the earliest
+    answer among each one and those after it (inf past the last)."""
+    arrivals = log.arrival_s[taken]
+    by_arrival = np.argsort(arrivals, kind="stable")
+    arrivals = arrivals[by_arrival]
+    answers = log.answered_s[taken[by_arrival]]
+    del by_arrival
+    return arrivals, np.append(np.minimum.accumulate(answers[::-1])[::-1], np.inf)
