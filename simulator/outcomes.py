@@ -211,34 +211,51 @@ class ContactOutcomes:
 def contact_outcomes(log: EventLog, visits: VisitOutcomes) -> ContactOutcomes:
     count = log.contacts
     rows = slice(0, count)  # first visits: row = contact id
-    if len(log) == count:  # every contact seen once: its one visit is its own row
-        order = starts = np.arange(count)
-        sizes = np.ones(count, np.int64)
-    else:
-        order = np.argsort(log.contact_id, kind="stable")  # each contact's visits, in time order
-        sizes = np.bincount(log.contact_id, minlength=count)
-        starts = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
+    # the flags first, before the visits' order is held: their temporaries peak alone
+    escalated, repeated = _any_visit(log, log.outcome == ESCALATED), _any_visit(log, log.repeat > 0)
+    open_at_end = _any_visit(log, _open_at(log, visits))
+    order, starts, sizes = _visits_by_contact(log)
     last = order[starts + sizes - 1]
     final = np.where(log.outcome[last] == RETRIED, OPEN, log.outcome[last])
-    per_contact = lambda flags: np.bincount(log.contact_id, weights=flags, minlength=count) > 0
     first_response = np.fmin.reduceat(log.answered_s[order], starts) if count else np.zeros(0)
     measured = visits.arrived[rows] & (log.arrival_s[rows] >= log.measure_from_s) & \
         (log.arrival_s[rows] < log.measure_to_s)
     result = ContactOutcomes(
         log, log.arrival_s[rows], log.contact_type[rows], log.priority[rows], log.channel[rows], measured, final,
-        np.where(final == RESOLVED, log.ended_s[last], np.nan), first_response,
-        per_contact(log.outcome == ESCALATED), per_contact(log.repeat > 0), per_contact(_open_at(log, visits)))
+        np.where(final == RESOLVED, log.ended_s[last], np.nan), first_response, escalated, repeated, open_at_end)
     _check_chains(log, order, starts, sizes, final)
     return result
 
 
+def _visits_by_contact(log: EventLog) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each contact's visits in time order (rows, contact after contact), where its run starts and how
+    many it has."""
+    count = log.contacts
+    if len(log) == count:  # every contact seen once: its one visit is its own row
+        order = starts = np.arange(count)
+        return order, starts, np.ones(count, np.int64)
+    order = np.argsort(log.contact_id, kind="stable")
+    sizes = np.bincount(log.contact_id, minlength=count)
+    starts = np.zeros(count, np.int64)
+    np.cumsum(sizes[:-1], out=starts[1:])
+    return order, starts, sizes
+
+
+def _any_visit(log: EventLog, flags: np.ndarray) -> np.ndarray:
+    """Per contact: does any of its visits have the flag (its flagged visits' contact ids marked; no
+    per-visit weights)."""
+    marked = np.zeros(log.contacts, bool)
+    marked[log.contact_id[flags]] = True
+    return marked
+
+
 def _open_at(log: EventLog, visits: VisitOutcomes) -> np.ndarray:
-    """Visits waiting or in handling at the end of the measured period."""
+    """Visits waiting or in handling at the end of the measured period: arrived before it and not done
+    by then (answered: the agent still on it; hung up or missed: not yet gone; deflected: never in)."""
     moment = log.measure_to_s
-    until = np.where(visits.answered, log.ended_s + log.after_call_work_s,
-                     np.where(visits.abandoned | visits.missed, log.left_s,
-                              np.where(visits.deflected, log.arrival_s, np.inf)))
-    return (log.arrival_s < moment) & (until > moment)
+    not_done = np.where(visits.answered, log.ended_s + log.after_call_work_s > moment,
+                        np.where(visits.abandoned | visits.missed, log.left_s > moment, ~visits.deflected))
+    return (log.arrival_s < moment) & not_done
 
 
 def _check_chains(log: EventLog, order: np.ndarray, starts: np.ndarray, sizes: np.ndarray, final) -> None:

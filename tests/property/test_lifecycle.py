@@ -18,7 +18,7 @@ from simulator.business_hours import BusinessHours
 from simulator.config import (AgentGroup, Arrivals, Automation, Callback, ContactType, ModelConfig, Policies,
                               PriorityTier, Queue, Repeat, Resolution, Retrial, SelfService, Sla)
 from simulator.engine import simulate
-from simulator.eventlog import ABANDONED, DEFLECTED, ESCALATED, RESOLVED, RETRIED
+from simulator.eventlog import ABANDONED, DEFLECTED, ESCALATED, OPEN, RESOLVED, RETRIED
 from simulator.fates import draw_demand
 from simulator.kpis import ALL, replication_kpis
 from simulator.outcomes import contact_outcomes, visit_outcomes
@@ -105,6 +105,32 @@ def test_one_final_outcome_and_each_visit_follows_the_one_before(model, seed):
     assert (np.diff(repeat)[following] >= 0).all()
     same_episode = following & (np.diff(repeat) == 0)
     assert (np.diff(stage)[same_episode] >= 0).all(), "stages only move onwards within an episode"
+
+
+@SETTINGS
+@given(lifecycle_models(retrials=True), seeds)
+def test_each_contacts_outcome_is_read_off_its_own_visits(model, seed):
+    """Final outcome, first response, resolution and the any-visit flags, contact by contact."""
+    log = simulate(model, seed, 0)
+    visits = visit_outcomes(log)
+    contacts = contact_outcomes(log, visits)
+    moment = log.measure_to_s
+    until = [log.ended_s[v] + log.after_call_work_s[v] if visits.answered[v] else
+             log.left_s[v] if visits.abandoned[v] or visits.missed[v] else
+             log.arrival_s[v] if visits.deflected[v] else np.inf for v in range(len(log))]
+    for contact in range(log.contacts):
+        mine = np.flatnonzero(log.contact_id == contact)
+        last = mine[-1]
+        final = OPEN if log.outcome[last] == RETRIED else log.outcome[last]
+        answers = log.answered_s[mine][~np.isnan(log.answered_s[mine])]
+        assert contacts.final[contact] == final
+        assert np.array_equal(contacts.first_response_s[contact], answers.min() if len(answers) else np.nan,
+                              equal_nan=True)
+        assert np.array_equal(contacts.resolved_s[contact], log.ended_s[last] if final == RESOLVED else np.nan,
+                              equal_nan=True)
+        assert contacts.escalated[contact] == (log.outcome[mine] == ESCALATED).any()
+        assert contacts.repeated[contact] == (log.repeat[mine] > 0).any()
+        assert contacts.open_at_end[contact] == any(log.arrival_s[v] < moment < until[v] for v in mine)
 
 
 @SETTINGS
