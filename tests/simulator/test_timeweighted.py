@@ -85,7 +85,8 @@ crowded_steps = st.lists(st.tuples(st.integers(0, 12), st.sampled_from([-1, 1]))
 def test_maximum_matches_brute_force(pairs, start, width):
     """The largest count held at any instant of [start, end) (after all steps at that instant).
 
-    Fails today when +1 and −1 fall at the same instant in that order (see the zero-length span test).
+    Catches a walk that counts the transient level when +1 and −1 fall at the same instant in that
+    order (see the zero-length span test; `maximum` failed it until it read settled levels only).
     """
     times = np.array([t for t, _ in pairs], dtype=float)
     changes = np.array([c for _, c in pairs], dtype=float)
@@ -105,8 +106,8 @@ def test_maximum_of_spans_without_simultaneous_steps():
 def test_maximum_ignores_zero_length_spans():
     """A wait of zero (answered on arrival) never puts anyone in line: the longest line is 0.
 
-    Fails today: simultaneous +1/-1 steps are walked one at a time, so the transient 1 counts
-    (this made kpis' queue_len_max 1 when nobody waited, until kpis began leaving zero waits out).
+    Catches simultaneous +1/-1 steps walked one at a time, where the transient 1 counts (that once
+    made kpis' queue_len_max 1 when nobody waited).
     """
     instants = np.array([1.0, 2.0, 3.0])
     assert StepCount.from_spans(instants, instants).maximum(0, 10) == 0
