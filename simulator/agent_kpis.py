@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .config import CHANNELS, ModelConfig
+from .config import ModelConfig
 from .eventlog import ESCALATED, EventLog
 from .group_interval_kpis import interval_edges
 from .outcomes import Rows, VisitOutcomes
@@ -35,7 +35,7 @@ def group_kpis(log: EventLog, visits: VisitOutcomes, model: ModelConfig) -> pd.D
     """One row per agent group: the work it handled (visits that joined a queue in the period) and its time."""
     worked = Rows(visits.measured & (log.agent >= 0), visits, log)  # taken by an agent
     group_of_visit, handled = log.roster.agent_group[worked.agent], worked.handled
-    handling = log.ended_s[worked.rows] + log.after_call_work_s[worked.rows] - worked.answered_s  # log.handling_s
+    handling = log.handling_at(worked.rows)
     escalated = handled & (worked.outcome == ESCALATED)
     escalating = _escalating_queues(model)
     paid_by_group = paid_seconds_by_group(log, model)  # one pass for every row: it is the costly part
@@ -97,11 +97,9 @@ def _busy_seconds_each(log: EventLog) -> tuple[np.ndarray, np.ndarray]:
     busy time is the sum over its handlings, in row order."""
     handled = np.flatnonzero(~np.isnan(log.answered_s))
     agents = log.agent[handled]
-    overlap = (np.minimum(log.ended_s[handled] + log.after_call_work_s[handled], log.measure_to_s)
+    overlap = (np.minimum(log.agent_done_at(handled), log.measure_to_s)
                - np.maximum(log.answered_s[handled], log.measure_from_s))  # agent_done_s − answered_s, clipped
-    chat = log.channel[handled] == CHANNELS.index("chat")
-    load = np.where(chat, 1.0 / log.roster.agent_concurrency[agents], 1.0)
-    return overlap.clip(min=0) * load, log.roster.agent_group[agents]
+    return overlap.clip(min=0) * log.agent_share_at(handled), log.roster.agent_group[agents]
 
 
 def overtime_seconds_by_group(log: EventLog, model: ModelConfig) -> np.ndarray:

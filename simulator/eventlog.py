@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .config import CHANNELS
 from .roster import Roster
 
 # Visit outcomes. A contact's final outcome is its last visit's: resolved, abandoned or callback missed
@@ -68,12 +69,26 @@ class EventLog:
     @property
     def agent_done_s(self) -> np.ndarray:
         """When the agent is done with each visit: the customer leaves, then wrap-up."""
-        return self.ended_s + self.after_call_work_s
+        return self.agent_done_at(slice(None))
 
     @property
     def handling_s(self) -> np.ndarray:
         """The agent's time on each visit, wrap-up included (NaN if never answered)."""
-        return self.agent_done_s - self.answered_s
+        return self.handling_at(slice(None))
+
+    def agent_done_at(self, rows) -> np.ndarray:
+        """`agent_done_s` of some visits only (the KPI tables read chosen rows, not the whole log)."""
+        return self.ended_s[rows] + self.after_call_work_s[rows]
+
+    def handling_at(self, rows) -> np.ndarray:
+        """`handling_s` of some visits only."""
+        return self.agent_done_at(rows) - self.answered_s[rows]
+
+    def agent_share_at(self, rows) -> np.ndarray:
+        """The share of its agent each answered visit in `rows` takes: 1/concurrency for a chat (1 of
+        2 chats = half), the whole agent for a call or an email."""
+        chat = self.channel[rows] == CHANNELS.index("chat")
+        return np.where(chat, 1.0 / self.roster.agent_concurrency[self.agent[rows]], 1.0)
 
     @property
     def nbytes(self) -> int:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .config import CHANNELS, ModelConfig
+from .config import ModelConfig
 from .eventlog import EventLog
 from .outcomes import VisitOutcomes
 from .timeweighted import StepCount
@@ -63,7 +63,7 @@ def _busy_and_load(log: EventLog, visits: VisitOutcomes, model: ModelConfig, edg
     groups, size = len(model.groups), len(edges) - 1
     answered = np.flatnonzero(visits.answered)
     agent_group, queue = log.roster.agent_group[log.agent[answered]], log.queue[answered]
-    share, done = _share(log, answered), log.ended_s[answered] + log.after_call_work_s[answered]  # agent_done_s
+    share, done = log.agent_share_at(answered), log.agent_done_at(answered)
     start = log.answered_s[answered]
     del answered
     busy = span_seconds(start, done, share, agent_group, groups, edges)
@@ -86,12 +86,6 @@ def _busy_and_load(log: EventLog, visits: VisitOutcomes, model: ModelConfig, edg
     return busy, load, _in_progress(log, visits, expected, edges)
 
 
-def _share(log: EventLog, rows: np.ndarray) -> np.ndarray:
-    """The share of its agent each answered visit in `rows` takes: 1/concurrency for a chat, else all."""
-    chat = log.channel[rows] == CHANNELS.index("chat")
-    return np.where(chat, 1.0 / log.roster.agent_concurrency[log.agent[rows]], 1.0)
-
-
 def _group(log: EventLog, visits: VisitOutcomes, rows: np.ndarray) -> np.ndarray:
     """The group that answered each visit in `rows`; -1: not answered."""
     return np.where(visits.answered[rows], log.roster.agent_group[np.maximum(log.agent[rows], 0)], -1)
@@ -107,7 +101,7 @@ def _in_progress(log: EventLog, visits: VisitOutcomes, expected: np.ndarray, edg
     handled = group >= 0
     rows, keys, unhandled = carried[handled], group[handled], carried[~handled]
     del carried, group, handled
-    work = (log.ended_s[rows] + log.after_call_work_s[rows] - log.answered_s[rows]) * _share(log, rows)
+    work = log.handling_at(rows) * log.agent_share_at(rows)
     parts = [_with_work(log.arrival_s[rows], work, keys)]  # handled: their own work
     del rows, keys, work
     arrivals, queue = log.arrival_s[unhandled], log.queue[unhandled]

@@ -14,7 +14,6 @@ from functools import cached_property
 
 import numpy as np
 
-from .config import CHANNELS
 from .timeweighted import SortedSpans, StepCount
 
 ACCEPTED_CALLBACK = 2  # callback.ACCEPTED
@@ -107,7 +106,7 @@ def offered_visits(visits: VisitOutcomes) -> Rows:
     log = visits.log
     offered = Rows(visits.measured & visits.front_line, visits, log)
     rows = offered.rows
-    offered.handling_s = log.ended_s[rows] + log.after_call_work_s[rows] - log.answered_s[rows]  # log.handling_s
+    offered.handling_s = log.handling_at(rows)
     return offered
 
 
@@ -144,10 +143,8 @@ def _busy_seconds_to(log: EventLog, edges: np.ndarray) -> np.ndarray:
     2 chats = half), a call or an email the whole agent; each handling counts from its answer until
     the agent is done with it (wrap-up included)."""
     handled = np.flatnonzero(~np.isnan(log.answered_s))
-    chat = log.channel[handled] == CHANNELS.index("chat")
-    spans = SortedSpans(log.answered_s[handled], log.ended_s[handled] + log.after_call_work_s[handled],  # agent_done_s
-                        np.where(chat, 1.0 / log.roster.agent_concurrency[log.agent[handled]], 1.0))
-    del handled, chat
+    spans = SortedSpans(log.answered_s[handled], log.agent_done_at(handled), log.agent_share_at(handled))
+    del handled
     return spans.seconds_to(edges)
 
 
@@ -267,7 +264,7 @@ def _check_chains(log: EventLog, order: np.ndarray, starts: np.ndarray, sizes: n
     after, before = order[follows], order[np.flatnonzero(follows) - 1]
     outcome = log.outcome[before]
     same_episode = log.repeat[after] == log.repeat[before]
-    concluded = log.ended_s[before] + log.after_call_work_s[before]
+    concluded = log.agent_done_at(before)
     escalation = (outcome == ESCALATED) & same_episode & (log.stage[after] == log.stage[before] + 1) & \
         (log.arrival_s[after] == concluded)
     retrial = (outcome == RETRIED) & same_episode & (log.stage[after] == 0) & \
