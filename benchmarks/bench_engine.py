@@ -19,14 +19,14 @@ import dataclasses
 import time
 import tracemalloc
 
-from simulator.agent_kpis import group_kpis
+from simulator.agent_kpis import group_kpi_table
 from simulator.config import (AgentGroup, Arrivals, Calendar, Callback, ContactType, ModelConfig, Policies,
                               PriorityTier, Repeat, Resolution, Shift)
 from simulator.distributions import Exponential
 from simulator.engine import simulate
-from simulator.group_interval_kpis import group_interval_kpis
-from simulator.interval_kpis import interval_kpis
-from simulator.kpis import replication_kpis
+from simulator.group_interval_kpis import group_interval_kpi_table
+from simulator.interval_kpis import interval_kpi_table
+from simulator.kpis import replication_kpi_table
 from simulator.outcomes import visit_outcomes
 
 try:
@@ -72,13 +72,14 @@ def levers_model(days: float) -> ModelConfig:
 
 
 def project_run(model: ModelConfig, seed: int) -> int:
-    """The whole path of one replication; returns the number of visits."""
+    """The whole path of one replication, as `run` takes it (runner.run_replication); returns the
+    number of visits."""
     log = simulate(model, seed, 0)
     result = visit_outcomes(log)
-    replication_kpis(log, model, result)
-    interval_kpis(log, model, result)
-    group_kpis(log, result, model)
-    group_interval_kpis(log, result, model)
+    replication_kpi_table(log, model, result)
+    interval_kpi_table(log, model, result)
+    group_kpi_table(log, result, model)
+    group_interval_kpi_table(log, result, model)
     return len(log)
 
 

@@ -58,7 +58,7 @@ def year_peak(days: int = 365) -> dict:
     code = ("import resource, sys; sys.path.insert(0, %r); from benchmarks.bench_planner import _model; "
             "from scenarios.experiment.runner import run_replication; "
             "overall = run_replication(_model(%d), %d, 0)[0]; "
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, overall['offered'].iloc[-1])"
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, overall['offered'][-1])"
             ) % (str(ROOT), days, SEED)
     started = time.perf_counter()
     output = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=ROOT)

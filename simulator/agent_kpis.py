@@ -10,13 +10,13 @@ never exceeds 1.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from .config import ModelConfig
 from .eventlog import ESCALATED, EventLog
 from .group_interval_kpis import interval_edges
 from .outcomes import Rows, VisitOutcomes
 from .stats import mean, ratio
+from .table import Table
 from .timeweighted import StepCount
 
 GROUP_COLUMNS = ["handled", "asa_s", "aht_s", "escalation_rate", "occupancy", "utilization",
@@ -31,7 +31,12 @@ def agent_kpis(log: EventLog, visits: VisitOutcomes, model: ModelConfig) -> dict
     return kpis
 
 
-def group_kpis(log: EventLog, visits: VisitOutcomes, model: ModelConfig) -> pd.DataFrame:
+def group_kpis(log: EventLog, visits: VisitOutcomes, model: ModelConfig):
+    """`group_kpi_table` as a pandas DataFrame."""
+    return group_kpi_table(log, visits, model).to_pandas()
+
+
+def group_kpi_table(log: EventLog, visits: VisitOutcomes, model: ModelConfig) -> Table:
     """One row per agent group: the work it handled (visits that joined a queue in the period) and its time."""
     worked = Rows(visits.measured & (log.agent >= 0), visits, log)  # taken by an agent
     group_of_visit, handled = log.roster.agent_group[worked.agent], worked.handled
@@ -50,7 +55,7 @@ def group_kpis(log: EventLog, visits: VisitOutcomes, model: ModelConfig) -> pd.D
                      "escalation_rate": ratio(np.count_nonzero(mine & escalated), len(done))
                      if any(queue in escalating for queue, _ in model.network.serves[index]) else np.nan,
                      **_time_kpis(log, visits, model, only, paid_by_group, _busy_seconds(log, visits, model, only, each))})
-    return pd.DataFrame(rows).reindex(columns=["group"] + GROUP_COLUMNS)
+    return Table.from_rows(rows, ["group"] + GROUP_COLUMNS)
 
 
 def _escalating_queues(model: ModelConfig) -> set[int]:

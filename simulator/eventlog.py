@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from .config import CHANNELS
 from .roster import Roster
@@ -96,8 +95,9 @@ class EventLog:
         return sum(getattr(self, name).nbytes for name in self.__dataclass_fields__
                    if isinstance(getattr(self, name), np.ndarray))
 
-    def visits_frame(self) -> pd.DataFrame:
+    def visits_frame(self):
         """The visit columns as a DataFrame (for notebooks and debugging, not the KPI path)."""
+        import pandas as pd
         frame = pd.DataFrame({name: getattr(self, name) for name in VISIT_COLUMNS})
         frame["outcome"] = pd.Categorical.from_codes(frame["outcome"], OUTCOMES)
         return frame

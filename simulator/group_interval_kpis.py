@@ -14,12 +14,14 @@ when demand changes within the day, because work that arrives in a peak is still
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 import numpy as np
-import pandas as pd
 
 from .config import ModelConfig
 from .eventlog import EventLog
 from .outcomes import VisitOutcomes
+from .table import Table
 from .timeweighted import StepCount
 
 GROUP_INTERVAL_COLUMNS = ["agents_on_shift_mean", "busy_agents_mean", "offered_load", "infinite_server_load",
@@ -32,6 +34,12 @@ def interval_edges(log: EventLog, interval_s: float) -> np.ndarray:
     return np.append(edges, log.measure_to_s)
 
 
+def clock_times(start: datetime, seconds: np.ndarray) -> np.ndarray:
+    """`start` (the calendar's) plus `seconds`, to the microsecond: the `interval_start` column."""
+    offsets = np.round(np.asarray(seconds, dtype=float) * 1e6).astype(np.int64).astype("timedelta64[us]")
+    return np.datetime64(start, "us") + offsets
+
+
 def on_duty_per_interval(log: EventLog, groups: int, edges: np.ndarray) -> np.ndarray:
     """Available agent-seconds per group (rows) and interval (columns)."""
     return np.array([StepCount(log.availability_time_s[log.availability_group == g],
@@ -39,21 +47,26 @@ def on_duty_per_interval(log: EventLog, groups: int, edges: np.ndarray) -> np.nd
                      for g in range(groups)]).reshape(groups, len(edges) - 1)
 
 
-def group_interval_kpis(log: EventLog, visits: VisitOutcomes, model: ModelConfig) -> pd.DataFrame:
-    """Rows: interval × group; columns: interval_start, group, GROUP_INTERVAL_COLUMNS."""
+def group_interval_kpis(log: EventLog, visits: VisitOutcomes, model: ModelConfig):
+    """`group_interval_kpi_table` as a pandas DataFrame."""
+    return group_interval_kpi_table(log, visits, model).to_pandas()
+
+
+def group_interval_kpi_table(log: EventLog, visits: VisitOutcomes, model: ModelConfig) -> Table:
+    """Rows: interval × group (groups in order within an interval); columns: interval_start, group,
+    GROUP_INTERVAL_COLUMNS."""
     edges = interval_edges(log, model.calendar.interval_s)
     lengths = np.diff(edges)
     count = len(model.groups)
     available = on_duty_per_interval(log, count, edges)
     busy, load, in_progress = _busy_and_load(log, visits, model, edges)
-    frame = pd.DataFrame({
-        "_start_s": np.tile(edges[:-1], count), "group": np.repeat([g.name for g in model.groups], len(lengths)),
-        "agents_on_shift_mean": (available / lengths).ravel(), "busy_agents_mean": (busy / lengths).ravel(),
-        "offered_load": (load / lengths).ravel(), "infinite_server_load": (in_progress / lengths).ravel(),
-        "occupancy": np.divide(busy, available, out=np.full(available.shape, np.nan), where=available > 0).ravel()})
-    frame.insert(0, "interval_start", pd.Timestamp(model.calendar.start) + pd.to_timedelta(frame.pop("_start_s"),
-                                                                                            unit="s"))
-    return frame.sort_values("interval_start", kind="stable").reset_index(drop=True)
+    names = np.array([group.name for group in model.groups], dtype=object)
+    # group × interval arrays, read interval by interval (transposed): each interval's groups in order
+    return Table({
+        "interval_start": np.repeat(clock_times(model.calendar.start, edges[:-1]), count), "group": np.tile(names, len(lengths)),
+        "agents_on_shift_mean": (available / lengths).T.ravel(), "busy_agents_mean": (busy / lengths).T.ravel(),
+        "offered_load": (load / lengths).T.ravel(), "infinite_server_load": (in_progress / lengths).T.ravel(),
+        "occupancy": np.divide(busy, available, out=np.full(available.shape, np.nan), where=available > 0).T.ravel()})
 
 
 def _busy_and_load(log: EventLog, visits: VisitOutcomes, model: ModelConfig, edges: np.ndarray):

@@ -9,16 +9,21 @@ agents_on_shift_mean counts the agents of the groups that serve its first queue 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from .config import ModelConfig
 from .eventlog import EventLog
 from .kpis import ALL, INTERVAL_COLUMNS, can_abandon
 from .outcomes import VisitOutcomes, offered_visits, visit_outcomes
-from .group_interval_kpis import interval_edges, on_duty_per_interval
+from .group_interval_kpis import clock_times, interval_edges, on_duty_per_interval
+from .table import Table
 
 
-def interval_kpis(log: EventLog, model: ModelConfig, result: VisitOutcomes | None = None) -> pd.DataFrame:
+def interval_kpis(log: EventLog, model: ModelConfig, result: VisitOutcomes | None = None):
+    """`interval_kpi_table` as a pandas DataFrame."""
+    return interval_kpi_table(log, model, result).to_pandas()
+
+
+def interval_kpi_table(log: EventLog, model: ModelConfig, result: VisitOutcomes | None = None) -> Table:
     """Rows: interval × (each contact type, then `all`); columns: interval_start, contact_type, INTERVAL_COLUMNS."""
     result = result or visit_outcomes(log)
     edges = interval_edges(log, model.calendar.interval_s)
@@ -33,7 +38,7 @@ def interval_kpis(log: EventLog, model: ModelConfig, result: VisitOutcomes | Non
         frame["agents_on_shift_mean"] = on_duty[_front_line_groups(model, index)].sum(axis=0) / np.diff(edges)
         frames.append(frame)
     if len(frames) == 1:  # one contact type: `all` holds the same visits
-        everything = frames[0].assign(contact_type=ALL)
+        everything = {**frames[0], "contact_type": np.full(len(edges) - 1, ALL, dtype=object)}
     else:
         everything = _frame(edges, ALL, {name: c[-1] for name, c in counts.items()},
                             {name: s[-1] for name, s in sums.items()}, waiting.seconds_to_edges(None, edges), model,
@@ -42,10 +47,11 @@ def interval_kpis(log: EventLog, model: ModelConfig, result: VisitOutcomes | Non
     everything["occupancy"] = np.divide(busy, available, out=np.full(len(busy), np.nan), where=available > 0)
     everything["agents_on_shift_mean"] = available / np.diff(edges)
     frames.append(everything)
-    frame = pd.concat(frames, ignore_index=True)
-    starts = pd.Timestamp(model.calendar.start) + pd.to_timedelta(frame.pop("_start_s"), unit="s")
-    frame.insert(0, "interval_start", starts)
-    return frame.sort_values(["interval_start"], kind="stable").reset_index(drop=True)
+    # interval by interval, each interval's rows in the frames' order
+    columns = {"interval_start": np.repeat(clock_times(model.calendar.start, edges[:-1]), len(frames))}
+    columns.update((name, np.stack([frame[name] for frame in frames], axis=1).ravel())
+                   for name in ["contact_type"] + INTERVAL_COLUMNS)
+    return Table(columns)
 
 
 def _front_line_groups(model: ModelConfig, contact: int) -> list[int]:
@@ -86,21 +92,20 @@ def _by_arrival(result: VisitOutcomes, model: ModelConfig, edges: np.ndarray) ->
 
 
 def _frame(edges: np.ndarray, name: str, count: dict, total: dict, waiting_to: np.ndarray, model: ModelConfig,
-           abandonment: bool) -> pd.DataFrame:
-    """One row's frame from its counts and sums by arrival interval (`_by_arrival`) and the integral of
+           abandonment: bool) -> dict:
+    """One row's columns from its counts and sums by arrival interval (`_by_arrival`) and the integral of
     its visits in line up to each edge (`VisitOutcomes.waiting_to`)."""
     settings, size = model.kpis, len(edges) - 1
     excluded = {"exclude": count["abandoned"], "exclude_short": count["short"]}.get(settings.service_level_abandoned, 0)
-    return pd.DataFrame({
-        "_start_s": edges[:-1], "contact_type": name, "offered": count["offered"], "answered": count["answered"],
+    return {
+        "contact_type": np.full(size, name, dtype=object), "offered": count["offered"], "answered": count["answered"],
         "abandoned": count["abandoned"],
         "abandon_rate": _divide(count["abandoned"], count["could"]) if abandonment else np.full(size, np.nan),
         "service_level": _divide(count["within"], count["offered"] - excluded),
         "asa_s": _divide(total["answered_wait"], count["answered"]),
         "mean_wait_s": _divide(total["wait"], count["offered"]),
-        "aht_s": _divide(total["handling"], count["resolved"]), "occupancy": np.nan,
-        "agents_on_shift_mean": np.nan, "queue_len_mean": np.diff(waiting_to) / np.diff(edges),
-    }).reindex(columns=["_start_s", "contact_type"] + INTERVAL_COLUMNS)
+        "aht_s": _divide(total["handling"], count["resolved"]), "occupancy": np.full(size, np.nan),
+        "agents_on_shift_mean": np.full(size, np.nan), "queue_len_mean": np.diff(waiting_to) / np.diff(edges)}
 
 
 def _divide(numerator, denominator) -> np.ndarray:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from .config import CHANNELS, ModelConfig
 from .eventlog import AUTO_RESOLVED, DEFLECTED, ESCALATED, LOST, EventLog
@@ -20,6 +19,7 @@ from .outcomes import ContactOutcomes, Rows, VisitOutcomes, contact_outcomes, of
 from .sla import business_clock, sla_met, sla_overtaken, sla_status
 from .stats import mean, percentile, ratio
 from .agent_kpis import agent_kpis
+from .table import Table
 
 ALL = "all"
 KPI_COLUMNS = [
@@ -84,7 +84,12 @@ def counted_contacts(contacts: ContactOutcomes, model: ModelConfig, clock) -> Ro
     return counted
 
 
-def replication_kpis(log: EventLog, model: ModelConfig, visits: VisitOutcomes | None = None) -> pd.DataFrame:
+def replication_kpis(log: EventLog, model: ModelConfig, visits: VisitOutcomes | None = None):
+    """`replication_kpi_table` as a pandas DataFrame."""
+    return replication_kpi_table(log, model, visits).to_pandas()
+
+
+def replication_kpi_table(log: EventLog, model: ModelConfig, visits: VisitOutcomes | None = None) -> Table:
     """One row per segment (`contact_type` holds its name), KPI_COLUMNS, for one replication."""
     visits = visits or visit_outcomes(log)
     agents = agent_kpis(log, visits, model)  # first: its sorts peak before the rows' arrays are made
@@ -107,7 +112,7 @@ def replication_kpis(log: EventLog, model: ModelConfig, visits: VisitOutcomes | 
             row["cost_per_resolved"] = ratio(row["cost"], row["resolved"] + np.nansum(
                 [row["deflected"], row["auto_resolved"]]))
         rows.append(row)
-    return pd.DataFrame(rows).reindex(columns=["contact_type"] + KPI_COLUMNS)
+    return Table.from_rows(rows, ["contact_type"] + KPI_COLUMNS)
 
 
 def _contact_rows(log: EventLog, visits: VisitOutcomes, model: ModelConfig, first: dict, found: dict) -> dict:

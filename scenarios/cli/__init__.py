@@ -125,8 +125,8 @@ def run(scenario, plan_options, out, table_format, report, overrides):
         click.echo(f"warning: {line}", err=True)
     if reached:
         click.echo(describe_reached(reached), err=True)
-    count = results.replications["replication"].nunique()
-    click.echo(f"(mean ±95 % CI half-width over {counted(count, 'replication')}) results in {out}/", err=True)
+    click.echo(f"(mean ±95 % CI half-width over {counted(results.replication_count, 'replication')}) results in "
+               f"{out}/", err=True)
     if report:
         write_report_to(out)
 

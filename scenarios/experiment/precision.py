@@ -15,7 +15,6 @@ import numpy as np
 from simulator.kpis import KPI_COLUMNS, row_names
 from simulator.stats import t_quantile
 
-from .compare import difference
 from .runner import Results, joined
 
 
@@ -90,6 +89,7 @@ def half_width(results: list[Results], target: Target) -> float:
         if len(values) < 2:
             return np.inf
         return float(t_quantile(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values)))
+    from .compare import difference  # pandas: a comparison's tables are DataFrames; a plain `run` needs none
     widths = [difference(base, _values(other, target), target.kpi)["diff_ci95"] for other in results[1:]]
     return max((w if np.isfinite(w) else np.inf) for w in widths)
 

@@ -6,12 +6,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import yaml
 
 import simulator
 from simulator.distributions import describe
 from simulator.kpis import repeats_an_earlier_row
+from simulator.table import Table
 from simulator import units
 from simulator.units import format_duration
 
@@ -55,18 +55,19 @@ TABLE_FORMATS = ("csv", "parquet")
 def write_results(results: Results, out: Path, table_format: str = "csv") -> list[str]:
     """Every table, and `warnings.txt` (one line per warning, empty when none); returns the warnings."""
     out.mkdir(parents=True, exist_ok=True)
-    for name, frame in (("summary", results.summary), ("replications", results.replications),
-                        ("intervals", results.intervals), ("groups", results.groups),
-                        ("group_intervals", results.group_intervals)):
-        write_table(frame, out, name, table_format)
+    for name in ("summary", "replications", "intervals", "groups", "group_intervals"):
+        write_table(results.tables[name], out, name, table_format)
     found = alerts(results.intervals, results.group_intervals)
     (out / "warnings.txt").write_text("".join(f"{line}\n" for line in found), encoding="utf-8")
     return found
 
 
 def write_table(frame, out: Path, name: str, table_format: str = "csv") -> Path:
-    """`name.csv`, or `name.parquet` (smaller and faster to read back for large sweeps)."""
+    """`name.csv`, or `name.parquet` (smaller and faster to read back for large sweeps), from a
+    DataFrame or a `Table`."""
     if table_format == "parquet":
+        if isinstance(frame, Table):
+            frame = frame.to_pandas()
         try:
             import pyarrow  # noqa: F401
         except ImportError:
@@ -75,12 +76,16 @@ def write_table(frame, out: Path, name: str, table_format: str = "csv") -> Path:
         return out / f"{name}.parquet"
     if table_format != "csv":
         raise ValueError(f"unknown table format {table_format!r}; use one of {', '.join(TABLE_FORMATS)}")
-    frame.to_csv(out / f"{name}.csv", index=False)
+    if isinstance(frame, Table):
+        frame.write_csv(out / f"{name}.csv")
+    else:
+        frame.to_csv(out / f"{name}.csv", index=False)
     return out / f"{name}.csv"
 
 
 def read_table(out: Path, name: str):
-    """A table of a results directory, whichever format it was written in."""
+    """A table of a results directory, whichever format it was written in (a DataFrame)."""
+    import pandas as pd
     if (out / f"{name}.parquet").exists():
         return pd.read_parquet(out / f"{name}.parquet")
     if not (out / f"{name}.csv").exists():
@@ -136,29 +141,35 @@ def console_tables(results: Results, model) -> str:
     """What a run prints: the queue headline, the ticket lifecycle (when the scenario models one)
     and the agent groups, each as mean ± 95 % half-width. Columns with no value and channel or
     priority rows that only repeat a contact type's row are left out (they stay in the CSVs)."""
-    summary = results.summary[~results.summary.contact_type.map(lambda name: repeats_an_earlier_row(name, model))]
+    summary = results.tables["summary"]
+    summary = summary.take(np.array([not repeats_an_earlier_row(name, model) for name in summary["contact_type"]],
+                                    dtype=bool))
     tables = [headline_table(summary)]
     channels = sorted({contact.channel for contact in model.contacts})
     if len(channels) > 1:
         tables[0] += (f"\n(`all` mixes {' and '.join(channels)}: its waits and service level average unlike "
                       f"targets; read the channel rows for them)")
     lifecycle = ["fcr_rate", "escalation_rate", "repeat_rate", "sla_met_rate"]
-    if summary[lifecycle].notna().any().any():
+    if any(_has_a_value(summary[kpi]) for kpi in lifecycle):
         tables.append(headline_table(summary, TICKET_HEADLINE))
-    tables.append(headline_table(results.groups, GROUP_HEADLINE, key="group"))
+    tables.append(headline_table(results.tables["groups"], GROUP_HEADLINE, key="group"))
     return "\n\n".join(tables)
 
 
 DURATION_SUFFIX = {"_s": 1.0, "_h": 3600.0}  # a KPI column's unit, by its name's suffix
 
 
-def headline_table(summary, columns=HEADLINE, key: str = "contact_type") -> str:
+def _has_a_value(column) -> bool:
+    return bool(np.any(~np.isnan(np.asarray(column, dtype=float))))
+
+
+def headline_table(summary: Table, columns=HEADLINE, key: str = "contact_type") -> str:
     """The summary as a terminal table: mean ± 95 % half-width for the headline KPIs; durations in
     the unit a person reads them in (`asa` 34.8 h, not `asa_s` 125,274), so the header drops the
     column's unit suffix."""
-    columns = [kpi for kpi in columns if summary[kpi].notna().any()]
+    columns = [kpi for kpi in columns if _has_a_value(summary[kpi])]
     header = [key] + [_duration_unit(kpi)[0] for kpi in columns]
-    rows = [[str(row[key])] + [_cell(row, kpi) for kpi in columns] for _, row in summary.iterrows()]
+    rows = [[str(row[key])] + [_cell(row, kpi) for kpi in columns] for row in summary.records()]
     widths = [max(len(line[i]) for line in [header] + rows) for i in range(len(header))]
     lines = ["  ".join(text.rjust(width) for text, width in zip(line, widths)) for line in [header] + rows]
     return "\n".join(lines)

@@ -10,42 +10,67 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-import pandas as pd
 
-from simulator.agent_kpis import GROUP_COLUMNS, group_kpis
+from simulator.agent_kpis import GROUP_COLUMNS, group_kpi_table
 from simulator.config import ModelConfig
 from simulator.engine import simulate
-from simulator.group_interval_kpis import group_interval_kpis
-from simulator.interval_kpis import interval_kpis
-from simulator.kpis import KPI_COLUMNS, replication_kpis
+from simulator.group_interval_kpis import group_interval_kpi_table
+from simulator.interval_kpis import interval_kpi_table
+from simulator.kpis import KPI_COLUMNS, replication_kpi_table
 from simulator.outcomes import visit_outcomes
 from simulator.stats import t_quantile
+from simulator.table import Table, concat
 
 from .executors import ExecutorSpec, mapper
 from .interrupts import raise_if_stopped
 
 
-@dataclass(frozen=True)
+class _Frame:
+    """One of the results' tables as a pandas DataFrame, made the first time it is read: a run that
+    only writes and prints its tables never loads pandas."""
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, results, owner=None):
+        if results is None:
+            return self
+        frame = results.tables[self.name].to_pandas()
+        results.__dict__[self.name] = frame  # read from here on, before this (non-data) descriptor
+        return frame
+
+
+TABLES = ("summary", "replications", "intervals", "groups", "group_replications", "group_intervals")
+
+
+@dataclass(frozen=True, eq=False)
 class Results:
-    summary: pd.DataFrame  # per row key (contact type, channel, priority, all): mean, _sd, _ci95, replications
-    replications: pd.DataFrame  # per replication × row key
-    intervals: pd.DataFrame  # per replication × interval × contact type
-    groups: pd.DataFrame  # per agent group: mean, _sd, _ci95 of its KPIs, replications
-    group_replications: pd.DataFrame  # per replication × agent group
-    group_intervals: pd.DataFrame  # per replication × interval × agent group: staffing against workload
+    """The tables of a run (`tables`, by the names in TABLES), each also a DataFrame attribute:
+    summary: per row key (contact type, channel, priority, all): mean, _sd, _ci95, replications;
+    replications: per replication × row key; intervals: per replication × interval × contact type;
+    groups: per agent group: mean, _sd, _ci95 of its KPIs, replications; group_replications: per
+    replication × agent group; group_intervals: per replication × interval × agent group."""
+    tables: dict[str, Table]
+
+    summary = _Frame()
+    replications = _Frame()
+    intervals = _Frame()
+    groups = _Frame()
+    group_replications = _Frame()
+    group_intervals = _Frame()
+
+    @property
+    def replication_count(self) -> int:
+        return len(np.unique(self.tables["replications"]["replication"]))
 
 
-def run_replication(model: ModelConfig, seed: int, replication: int):
+def run_replication(model: ModelConfig, seed: int, replication: int) -> tuple[Table, Table, Table, Table]:
     """KPIs of one replication: overall, interval and group rows, tagged with the replication index."""
     log = simulate(model, seed, replication)
     visits = visit_outcomes(log)
-    overall = replication_kpis(log, model, visits)
-    intervals = interval_kpis(log, model, visits)
-    groups = group_kpis(log, visits, model)
-    group_intervals = group_interval_kpis(log, visits, model)
-    for frame in (overall, intervals, groups, group_intervals):
-        frame.insert(0, "replication", replication)
-    return overall, intervals, groups, group_intervals
+    tables = (replication_kpi_table(log, model, visits), interval_kpi_table(log, model, visits),
+              group_kpi_table(log, visits, model), group_interval_kpi_table(log, visits, model))
+    return tuple(table.with_first("replication", replication) for table in tables)
 
 
 def _run_one(models: list[ModelConfig], job: tuple[int, int, int]):
@@ -74,15 +99,16 @@ def run_scenarios(models: list[ModelConfig], replications: int, seed: int, execu
 
 def results_of(outputs: list) -> Results:
     """Results from the per-replication outputs (overall, intervals, groups, group intervals)."""
-    overall, intervals, groups, group_intervals = (pd.concat(frames, ignore_index=True) for frames in zip(*outputs))
-    return Results(summarise(overall), overall, intervals, summarise(groups, GROUP_COLUMNS, "group"), groups,
-                   group_intervals)
+    overall, intervals, groups, group_intervals = (concat(tables) for tables in zip(*outputs))
+    return Results({"summary": summarise(overall), "replications": overall, "intervals": intervals,
+                    "groups": summarise(groups, GROUP_COLUMNS, "group"), "group_replications": groups,
+                    "group_intervals": group_intervals})
 
 
 def joined(earlier: Results, later: Results) -> Results:
     """Two batches of replications of the same scenario as one set of results."""
-    return results_of([(earlier.replications, earlier.intervals, earlier.group_replications, earlier.group_intervals),
-                       (later.replications, later.intervals, later.group_replications, later.group_intervals)])
+    return results_of([tuple(batch.tables[name] for name in ("replications", "intervals", "group_replications",
+                                                               "group_intervals")) for batch in (earlier, later)])
 
 
 def _collect(results, progress):
@@ -95,17 +121,20 @@ def _collect(results, progress):
     return collected
 
 
-def summarise(replications: pd.DataFrame, kpis: list[str] = KPI_COLUMNS, key: str = "contact_type") -> pd.DataFrame:
-    """Mean, standard deviation and 95 % t-interval half-width over replications, per row key."""
+def summarise(replications: Table, kpis: list[str] = KPI_COLUMNS, key: str = "contact_type") -> Table:
+    """Mean, standard deviation and 95 % t-interval half-width over replications, per row key (in
+    the order the keys first appear)."""
+    keys = replications[key]
     rows = []
-    for name, group in replications.groupby(key, sort=False):
+    for name in dict.fromkeys(keys.tolist()):
+        mine = keys == name
         row = {key: name}
         for kpi in kpis:
-            mean, sd, half_width = mean_and_ci(group[kpi].to_numpy(dtype=float))
+            mean, sd, half_width = mean_and_ci(replications[kpi][mine].astype(float))
             row.update({kpi: mean, f"{kpi}_sd": sd, f"{kpi}_ci95": half_width})
-        row["replications"] = len(group)
+        row["replications"] = int(np.count_nonzero(mine))
         rows.append(row)
-    return pd.DataFrame(rows)
+    return Table.from_rows(rows)
 
 
 def mean_and_ci(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
