@@ -36,10 +36,12 @@ def alerts(intervals, group_intervals) -> list[str]:
 def over_capacity(group_intervals) -> list[str]:
     group, start = _names(group_intervals["group"]), _starts(group_intervals["interval_start"])
     interval, first = _first_seen(group, start)  # each row's (group, interval start), numbered as first seen
-    load = _Replicates(interval, _numbers(group_intervals["offered_load"]), len(first))
+    offered, agents = _numbers(group_intervals["offered_load"]), _numbers(group_intervals["agents_on_shift_mean"])
+    complete = not (np.isnan(offered).any() or np.isnan(agents).any())  # one block of floats in the runner's frame
+    load = _Replicates(interval, offered, len(first), complete)
     if not len(first) or load.count.max() < 2:
         return []  # one replication gives no confidence (and a run of one need not load scipy)
-    staffed = _Replicates(interval, _numbers(group_intervals["agents_on_shift_mean"]), len(first)).mean()
+    staffed = _Replicates(interval, agents, len(first), complete).mean()
     mean_load, sd = load.mean(), load.sd()
     sd[np.isnan(sd)] = np.inf  # one value: no confidence at all
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -116,19 +118,24 @@ def _mean_of_known(values: np.ndarray):
 class _Replicates:
     """The values of each key (a group and interval, a day…), missing ones left out, in table order,
     one key a row padded with NaN: pandas' groupby visited them in this order, and the last digit of
-    a mean or sd depends on it."""
+    a mean or sd depends on it. `complete`: pandas found no value missing where it looked (the column,
+    or every float column beside it in the runner's frame), which decides how it sums (see `mean`)."""
 
-    def __init__(self, key: np.ndarray, values: np.ndarray, keys: int):
+    def __init__(self, key: np.ndarray, values: np.ndarray, keys: int, complete: bool | None = None):
         known = ~np.isnan(values)
+        self.contiguous = bool(np.all(key[1:] >= key[:-1])) and (known.all() if complete is None else complete)
         order = np.argsort(key[known], kind="stable")
-        key, values = key[known][order], values[known][order]
+        key, self._flat = key[known][order], values[known][order]
         self.count = np.bincount(key, minlength=keys)
         place = np.arange(len(key)) - (np.cumsum(self.count) - self.count)[key]
         self.values = np.full((keys, self.count.max(initial=0)), np.nan)
-        self.values[key, place] = values
+        self.values[key, place] = self._flat
 
     def mean(self) -> np.ndarray:
-        """Kahan-compensated sum over the count, as pandas' groupby mean."""
+        """As pandas' groupby mean: with each key's rows together and none missing, np.add.reduceat
+        (pandas 3.1's shortcut), else a Kahan-compensated sum; over the count."""
+        if self.contiguous:
+            return self._mean_at_once()
         total, carry = np.zeros(len(self.count)), np.zeros(len(self.count))
         with np.errstate(divide="ignore", invalid="ignore"):
             for k, live in self._columns():
@@ -138,6 +145,13 @@ class _Replicates:
                 carry[live] = np.where(np.isnan(lost), 0.0, lost)  # an infinite value: no compensation
                 total[live] = t
             return total / self.count
+
+    def _mean_at_once(self) -> np.ndarray:
+        mean, present = np.full(len(self.count), np.nan), self.count > 0
+        if present.any():
+            starts = (np.cumsum(self.count) - self.count)[present]
+            mean[present] = np.add.reduceat(self._flat, starts) / self.count[present]
+        return mean
 
     def sd(self) -> np.ndarray:
         """Welford's running update, as pandas' groupby std (ddof=1): NaN for fewer than two values."""
