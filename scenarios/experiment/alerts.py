@@ -17,8 +17,7 @@
 
 Computed with numpy alone, so that `run` need not import pandas. A table is anything whose
 `table[column]` gives a column: a DataFrame, one read back from CSV (interval starts as text) or a
-light table of numpy arrays. Means and sds add up in the order and by the method pandas' groupby did,
-so every figure and every comparison is the one the pandas version made.
+light table of numpy arrays.
 """
 from __future__ import annotations
 
@@ -37,11 +36,10 @@ def over_capacity(group_intervals) -> list[str]:
     group, start = _names(group_intervals["group"]), _starts(group_intervals["interval_start"])
     interval, first = _first_seen(group, start)  # each row's (group, interval start), numbered as first seen
     offered, agents = _numbers(group_intervals["offered_load"]), _numbers(group_intervals["agents_on_shift_mean"])
-    complete = not (np.isnan(offered).any() or np.isnan(agents).any())  # one block of floats in the runner's frame
-    load = _Replicates(interval, offered, len(first), complete)
+    load = _Replicates(interval, offered, len(first))
     if not len(first) or load.count.max() < 2:
         return []  # one replication gives no confidence (and a run of one need not load scipy)
-    staffed = _Replicates(interval, agents, len(first), complete).mean()
+    staffed = _Replicates(interval, agents, len(first)).mean()
     mean_load, sd = load.mean(), load.sd()
     sd[np.isnan(sd)] = np.inf  # one value: no confidence at all
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -108,70 +106,42 @@ def _lowest_each_day(replication, day, queue) -> np.ndarray:
     return cells.min().reshape(len(replications), len(days))
 
 
-def _mean_of_known(values: np.ndarray):
-    """pandas' Series.mean: NaN summed as 0 by numpy, over the count of the others (the zeros change
-    numpy's pairwise grouping of the terms, so they are kept for the last digit to agree)."""
-    known = ~np.isnan(values)
-    return np.where(known, values, 0.0).sum() / np.float64(known.sum()) if known.any() else np.nan
+def _mean_of_known(values: np.ndarray) -> float:
+    """The mean of the values that are not NaN (NaN when none is)."""
+    known = values[~np.isnan(values)]
+    return known.mean() if len(known) else np.nan
 
 
 class _Replicates:
-    """The values of each key (a group and interval, a day…), missing ones left out, in table order,
-    one key a row padded with NaN: pandas' groupby visited them in this order, and the last digit of
-    a mean or sd depends on it. `complete`: pandas found no value missing where it looked (the column,
-    or every float column beside it in the runner's frame), which decides how it sums (see `mean`)."""
+    """The values of each key (a group and interval, a day…) over the rows that have one (missing
+    values left out): their count, mean, sd, largest and smallest, by key number."""
 
-    def __init__(self, key: np.ndarray, values: np.ndarray, keys: int, complete: bool | None = None):
+    def __init__(self, key: np.ndarray, values: np.ndarray, keys: int):
         known = ~np.isnan(values)
-        self.contiguous = bool(np.all(key[1:] >= key[:-1])) and (known.all() if complete is None else complete)
-        order = np.argsort(key[known], kind="stable")
-        key, self._flat = key[known][order], values[known][order]
-        self.count = np.bincount(key, minlength=keys)
-        place = np.arange(len(key)) - (np.cumsum(self.count) - self.count)[key]
-        self.values = np.full((keys, self.count.max(initial=0)), np.nan)
-        self.values[key, place] = self._flat
+        self.key, self.values, self.keys = key[known], values[known], keys
+        self.count = np.bincount(self.key, minlength=keys)
 
     def mean(self) -> np.ndarray:
-        """As pandas' groupby mean: with each key's rows together and none missing, np.add.reduceat
-        (pandas 3.1's shortcut), else a Kahan-compensated sum; over the count."""
-        if self.contiguous:
-            return self._mean_at_once()
-        total, carry = np.zeros(len(self.count)), np.zeros(len(self.count))
         with np.errstate(divide="ignore", invalid="ignore"):
-            for k, live in self._columns():
-                y = self.values[live, k] - carry[live]
-                t = total[live] + y
-                lost = t - total[live] - y
-                carry[live] = np.where(np.isnan(lost), 0.0, lost)  # an infinite value: no compensation
-                total[live] = t
-            return total / self.count
-
-    def _mean_at_once(self) -> np.ndarray:
-        mean, present = np.full(len(self.count), np.nan), self.count > 0
-        if present.any():
-            starts = (np.cumsum(self.count) - self.count)[present]
-            mean[present] = np.add.reduceat(self._flat, starts) / self.count[present]
-        return mean
+            return np.bincount(self.key, self.values, self.keys) / self.count
 
     def sd(self) -> np.ndarray:
-        """Welford's running update, as pandas' groupby std (ddof=1): NaN for fewer than two values."""
-        mean, squares = np.zeros(len(self.count)), np.zeros(len(self.count))
+        """With ddof=1 (two passes: deviations from the mean); NaN for fewer than two values."""
+        deviation = self.values - self.mean()[self.key]
         with np.errstate(divide="ignore", invalid="ignore"):
-            for k, live in self._columns():
-                value, before = self.values[live, k], mean[live]
-                mean[live] = before + (value - before) / (k + 1)
-                squares[live] += (value - mean[live]) * (value - before)
-            return np.where(self.count > 1, np.sqrt(squares / (self.count - 1)), np.nan)
+            spread = np.sqrt(np.bincount(self.key, deviation * deviation, self.keys) / (self.count - 1))
+        return np.where(self.count > 1, spread, np.nan)
 
     def max(self) -> np.ndarray:
-        return np.where(self.count > 0, np.fmax.reduce(self.values, axis=1, initial=-np.inf), np.nan)
+        return self._extreme(np.fmax, -np.inf)
 
     def min(self) -> np.ndarray:
-        return np.where(self.count > 0, np.fmin.reduce(self.values, axis=1, initial=np.inf), np.nan)
+        return self._extreme(np.fmin, np.inf)
 
-    def _columns(self):
-        for k in range(self.values.shape[1]):
-            yield k, self.count > k
+    def _extreme(self, pick, start: float) -> np.ndarray:
+        found = np.full(self.keys, start)
+        pick.at(found, self.key, self.values)
+        return np.where(self.count > 0, found, np.nan)
 
 
 def _first_seen(*keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
