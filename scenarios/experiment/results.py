@@ -57,7 +57,7 @@ def write_results(results: Results, out: Path, table_format: str = "csv") -> lis
     out.mkdir(parents=True, exist_ok=True)
     for name in ("summary", "replications", "intervals", "groups", "group_intervals"):
         write_table(results.tables[name], out, name, table_format)
-    found = alerts(results.intervals, results.group_intervals)
+    found = alerts(results.tables["intervals"], results.tables["group_intervals"])
     (out / "warnings.txt").write_text("".join(f"{line}\n" for line in found), encoding="utf-8")
     return found
 

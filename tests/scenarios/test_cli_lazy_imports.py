@@ -10,8 +10,10 @@ import sys
 
 from .helpers import TINY, invoke, write
 
-# Slow to import and not needed to run a scenario: the report's, the dask executor's and calibration's.
-HEAVY = ("scipy.stats", "scipy.optimize", "matplotlib", "jinja2", "dask", "distributed", "playwright", "calibration")
+# Slow to import and not needed to run a scenario: the report's, the dask executor's and calibration's;
+# pandas (about 0.3 s), as the KPI tables are light numpy tables written without it.
+HEAVY = ("scipy.stats", "scipy.optimize", "matplotlib", "jinja2", "dask", "distributed", "playwright", "calibration",
+         "pandas", "pyarrow")
 # Exempt: standard library only, shared by results folders and the calibration profile (written whole).
 LIGHT = ("calibration", "calibration.atomic")
 COMMANDS = ("backtest", "calibrate", "compare", "erlang", "report", "run", "schedule", "staff", "sweep")
