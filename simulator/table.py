@@ -17,6 +17,7 @@ from typing import Iterable, Iterator
 import numpy as np
 
 _MISSING = object()
+CSV_SLICE_ROWS = 65_536
 
 
 class Table:
@@ -69,12 +70,20 @@ class Table:
         import pandas as pd
         return pd.DataFrame(self.columns, index=pd.RangeIndex(self._length))
 
+    def __repr__(self) -> str:
+        return f"Table({self._length} rows: {', '.join(self.names)})"
+
     def write_csv(self, path) -> None:
-        """As `DataFrame.to_csv(path, index=False)` writes it, byte for byte."""
+        """As `DataFrame.to_csv(path, index=False)` writes it, byte for byte, a slice of rows at a
+        time (text cells take far more memory than the numbers they spell)."""
+        units = {name: _time_unit(values) for name, values in self.columns.items() if values.dtype.kind == "M"}
         with open(path, "w", encoding="utf-8", newline="") as file:
             writer = csv.writer(file, lineterminator="\n")
             writer.writerow(self.names)
-            writer.writerows(zip(*(_cells(values) for values in self.columns.values())))
+            for first in range(0, self._length, CSV_SLICE_ROWS):
+                rows = slice(first, first + CSV_SLICE_ROWS)
+                writer.writerows(zip(*(_cells(values[rows], units.get(name))
+                                       for name, values in self.columns.items())))
 
 
 def concat(tables: Iterable[Table]) -> Table:
@@ -91,8 +100,11 @@ def concat(tables: Iterable[Table]) -> Table:
 
 def _column(values: list) -> np.ndarray:
     """One column from row values as pandas infers it (text, flags, whole numbers, else floats)."""
-    present = [value for value in values if value is not _MISSING]
-    if present and all(isinstance(value, str) for value in present):
+    present = [value for value in values if value is not _MISSING and value is not None]
+    texts = sum(isinstance(value, str) for value in present)
+    if texts and texts < len(present):
+        raise ValueError("a column mixes text with numbers; pandas would keep it as objects")
+    if texts:
         return np.array([None if value is _MISSING else value for value in values], dtype=object)
     flags = sum(isinstance(value, (bool, np.bool_)) for value in present)
     if flags and (flags < len(values) or len(present) < len(values)):
@@ -105,7 +117,7 @@ def _column(values: list) -> np.ndarray:
     return np.array([np.nan if value is _MISSING or value is None else value for value in values], dtype=float)
 
 
-def _cells(values: np.ndarray) -> list[str]:
+def _cells(values: np.ndarray, time_unit: str | None = None) -> list[str]:
     """A column's CSV cells as pandas writes them: floats in their shortest exact form, NaN empty."""
     kind = values.dtype.kind
     if kind == "f":
@@ -115,21 +127,25 @@ def _cells(values: np.ndarray) -> list[str]:
     if kind in "iub":
         return values.astype(str).tolist()
     if kind == "M":
-        return _datetime_cells(values)
+        return _datetime_cells(values, time_unit)
     return ["" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value) for value in values]
 
 
-def _datetime_cells(values: np.ndarray) -> list[str]:
-    """Date and time to the finest unit any value needs (pandas' rule): dates alone when every value
-    is a midnight, else seconds, milliseconds or microseconds; NaT empty."""
+def _time_unit(values: np.ndarray) -> str:
+    """The finest unit any date-time of the whole column needs (pandas' rule): days when every value
+    is a midnight, else seconds, milliseconds or microseconds."""
+    micro = values.astype("datetime64[us]")
+    ticks = micro[~np.isnat(micro)].astype(np.int64)
+    if not np.any(ticks % 86_400_000_000):
+        return "D"
+    return "s" if not np.any(ticks % 1_000_000) else "ms" if not np.any(ticks % 1000) else "us"
+
+
+def _datetime_cells(values: np.ndarray, unit: str | None) -> list[str]:
+    """Date and time to `unit` (the whole column's, `_time_unit`); NaT empty."""
     micro = values.astype("datetime64[us]")
     known = ~np.isnat(micro)
-    ticks = micro[known].astype(np.int64)
-    if not np.any(ticks % 86_400_000_000):
-        unit = "D"
-    else:
-        unit = "s" if not np.any(ticks % 1_000_000) else "ms" if not np.any(ticks % 1000) else "us"
     cells = np.full(len(values), "", dtype=object)
-    if len(ticks):
-        cells[known] = np.char.replace(np.datetime_as_string(micro[known], unit=unit), "T", " ")
+    if known.any():
+        cells[known] = np.char.replace(np.datetime_as_string(micro[known], unit=unit or _time_unit(values)), "T", " ")
     return cells.tolist()

@@ -5,6 +5,7 @@ infinities, whole numbers, flags, text that needs quoting, date-times at every r
 from __future__ import annotations
 
 import datetime
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -13,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulator.group_interval_kpis import clock_times
+from simulator import table as table_module
 from simulator.table import Table, concat
 
 SETTINGS = settings(max_examples=80, deadline=None, derandomize=True, database=None)
@@ -39,6 +41,14 @@ def test_rows_make_the_columns_pandas_makes(values, labels):
     table = Table.from_rows(rows, wanted)
     frame = pd.DataFrame(rows).reindex(columns=wanted)
     pd.testing.assert_frame_equal(table.to_pandas(), frame, check_exact=True)
+
+
+def test_text_may_have_gaps_but_not_numbers():
+    rows = [{"contact_type": "a"}, {"contact_type": None}, {}]
+    pd.testing.assert_frame_equal(Table.from_rows(rows, ["contact_type"]).to_pandas(),
+                                  pd.DataFrame(rows).reindex(columns=["contact_type"]))
+    with pytest.raises(ValueError, match="mixes text"):
+        Table.from_rows([{"contact_type": "a"}, {"contact_type": 1.0}])
 
 
 def test_flags_make_a_flag_column_and_may_not_mix_with_numbers():
@@ -81,7 +91,8 @@ def test_csv_is_what_pandas_writes(tmp_path_factory, drawn):
     table = Table({"interval_start": times, "contact_type": np.array(drawn["text"], dtype=object),
                    "rate": np.array(drawn["floats"]), "offered": np.array(drawn["whole"], dtype=np.int64),
                    "flag": np.array(drawn["flags"])})
-    _same_csv(table, table.to_pandas(), tmp_path_factory.mktemp("csv"))
+    with mock.patch.object(table_module, "CSV_SLICE_ROWS", 4):  # several slices: one date-time unit for all
+        _same_csv(table, table.to_pandas(), tmp_path_factory.mktemp("csv"))
 
 
 def test_a_fractional_second_grid_is_written_to_the_millisecond(tmp_path):
@@ -123,8 +134,19 @@ def test_a_replication_column_goes_first_and_rows_are_picked_in_order():
        st.integers(1, 50))
 def test_interval_starts_are_the_old_pandas_clock_times(warmup_s, interval_s, count):
     """`clock_times` replaced `Timestamp(start) + to_timedelta(seconds, unit="s")`: the same instants
-    whenever they are whole microseconds (every grid a scenario's minute-precise calendar makes)."""
+    whenever the float seconds are exact whole microseconds (whole seconds, halves, quarters…)."""
     start = datetime.datetime(2024, 1, 1, 8, 30)
     seconds = warmup_s + interval_s * np.arange(count)
     old = pd.Timestamp(start) + pd.to_timedelta(pd.Series(seconds), unit="s")
     assert (clock_times(start, seconds) == old.to_numpy().astype("datetime64[us]")).all()
+
+
+def test_a_fractional_interval_is_labelled_to_the_microsecond_it_means():
+    """A 100.1 s interval is not exact in binary: pandas' nanosecond stamps showed the float's error
+    (`…28.600000001`); the labels now round to the microsecond, which every duration a scenario can
+    write (milliseconds at the finest) is exactly."""
+    start = datetime.datetime(2024, 1, 1)
+    labels = clock_times(start, 100.1 * np.arange(400))
+    assert labels.dtype == np.dtype("datetime64[us]")
+    assert labels[86] == np.datetime64("2024-01-01T02:23:28.600", "us")  # 100.1 × 86 = 8608.6 s
+    assert not (labels.astype(np.int64) % 100_000).any()  # every one a whole tenth of a second
