@@ -149,13 +149,22 @@ def _first_seen(*keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     pandas' groupby(sort=False) orders them, and the first row of each."""
     code = np.zeros(len(keys[0]), dtype=np.int64)
     for key in keys:
-        _, inverse = np.unique(key, return_inverse=True)
-        code = code * (inverse.max(initial=-1) + 1) + inverse.reshape(-1)
+        inverse = _numbered(key)
+        code = code * (inverse.max(initial=-1) + 1) + inverse
     _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
     order = np.argsort(first)
     number = np.empty_like(order)
     number[order] = np.arange(len(order))
     return number[inverse.reshape(-1)], first[order]
+
+
+def _numbered(key: np.ndarray) -> np.ndarray:
+    """Each row's value as a number, equal values equal numbers: names through a dict (sorting
+    Python strings is slow), times and numbers through `np.unique`."""
+    if key.dtype == object:
+        numbers: dict = {}
+        return np.fromiter((numbers.setdefault(value, len(numbers)) for value in key.tolist()), np.int64, len(key))
+    return np.unique(key, return_inverse=True)[1].reshape(-1)
 
 
 def _each(names: np.ndarray) -> list[np.ndarray]:
