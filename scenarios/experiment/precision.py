@@ -71,7 +71,7 @@ def run_to_precision(run_batch: Callable[[int, int], list[Results]], targets: li
     while True:
         widths = {str(target): half_width(results, target) for target in targets}
         met = all(width <= target.half_width for target, width in zip(targets, widths.values()))
-        done = len(results[0].replications["replication"].unique())
+        done = results[0].replication_count
         if met or done >= cap:
             return results, Reached(done, widths, met)
         more = run_batch(done, min(batch, cap - done))

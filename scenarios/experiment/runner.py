@@ -49,7 +49,9 @@ class Results:
     summary: per row key (contact type, channel, priority, all): mean, _sd, _ci95, replications;
     replications: per replication × row key; intervals: per replication × interval × contact type;
     groups: per agent group: mean, _sd, _ci95 of its KPIs, replications; group_replications: per
-    replication × agent group; group_intervals: per replication × interval × agent group."""
+    replication × agent group; group_intervals: per replication × interval × agent group.
+    The tables are what a results folder gets; a DataFrame is a copy made for reading, so a change
+    to one is not written."""
     tables: dict[str, Table]
 
     summary = _Frame()
