@@ -40,12 +40,9 @@ class _Frame:
         return frame
 
 
-TABLES = ("summary", "replications", "intervals", "groups", "group_replications", "group_intervals")
-
-
 @dataclass(frozen=True, eq=False)
 class Results:
-    """The tables of a run (`tables`, by the names in TABLES), each also a DataFrame attribute:
+    """The tables of a run (`tables`, by name), each also the DataFrame attribute of that name:
     summary: per row key (contact type, channel, priority, all): mean, _sd, _ci95, replications;
     replications: per replication × row key; intervals: per replication × interval × contact type;
     groups: per agent group: mean, _sd, _ci95 of its KPIs, replications; group_replications: per
