@@ -48,9 +48,6 @@ class Table:
     def __getitem__(self, name: str) -> np.ndarray:
         return self.columns[name]
 
-    def __contains__(self, name: str) -> bool:
-        return name in self.columns
-
     def with_first(self, name: str, value) -> Table:
         """This table with a constant column in front (the replication index of its rows)."""
         return Table({name: np.full(self._length, value), **self.columns})
