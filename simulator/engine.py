@@ -30,7 +30,7 @@ from .config import ModelConfig
 from .contact_book import ESCALATE, RESOLVE, ContactBook
 from .engine_levers import NORMAL, LeverSteps
 from .eventlog import ABANDONED, ESCALATED, RESOLVED, RETRIED, EventLog
-from .fates import Demand, draw_demand, retrial_generator
+from .fates import Demand, DemandStream, retrial_generator
 from .streams import Stream, generator
 from .roster import Roster, build_roster
 from .routing import ANSWERED, LEFT, WAITING, Routing
@@ -41,7 +41,7 @@ INF = math.inf
 class Engine(LeverSteps):
     """One replication of one model. `run()` returns its EventLog."""
 
-    def __init__(self, model: ModelConfig, demand: Demand, roster: Roster, seed: int, replication: int):
+    def __init__(self, model: ModelConfig, demand: Demand | DemandStream, roster: Roster, seed: int, replication: int):
         self.model, self.roster, self.env = model, roster, simpy.Environment()
         self.seed, self.replication = seed, replication
         self.book = book = ContactBook(demand, model)
@@ -68,7 +68,7 @@ class Engine(LeverSteps):
                                           calendar.run_end_s)
         self._handled, self._patience_end = self._on_handled, self._on_patience_end  # bound once
         self.patience_of_type = [contact.patience for contact in model.contacts]
-        self._init_proficiency(model, demand)
+        self._init_proficiency(model, book)
 
     def _bind_columns(self, book: ContactBook, pool: AgentPool) -> None:
         """Hot-path columns as direct attributes (one lookup instead of two per access)."""
@@ -93,11 +93,11 @@ class Engine(LeverSteps):
         vars(self).clear()
 
     def _loop(self, end: float) -> None:
-        """SimPy's event loop, with the sorted first arrivals merged in from their array."""
+        """SimPy's event loop, with the sorted first arrivals merged in, a piece of the demand at a time."""
         env, queue, book = self.env, self.env._queue, self.book
-        arrivals, contacts, count = book.arriving_at, book.arriving, len(book.arriving)
-        arrive, patience, following = self._enter, book.patience_of_episode, 0
-        next_arrival = arrivals[0] if count else INF
+        arrivals, contacts, following, count = book.next_arrivals()
+        arrive, patience = self._enter, book.patience_of_episode
+        next_arrival = arrivals[following] if following < count else INF
         while True:
             head = queue[0][0] if queue else INF
             if next_arrival < head:
@@ -107,6 +107,8 @@ class Engine(LeverSteps):
                 contact = contacts[following]
                 arrive(contact, patience[contact])  # a first visit: row = contact = episode
                 following += 1
+                if following == count:  # the piece is all in: the next one (its fates drawn now)
+                    arrivals, contacts, following, count = book.next_arrivals()
                 next_arrival = arrivals[following] if following < count else INF
                 continue
             if head >= end:
@@ -222,9 +224,9 @@ class Engine(LeverSteps):
         contact, episode = contact_and_episode
         book = self.book
         kind = self.contact_type[contact]
-        row = episode - book.contacts  # among the repeat episodes
         new = book.add_visit(contact, episode, 0, 0, self.stage_queue[kind][0], self.priority[contact],
-                             self.env._now, book.repeat_handle[row], book.repeat_wrap[row], book.plan(episode, 0))
+                             self.env._now, book.handle_of_episode[episode], book.wrap_of_episode[episode],
+                             book.plan(episode, 0))
         self._enter(new, book.patience_of_episode[episode])
 
     def _take_next_or_idle(self, agent: int) -> None:
@@ -287,8 +289,8 @@ class Engine(LeverSteps):
 
 def simulate(model: ModelConfig, seed: int, replication: int = 0) -> EventLog:
     """Draw the demand and roster for (seed, replication) and run the model once."""
-    engine = Engine(model, draw_demand(model, seed, replication), build_roster(model, seed, replication), seed,
-                    replication)  # the contact book reads the drawn demand in place, until close()
+    engine = Engine(model, DemandStream(model, seed, replication), build_roster(model, seed, replication), seed,
+                    replication)  # the contact book draws the fates a piece at a time, until close()
     try:
         return engine.run()
     finally:

@@ -8,7 +8,7 @@ from heapq import heappush
 from math import inf as INF
 
 from .callback import ACCEPTED, CallbackDesk
-from .contact_book import ESCALATE, RESOLVE, RESOLVE_THEN_REPEAT, read_in_place
+from .contact_book import ESCALATE, RESOLVE, RESOLVE_THEN_REPEAT
 from .config import ModelConfig
 from .eventlog import CALLBACK_MISSED
 from .routing import LEFT, OVERFLOW_RANK, WAITING
@@ -31,7 +31,7 @@ class LeverSteps:
             self._enter, self._take_next_or_idle = self._enter_with_levers, self._take_next_with_levers
 
     # --- proficiency (agents who handle faster or slower, and resolve more or less) ------------------
-    def _init_proficiency(self, model: ModelConfig, demand) -> None:
+    def _init_proficiency(self, model: ModelConfig, book) -> None:
         """Swap in the proficient steps only when some agent's factor or first-contact rate differs."""
         if any(factor != 1.0 for factor in self.factor):
             self._answer = self._answer_proficient
@@ -39,8 +39,7 @@ class LeverSteps:
             paths = model.network.paths
             self.last_stage = [len(path) - 1 for path in paths]
             self.stage_first_contact = [[stage.first_contact for stage in path] for path in paths]
-            coins = demand.escalation_coin
-            self.coin = [read_in_place(coins[:, k]) for k in range(coins.shape[1])]
+            self.coin = book.escalation_coin
             self._handled = self._on_handled_proficient
 
     def _answer_proficient(self, visit: int, agent: int) -> None:

@@ -9,6 +9,7 @@ per visit) keeps a long run small and KPIs vectorised.
 """
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass
 
 import numpy as np
@@ -101,6 +102,14 @@ class EventLog:
         frame = pd.DataFrame({name: getattr(self, name) for name in VISIT_COLUMNS})
         frame["outcome"] = pd.Categorical.from_codes(frame["outcome"], OUTCOMES)
         return frame
+
+
+def appendable(values: np.ndarray, code: str, dtype) -> array:
+    """An `array.array` column filled from a numpy array (its bytes read in place: no third copy), so
+    the engine can append to it; `as_numpy` turns it back."""
+    column = array(code)
+    column.frombytes(memoryview(np.ascontiguousarray(values, dtype=dtype)).cast("B"))
+    return column
 
 
 def as_numpy(column, dtype) -> np.ndarray:

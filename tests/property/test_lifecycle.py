@@ -183,7 +183,7 @@ def test_a_staffing_change_leaves_every_contacts_fate_identical(model, seed, ext
     demand, demand_bigger = draw_demand(model, seed, 0), draw_demand(bigger, seed, 0)
     for field in dataclasses.fields(demand):
         a, b = getattr(demand, field.name), getattr(demand_bigger, field.name)
-        assert a.shape == b.shape and np.array_equal(a, b, equal_nan=True), field.name
+        assert np.shape(a) == np.shape(b) and np.array_equal(a, b, equal_nan=True), field.name
     key = ["contact_id", "repeat", "stage", "attempt"]
     runs = []
     for m in (model, bigger):
