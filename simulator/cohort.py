@@ -68,6 +68,8 @@ class Cohort:
         """The fates of the contacts at `positions` (rising, past those drawn before), and of the repeat
         episodes of every contact drawn now (through `through`, or the last position): per contact
         (first episode included) and per repeat episode, with type-local repeat links."""
+        if len(positions) and positions[0] < self.drawn:
+            raise ValueError("a cohort's fates are drawn in turn: these contacts' were drawn before")
         through = (int(positions[-1]) + 1 if len(positions) else self.drawn) if through is None else through
         count = through - self.drawn
         rows = positions - self.drawn
