@@ -156,28 +156,41 @@ def visit_outcomes(log: EventLog) -> VisitOutcomes:
     abandoned = ~np.isnan(log.left_s) & ~missed
     deflected = np.isin(log.outcome, (DEFLECTED, AUTO_RESOLVED))
     waiting = arrived & ~answered & ~abandoned & ~missed & ~deflected
-    stop = np.where(answered, log.answered_s, np.where(abandoned | missed, log.left_s,
-                                                       np.where(deflected, log.arrival_s, end)))
     measured = arrived & (log.arrival_s >= log.measure_from_s) & (log.arrival_s < log.measure_to_s)
-    result = VisitOutcomes(log, arrived, measured, answered, abandoned, missed, waiting, stop - log.arrival_s,
-                           answered & (log.ended_s + log.after_call_work_s < end), deflected,
+    handled = log.agent_done_s < end
+    handled &= answered
+    result = VisitOutcomes(log, arrived, measured, answered, abandoned, missed, waiting,
+                           _wait_s(log, answered, abandoned | missed, deflected), handled, deflected,
                            (log.stage == 0) & ~deflected)
     _check_visits(result)
     return result
 
 
+def _wait_s(log: EventLog, answered: np.ndarray, left: np.ndarray, deflected: np.ndarray) -> np.ndarray:
+    """Each visit's wait: until its answer, else until it left the line, else none (deflected), else
+    until the end of the run. Written into one array, the later rule over the earlier (no nested
+    `np.where` temporaries: the same values)."""
+    stop = np.full(len(log), log.run_end_s)
+    np.copyto(stop, log.arrival_s, where=deflected)
+    np.copyto(stop, log.left_s, where=left)
+    np.copyto(stop, log.answered_s, where=answered)
+    return np.subtract(stop, log.arrival_s, out=stop)
+
+
 def _check_visits(result: VisitOutcomes) -> None:
-    """Each visit that began is answered, abandoned, waiting or deflected, and its outcome code agrees."""
+    """Each visit that began is answered, abandoned, waiting or deflected, and its outcome code agrees
+    (flags and counts in bytes: no per-visit integers)."""
     log = result.log
-    states = result.answered.astype(int) + result.abandoned + result.missed + result.waiting + result.deflected
+    states = result.answered.astype(np.int8) + result.abandoned + result.missed + result.waiting + result.deflected
     bad = result.arrived & (states != 1)
     if bad.any():
-        raise ConservationError(f"{int(bad.sum())} visits are in {sorted(set(states[bad]))} states")
-    expected = np.where(result.handled, -1, np.where(result.abandoned, -2, OPEN))
+        raise ConservationError(f"{int(bad.sum())} visits are in {sorted(set(states[bad].tolist()))} states")
+    del states, bad
     concluded = np.isin(log.outcome, (RESOLVED, ESCALATED))
     left = np.isin(log.outcome, (ABANDONED, RETRIED))
-    agrees = result.deflected | result.missed | np.where(expected == -1, concluded,
-                                                         np.where(expected == -2, left, log.outcome == OPEN))
+    agrees = np.where(result.handled, concluded, np.where(result.abandoned, left, log.outcome == OPEN))
+    agrees |= result.deflected
+    agrees |= result.missed
     if not agrees[result.arrived].all():
         raise ConservationError(f"{int((~agrees & result.arrived).sum())} visits have an outcome that contradicts "
                                 f"their times")
