@@ -14,7 +14,8 @@ from functools import cached_property
 
 import numpy as np
 
-from .timeweighted import SortedSpans, StepCount
+from .time_windows import Spans, span_integrals
+from .timeweighted import StepCount
 
 ACCEPTED_CALLBACK = 2  # callback.ACCEPTED
 from .eventlog import (ABANDONED, AUTO_RESOLVED, CALLBACK_MISSED, DEFLECTED, ESCALATED, MAX_ATTEMPT, OPEN,
@@ -64,7 +65,7 @@ class VisitOutcomes:
         key = np.asarray(edges, dtype=float).tobytes()
         answers = self.__dict__.setdefault("_busy_seconds_to", {})
         if key not in answers:
-            answers[key] = _busy_seconds_to(self.log, edges)
+            answers[key] = _busy_seconds_to(self.log, self, edges)
         return answers[key]
 
     @cached_property
@@ -125,27 +126,23 @@ class Waiting:
 
 
 def _waiting(visits: VisitOutcomes, edges: np.ndarray) -> Waiting:
-    log, held = visits.log, np.flatnonzero(visits.on_hold)
-    spans = SortedSpans(log.arrival_s[held], log.arrival_s[held] + visits.wait_s[held],
-                        labels=log.contact_type[held])
-    del held
-    seconds_to = {None: spans.seconds_to(edges)}
-    types = np.unique(spans.labels)
-    if len(types) == 1:  # one contact type in line: its steps are all the steps
-        seconds_to[int(types[0])] = seconds_to[None]
-    else:
-        seconds_to.update({int(label): spans.seconds_to(edges, label) for label in types})
-    return Waiting(seconds_to, spans.most(log.measure_from_s, log.measure_to_s))
+    log, wait = visits.log, visits.wait_s
+
+    def bounds(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        arrival = log.arrival_s[rows]
+        return arrival, arrival + wait[rows]
+
+    seconds_to, longest = span_integrals(Spans(visits.on_hold, bounds, labels_at=lambda rows: log.contact_type[rows]),
+                                         edges, by_label=True, longest=(log.measure_from_s, log.measure_to_s))
+    return Waiting(seconds_to, longest)
 
 
-def _busy_seconds_to(log: EventLog, edges: np.ndarray) -> np.ndarray:
+def _busy_seconds_to(log: EventLog, visits: VisitOutcomes, edges: np.ndarray) -> np.ndarray:
     """Agents' worth of work in hand, ∫ dt to each edge: a chat counts 1/concurrency of its agent (1 of
     2 chats = half), a call or an email the whole agent; each handling counts from its answer until
     the agent is done with it (wrap-up included)."""
-    handled = np.flatnonzero(~np.isnan(log.answered_s))
-    spans = SortedSpans(log.answered_s[handled], log.agent_done_at(handled), log.agent_share_at(handled))
-    del handled
-    return spans.seconds_to(edges)
+    busy = Spans(visits.answered, lambda rows: (log.answered_s[rows], log.agent_done_at(rows)), log.agent_share_at)
+    return span_integrals(busy, edges)[0][None]
 
 
 def visit_outcomes(log: EventLog) -> VisitOutcomes:
