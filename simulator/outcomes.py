@@ -80,11 +80,12 @@ class Rows:
     rows (a contact type, a channel…) then select among them instead of masking the whole log again
     for each. The values and their order are the sources', so every sum over them is the same."""
 
-    def __init__(self, chosen: np.ndarray, *sources):
-        """`chosen`: a flag per row of the sources. When every row is chosen, the columns are the
-        sources' own (no copy)."""
+    def __init__(self, chosen: np.ndarray, *sources, first: int = 0):
+        """`chosen`: a flag per row of the sources, from row `first` on (a block of rows; blocks.py).
+        When every row is chosen, the columns are views of the sources' own (no copy)."""
         self.count = int(np.count_nonzero(chosen))
-        self.rows, self.sources = slice(None) if self.count == len(chosen) else np.flatnonzero(chosen), sources
+        self.rows = slice(first, first + len(chosen)) if self.count == len(chosen) else np.flatnonzero(chosen) + first
+        self.sources = sources
 
     def __len__(self) -> int:
         return self.count
@@ -101,13 +102,13 @@ class Rows:
         raise AttributeError(name)
 
 
-def offered_visits(visits: VisitOutcomes) -> Rows:
+def offered_visits(visits: VisitOutcomes, block: slice = slice(None)) -> Rows:
     """The visits the queue KPIs count: front-line visits that joined their queue in the measured
-    period, with `handling_s` (the agent's time, wrap-up included; NaN if never answered)."""
+    period, with `handling_s` (the agent's time, wrap-up included; NaN if never answered); those of
+    a block of rows only, if given."""
     log = visits.log
-    offered = Rows(visits.measured & visits.front_line, visits, log)
-    rows = offered.rows
-    offered.handling_s = log.handling_at(rows)
+    offered = Rows(visits.measured[block] & visits.front_line[block], visits, log, first=block.start or 0)
+    offered.handling_s = log.handling_at(offered.rows)
     return offered
 
 
