@@ -23,7 +23,7 @@ def row_blocks(count: int) -> list[slice]:
     return [slice(start, min(start + size, count)) for start in range(0, count, size)] or [slice(0, 0)]
 
 
-def chosen_rows(chosen: np.ndarray, block: slice) -> np.ndarray:
-    """The rows of a block whose flag is set, in order."""
-    return np.flatnonzero(chosen[block]) + block.start
+def rows_of(block: slice, flags: np.ndarray) -> np.ndarray:
+    """The rows of a block whose flag is set (`flags`: one per row of the block), in order."""
+    return np.flatnonzero(flags) + block.start
 

@@ -15,7 +15,7 @@ from typing import Callable
 
 import numpy as np
 
-from .blocks import chosen_rows, row_blocks
+from .blocks import row_blocks, rows_of
 from .timeweighted import SortedSpans
 
 STEPS_AT_ONCE = 1 << 20  # up to this many steps are sorted at once (about 40 MiB at most)
@@ -92,7 +92,7 @@ def _at(read: Callable | None, *row_sets: np.ndarray) -> np.ndarray | None:
 
 def _labels(spans: Spans) -> list[int]:
     """The labels the chosen spans have, in order."""
-    present = [np.unique(spans.labels_at(chosen_rows(spans.chosen, block))) for block in row_blocks(len(spans.chosen))]
+    present = [np.unique(spans.labels_at(rows_of(block, spans.chosen[block]))) for block in row_blocks(len(spans.chosen))]
     return [int(label) for label in np.unique(np.concatenate(present))]
 
 
@@ -129,7 +129,7 @@ class TimeWindows:
     def _in_window(self, window: int, stretch: slice) -> list[tuple[np.ndarray, np.ndarray]]:
         """For each kind of step, (times, rows) of the stretch's steps in the window (compared with its
         cuts: what `window_of` says, without a search per step)."""
-        rows = chosen_rows(self.chosen, stretch)
+        rows = rows_of(stretch, self.chosen[stretch])
         found = []
         for times in self.times_at(rows):
             inside = times >= self.cuts[window - 1] if window > 0 else ~np.isnan(times)
@@ -150,14 +150,14 @@ class TimeWindows:
             return np.zeros(0)
         stride = max(1, count // (windows * SAMPLES_PER_WINDOW))
         sample = np.concatenate([times for stretch in self.stretches
-                                 for times in self.times_at(chosen_rows(self.chosen, stretch)[::stride])])
+                                 for times in self.times_at(rows_of(stretch, self.chosen[stretch])[::stride])])
         sample = np.sort(sample[~np.isnan(sample)])
         return np.unique(sample[len(sample) * np.arange(1, windows) // windows]) if len(sample) else np.zeros(0)
 
     def _windows_in(self, stretch: slice) -> tuple[int, int]:
         """The first and last window the stretch's steps fall in (none: an empty range)."""
         first, last = len(self), -1
-        for times in self.times_at(chosen_rows(self.chosen, stretch)):
+        for times in self.times_at(rows_of(stretch, self.chosen[stretch])):
             if len(times):
                 low, high = np.fmin.reduce(times), np.fmax.reduce(times)  # NaN only if all are
                 first = min(first, int(self.window_of(low)))
