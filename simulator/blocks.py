@@ -11,6 +11,8 @@ block at a time) are written block after block into one array, in row order.
 """
 from __future__ import annotations
 
+from typing import Callable, Iterable, Iterator
+
 import numpy as np
 
 ROWS_AT_ONCE = 1 << 19  # up to this many rows are read at once (tens of MiB of temporaries at most)
@@ -27,3 +29,36 @@ def rows_of(block: slice, flags: np.ndarray) -> np.ndarray:
     """The rows of a block whose flag is set (`flags`: one per row of the block), in order."""
     return np.flatnonzero(flags) + block.start
 
+
+
+class Parts:
+    """A table's part for each block of rows, made by `make(block)`. With one block (a short run) the
+    part is made once and kept for every pass; with several, each pass makes them again and lets each
+    go, so at most one block's part is held."""
+
+    def __init__(self, count: int, make: Callable[[slice], object]):
+        self.blocks, self.make = row_blocks(count), make
+        self.kept = make(self.blocks[0]) if len(self.blocks) == 1 else None
+
+    def __iter__(self) -> Iterator:
+        if self.kept is not None:
+            yield self.kept
+            return
+        for block in self.blocks:
+            yield self.make(block)
+
+
+def gathered(counts: np.ndarray, parts: Iterable[tuple[np.ndarray, np.ndarray]]) -> list[np.ndarray]:
+    """Values by key (`parts`: a key and a value per row, block after block; no keys, None: all of
+    key 0): for each key, its values
+    one after another in one new array (`counts[key]` long), in row order, without holding every
+    block's values at once (what np.concatenate of each key's values gives: a mean or a percentile is
+    then taken of the whole, as numpy sums it pairwise)."""
+    values, filled = [np.empty(count) for count in counts], np.zeros(len(counts), np.int64)
+    for keys, part in parts:
+        for key, into in enumerate(values):
+            mine = part if keys is None else part[np.flatnonzero(keys == key)]  # by index: faster than a mask
+            into[filled[key]:filled[key] + len(mine)] = mine
+            filled[key] += len(mine)
+    assert (filled == counts).all(), (filled, counts)
+    return values
