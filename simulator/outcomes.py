@@ -168,7 +168,7 @@ def _wait_s(log: EventLog, answered: np.ndarray, left: np.ndarray, deflected: np
     """Each visit's wait: until its answer, else until it left the line, else none (deflected), else
     until the end of the run. Written into one array, the later rule over the earlier (no nested
     `np.where` temporaries: the same values)."""
-    stop = np.full(len(log), log.run_end_s)
+    stop = np.full(len(log), log.run_end_s, dtype=float)  # a model built in Python may end on an int
     np.copyto(stop, log.arrival_s, where=deflected)
     np.copyto(stop, log.left_s, where=left)
     np.copyto(stop, log.answered_s, where=answered)
