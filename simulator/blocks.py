@@ -15,7 +15,7 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-ROWS_AT_ONCE = 1 << 19  # up to this many rows are read at once (tens of MiB of temporaries at most)
+ROWS_AT_ONCE = 1 << 18  # up to this many rows are read at once (some 25 MiB of temporaries at most)
 ROWS_PER_BLOCK = 1 << 16  # past it, a block's temporaries are a few MiB; tests set both small
 
 

@@ -1,8 +1,9 @@
 """Time-weighted counts of many spans (agents busy, visits in line), a window of time at a time.
 
 `SortedSpans` sorts every start and end at once: over a year of visits its sort and running sums hold
-about 50 bytes a visit. Past STEPS_AT_ONCE steps, time is cut into windows of about STEPS_PER_WINDOW
-steps instead (a window is found by reading the spans again, so a short run sorts at once: faster); each window's steps are sorted alone, and its running sums go on from where the window
+about 50 bytes a visit. Past blocks.ROWS_AT_ONCE rows, time is cut into windows of about
+STEPS_PER_WINDOW steps instead (a window is found by reading the rows again, so a short run sorts at
+once: faster); each window's steps are sorted alone, and its running sums go on from where the window
 before left off. The steps of a window (the starts that fall in it in row order, then the ends in
 row order) sorted stably come in the order the sort of all the steps puts them in, and a cumulative
 sum that starts from the carried total (as its first element, not added afterwards) takes the same
@@ -15,11 +16,11 @@ from typing import Callable
 
 import numpy as np
 
+from . import blocks
 from .blocks import row_blocks, rows_of
 from .timeweighted import SortedSpans
 
-STEPS_AT_ONCE = 1 << 20  # up to this many steps are sorted at once (about 40 MiB at most)
-STEPS_PER_WINDOW = 1 << 16  # past it, a window's sort and sums hold a few MiB; tests set both small
+STEPS_PER_WINDOW = 1 << 16  # a window's sort and sums hold a few MiB; tests set it small
 SAMPLES_PER_WINDOW = 64  # step times sampled per window to place the cuts between windows
 
 
@@ -40,7 +41,7 @@ def span_integrals(spans: Spans, edges: np.ndarray, by_label: bool = False,
     (key None) and, `by_label`, for the spans of each label there is; and, given `longest` (start,
     end), the most spans in progress at once in [start, end) (`SortedSpans.most`)."""
     count = int(np.count_nonzero(spans.chosen))
-    if 2 * count <= STEPS_AT_ONCE:
+    if count <= blocks.ROWS_AT_ONCE:
         return _all_at_once(spans, edges, by_label, longest)
     return _window_by_window(spans, edges, by_label, longest)
 
@@ -100,14 +101,15 @@ class TimeWindows:
     """Time cut into windows of about STEPS_PER_WINDOW steps, for the steps of the chosen rows
     (`times_at(rows)`: an array of step times per kind of step, e.g. span starts and span ends), with
     the first and last window each stretch of rows has a step in: a window's steps are looked for only
-    in the stretches that can hold some (rows come roughly in time order, so few do)."""
+    in the stretches that can hold some (rows come roughly in time order, so few do). Up to
+    blocks.ROWS_AT_ONCE rows, one window holds them all; `cuts`: another set of rows' windows."""
 
-    def __init__(self, chosen: np.ndarray, times_at: Callable[[np.ndarray], tuple]):
+    def __init__(self, chosen: np.ndarray, times_at: Callable[[np.ndarray], tuple], cuts: np.ndarray | None = None):
         self.chosen, self.times_at = chosen, times_at
         size = max(1, STEPS_PER_WINDOW // 8)  # a window spans several stretches: few rows are read twice
         self.stretches = [slice(start, min(start + size, len(chosen))) for start in range(0, len(chosen), size)]
-        self.cuts = self._cuts()
-        spread = [self._windows_in(stretch) for stretch in self.stretches]
+        self.cuts = self._cuts() if cuts is None else cuts
+        spread = [self._windows_in(stretch) for stretch in self.stretches] if len(self.cuts) else []
         self.first, self.last = (np.array(ends, dtype=np.int64) for ends in zip(*spread)) if spread else \
             (np.zeros(0, np.int64), np.zeros(0, np.int64))
 
@@ -120,6 +122,9 @@ class TimeWindows:
 
     def steps(self, window: int) -> list[tuple[np.ndarray, np.ndarray]]:
         """For each kind of step, (times, rows) of the steps in the window, in row order."""
+        if not len(self.cuts):
+            rows = np.flatnonzero(self.chosen)
+            return [(times, rows) for times in self.times_at(rows)]
         parts = [self._in_window(window, self.stretches[index])
                  for index in np.flatnonzero((self.first <= window) & (self.last >= window))]
         if not parts:
@@ -146,7 +151,7 @@ class TimeWindows:
         count = int(np.count_nonzero(self.chosen))
         kinds = len(self.times_at(np.zeros(0, np.int64)))
         windows = -(-count * kinds // STEPS_PER_WINDOW)
-        if windows <= 1:
+        if count <= blocks.ROWS_AT_ONCE or windows <= 1:
             return np.zeros(0)
         stride = max(1, count // (windows * SAMPLES_PER_WINDOW))
         sample = np.concatenate([times for stretch in self.stretches

@@ -11,10 +11,9 @@ from simulator import blocks, time_windows
 def small_blocks(rows: int = 97, steps: int = 211):
     """Blocks of `rows` rows and windows of about `steps` steps, for every log."""
     saved = {(module, name): getattr(module, name) for module, name in (
-        (blocks, "ROWS_AT_ONCE"), (blocks, "ROWS_PER_BLOCK"), (time_windows, "STEPS_AT_ONCE"),
-        (time_windows, "STEPS_PER_WINDOW"))}
+        (blocks, "ROWS_AT_ONCE"), (blocks, "ROWS_PER_BLOCK"), (time_windows, "STEPS_PER_WINDOW"))}
     blocks.ROWS_AT_ONCE, blocks.ROWS_PER_BLOCK = 0, rows
-    time_windows.STEPS_AT_ONCE, time_windows.STEPS_PER_WINDOW = 0, steps
+    time_windows.STEPS_PER_WINDOW = steps
     try:
         yield
     finally:

@@ -3,14 +3,13 @@ integrals to every edge (all spans and each label's) and the longest line, with 
 so that ties, empty windows and spans across many windows all occur."""
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulator import time_windows
 from simulator.time_windows import Spans, span_integrals
+from tests.simulator.small_blocks import small_blocks
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, database=None)
 
@@ -19,15 +18,9 @@ spans = st.lists(st.tuples(st.integers(0, 30), st.integers(0, 9), st.integers(0,
 grids = st.lists(st.integers(-2, 40), min_size=2, max_size=9, unique=True)
 
 
-@contextmanager
 def windows_of(steps: int):
     """Windows of `steps` steps, whatever the number of spans."""
-    saved = time_windows.STEPS_AT_ONCE, time_windows.STEPS_PER_WINDOW
-    time_windows.STEPS_AT_ONCE, time_windows.STEPS_PER_WINDOW = -1, steps
-    try:
-        yield
-    finally:
-        time_windows.STEPS_AT_ONCE, time_windows.STEPS_PER_WINDOW = saved
+    return small_blocks(steps=steps)
 
 
 def made_up(rows, weighted: bool) -> Spans:
