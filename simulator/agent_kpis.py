@@ -13,7 +13,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .blocks import Parts, gathered, rows_of
+from .blocks import Parts, gathered_by, rows_of
 from .config import ModelConfig
 from .eventlog import ESCALATED, EventLog
 from .group_interval_kpis import interval_edges
@@ -51,8 +51,8 @@ def group_kpi_table(log: EventLog, visits: VisitOutcomes, model: ModelConfig) ->
             done[index] += np.count_nonzero(mine & part.handled)
             escalated[index] += np.count_nonzero(mine & part.escalated)
     by_group = (lambda part, rows: part.group[rows]) if groups > 1 else (lambda part, rows: None)
-    asa = [mean(waits) for waits in gathered(taken, ((by_group(part, slice(None)), part.wait_s) for part in worked))]
-    aht = [mean(times) for times in gathered(done, ((by_group(part, handled), part.handling[handled]) for part in worked
+    asa = [mean(waits) for waits in gathered_by(taken, ((by_group(part, slice(None)), part.wait_s) for part in worked))]
+    aht = [mean(times) for times in gathered_by(done, ((by_group(part, handled), part.handling[handled]) for part in worked
                                                     for handled in [np.flatnonzero(part.handled)]))]
     escalating = _escalating_queues(model)
     paid_by_group = paid_seconds_by_group(log, model)  # one pass for every row: it is the costly part
@@ -127,7 +127,7 @@ def _busy_seconds_each(log: EventLog, visits: VisitOutcomes, groups: int) -> lis
     total, not the curve). Read a block of rows at a time (blocks.py)."""
     handlings = Parts(len(log), lambda block: _Handlings(log, visits, block))
     count = sum(np.bincount(part.group, minlength=groups) for part in handlings)
-    return [float(seconds.sum()) for seconds in gathered(count, ((part.group, part.seconds) for part in handlings))]
+    return [float(seconds.sum()) for seconds in gathered_by(count, ((part.group, part.seconds) for part in handlings))]
 
 
 class _Handlings:

@@ -48,17 +48,21 @@ class Parts:
             yield self.make(block)
 
 
-def gathered(counts: np.ndarray, parts: Iterable[tuple[np.ndarray, np.ndarray]]) -> list[np.ndarray]:
-    """Values by key (`parts`: a key and a value per row, block after block; no keys, None: all of
-    key 0): for each key, its values
-    one after another in one new array (`counts[key]` long), in row order, without holding every
-    block's values at once (what np.concatenate of each key's values gives: a mean or a percentile is
-    then taken of the whole, as numpy sums it pairwise)."""
+def gathered(count: int, parts: Iterable[np.ndarray]) -> np.ndarray:
+    """The parts one after another in one new array of `count` values: what np.concatenate gives,
+    without holding every block's part at once (a mean or a percentile is then taken of the whole, as
+    numpy sums it pairwise; the caller may reorder it)."""
+    return gathered_by([count], ((None, part) for part in parts))[0]
+
+
+def gathered_by(counts, parts: Iterable[tuple[np.ndarray | None, np.ndarray]]) -> list[np.ndarray]:
+    """`gathered` for each key (`parts`: a key and a value per row, block after block; keys None: all
+    of key 0): its values in row order, `counts[key]` of them."""
     values, filled = [np.empty(count) for count in counts], np.zeros(len(counts), np.int64)
     for keys, part in parts:
         for key, into in enumerate(values):
             mine = part if keys is None else part[np.flatnonzero(keys == key)]  # by index: faster than a mask
             into[filled[key]:filled[key] + len(mine)] = mine
             filled[key] += len(mine)
-    assert (filled == counts).all(), (filled, counts)
+    assert list(filled) == list(counts), (filled, counts)
     return values

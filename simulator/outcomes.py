@@ -14,12 +14,14 @@ from functools import cached_property
 
 import numpy as np
 
+from .blocks import row_blocks
+from .chains import last_visits, later_first_responses, misnumbered
 from .time_windows import Spans, span_integrals
 from .timeweighted import StepCount
 
 ACCEPTED_CALLBACK = 2  # callback.ACCEPTED
-from .eventlog import (ABANDONED, AUTO_RESOLVED, CALLBACK_MISSED, DEFLECTED, ESCALATED, MAX_ATTEMPT, OPEN,
-                       RESOLVED, RETRIED, EventLog)
+from .eventlog import (ABANDONED, AUTO_RESOLVED, CALLBACK_MISSED, DEFLECTED, ESCALATED, OPEN, RESOLVED, RETRIED,
+                       EventLog)
 
 
 class ConservationError(AssertionError):
@@ -102,14 +104,22 @@ class Rows:
         raise AttributeError(name)
 
 
-def offered_visits(visits: VisitOutcomes, block: slice = slice(None)) -> Rows:
+class OfferedVisits(Rows):
     """The visits the queue KPIs count: front-line visits that joined their queue in the measured
-    period, with `handling_s` (the agent's time, wrap-up included; NaN if never answered); those of
-    a block of rows only, if given."""
-    log = visits.log
-    offered = Rows(visits.measured[block] & visits.front_line[block], visits, log, first=block.start or 0)
-    offered.handling_s = log.handling_at(offered.rows)
-    return offered
+    period (those of a block of rows, if given), with `handling_s` (the agent's time, wrap-up included;
+    NaN if never answered) worked out when first read."""
+
+    def __init__(self, visits: VisitOutcomes, block: slice = slice(None)):
+        super().__init__(visits.measured[block] & visits.front_line[block], visits, visits.log, first=block.start or 0)
+
+    @cached_property
+    def handling_s(self) -> np.ndarray:
+        return self.sources[1].handling_at(self.rows)
+
+
+def offered_visits(visits: VisitOutcomes, block: slice = slice(None)) -> OfferedVisits:
+    """`OfferedVisits` of the whole log, or of a block of rows."""
+    return OfferedVisits(visits, block)
 
 
 @dataclass(frozen=True)
@@ -196,7 +206,10 @@ def _check_visits(result: VisitOutcomes) -> None:
 
 @dataclass(frozen=True)
 class ContactOutcomes:
-    """Per contact (rows = contact ids), followed through all its visits."""
+    """Per contact (rows = contact ids), followed through all its visits. Its times of first response
+    and resolution are read off the log for a block of contacts at a time (`first_response_at`,
+    `resolved_at`): kept are its last visit and the few first responses that are not its first
+    visit's answer."""
 
     log: EventLog
     arrival_s: np.ndarray  # first arrival
@@ -205,8 +218,8 @@ class ContactOutcomes:
     channel: np.ndarray
     measured: np.ndarray  # first arrival inside the measured period
     final: np.ndarray  # RESOLVED, ABANDONED or CALLBACK_MISSED (lost), DEFLECTED, AUTO_RESOLVED or OPEN
-    resolved_s: np.ndarray  # time of the final resolution; nan if not resolved
-    first_response_s: np.ndarray  # time of the first agent touch; nan if none
+    last: np.ndarray  # the row of its last visit
+    later_responses: tuple  # (contacts, seconds): first responses that are not the first visit's answer
     escalated: np.ndarray  # some handling was escalated
     repeated: np.ndarray  # came back after a resolution
     open_at_end: np.ndarray  # waiting or in handling at the end of the measured period
@@ -215,73 +228,66 @@ class ContactOutcomes:
     def first_contact_resolved(self) -> np.ndarray:
         return (self.final == RESOLVED) & ~self.escalated & ~self.repeated
 
+    @property
+    def first_response_s(self) -> np.ndarray:
+        """Time of the first agent touch; nan if none."""
+        return self.first_response_at(slice(0, len(self.final)))
+
+    @property
+    def resolved_s(self) -> np.ndarray:
+        """Time of the final resolution; nan if not resolved."""
+        return self.resolved_at(slice(0, len(self.final)))
+
+    def first_response_at(self, block: slice) -> np.ndarray:
+        """`first_response_s` of a block of contacts: the first visit's answer, or the later one."""
+        first = self.log.answered_s[block].copy()
+        contacts, seconds = self.later_responses
+        low, high = np.searchsorted(contacts, (block.start, block.stop))
+        first[contacts[low:high] - block.start] = seconds[low:high]
+        return first
+
+    def resolved_at(self, block: slice) -> np.ndarray:
+        """`resolved_s` of a block of contacts: when its last visit ended, if it resolved the contact."""
+        return np.where(self.final[block] == RESOLVED, self.log.ended_s[self.last[block]], np.nan)
+
 
 def contact_outcomes(log: EventLog, visits: VisitOutcomes) -> ContactOutcomes:
+    """Each contact's outcome from its chain of visits (chains.py: walked a block of rows at a time),
+    the chains checked on the way."""
     count = log.contacts
     rows = slice(0, count)  # first visits: row = contact id
-    # the flags first, before the visits' order is held: their temporaries peak alone
-    escalated, repeated = _any_visit(log, log.outcome == ESCALATED), _any_visit(log, log.repeat > 0)
-    open_at_end = _any_visit(log, _open_at(log, visits))
-    order, starts, sizes = _visits_by_contact(log)
-    last = order[starts + sizes - 1]
-    final = np.where(log.outcome[last] == RETRIED, OPEN, log.outcome[last])
-    first_response = np.fmin.reduceat(log.answered_s[order], starts) if count else np.zeros(0)
+    escalated = _any_visit(log, lambda block: log.outcome[block] == ESCALATED)
+    repeated = _any_visit(log, lambda block: log.repeat[block] > 0)
+    open_at_end = _any_visit(log, lambda block: _open_at(log, visits, block))
+    strays = misnumbered(log)
+    last, broken = last_visits(log) if not strays else (np.zeros(0, np.int64), 0)
+    final = log.outcome[last]
+    final[final == RETRIED] = OPEN
+    if strays or (final == ESCALATED).any():
+        raise ConservationError("a contact has no visit, or ends escalated with no next visit")
+    if broken:
+        raise ConservationError(f"{broken} visits do not follow from their contact's previous visit")
     measured = visits.arrived[rows] & (log.arrival_s[rows] >= log.measure_from_s) & \
         (log.arrival_s[rows] < log.measure_to_s)
-    result = ContactOutcomes(
-        log, log.arrival_s[rows], log.contact_type[rows], log.priority[rows], log.channel[rows], measured, final,
-        np.where(final == RESOLVED, log.ended_s[last], np.nan), first_response, escalated, repeated, open_at_end)
-    _check_chains(log, order, starts, sizes, final)
-    return result
+    return ContactOutcomes(log, log.arrival_s[rows], log.contact_type[rows], log.priority[rows], log.channel[rows],
+                           measured, final, last, later_first_responses(log), escalated, repeated, open_at_end)
 
 
-def _visits_by_contact(log: EventLog) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each contact's visits in time order (rows, contact after contact), where its run starts and how
-    many it has."""
-    count = log.contacts
-    if len(log) == count:  # every contact seen once: its one visit is its own row
-        order = starts = np.arange(count)
-        return order, starts, np.ones(count, np.int64)
-    order = np.argsort(log.contact_id, kind="stable")
-    sizes = np.bincount(log.contact_id, minlength=count)
-    starts = np.zeros(count, np.int64)
-    np.cumsum(sizes[:-1], out=starts[1:])
-    return order, starts, sizes
-
-
-def _any_visit(log: EventLog, flags: np.ndarray) -> np.ndarray:
-    """Per contact: does any of its visits have the flag (its flagged visits' contact ids marked; no
-    per-visit weights)."""
+def _any_visit(log: EventLog, flags_at) -> np.ndarray:
+    """Per contact: does any of its visits have the flag (`flags_at(block)`: the flags of a block of
+    rows; the flagged visits' contact ids marked, no per-visit weights)."""
     marked = np.zeros(log.contacts, bool)
-    marked[log.contact_id[flags]] = True
+    for block in row_blocks(len(log)):
+        marked[log.contact_id[block][flags_at(block)]] = True
     return marked
 
 
-def _open_at(log: EventLog, visits: VisitOutcomes) -> np.ndarray:
-    """Visits waiting or in handling at the end of the measured period: arrived before it and not done
-    by then (answered: the agent still on it; hung up or missed: not yet gone; deflected: never in)."""
+def _open_at(log: EventLog, visits: VisitOutcomes, block: slice) -> np.ndarray:
+    """Visits of a block of rows waiting or in handling at the end of the measured period: arrived
+    before it and not done by then (answered: the agent still on it; hung up or missed: not yet gone;
+    deflected: never in)."""
     moment = log.measure_to_s
-    not_done = np.where(visits.answered, log.ended_s + log.after_call_work_s > moment,
-                        np.where(visits.abandoned | visits.missed, log.left_s > moment, ~visits.deflected))
-    return (log.arrival_s < moment) & not_done
-
-
-def _check_chains(log: EventLog, order: np.ndarray, starts: np.ndarray, sizes: np.ndarray, final) -> None:
-    """One final outcome per contact, and each visit follows from the one before it."""
-    if (sizes[:log.contacts] < 1).any() or np.isin(final, (ESCALATED,)).any():
-        raise ConservationError("a contact has no visit, or ends escalated with no next visit")
-    follows = np.ones(len(order), dtype=bool)
-    follows[starts] = False  # first visits follow nothing
-    after, before = order[follows], order[np.flatnonzero(follows) - 1]
-    outcome = log.outcome[before]
-    same_episode = log.repeat[after] == log.repeat[before]
-    concluded = log.agent_done_at(before)
-    escalation = (outcome == ESCALATED) & same_episode & (log.stage[after] == log.stage[before] + 1) & \
-        (log.arrival_s[after] == concluded)
-    retrial = (outcome == RETRIED) & same_episode & (log.stage[after] == 0) & \
-        (log.attempt[after] == np.minimum(log.attempt[before] + 1, MAX_ATTEMPT)) & (log.arrival_s[after] >= log.left_s[before])
-    repeat = (outcome == RESOLVED) & (log.repeat[after] == log.repeat[before] + 1) & (log.stage[after] == 0) & \
-        (log.attempt[after] == 0) & (log.arrival_s[after] >= concluded)
-    broken = ~(escalation | retrial | repeat)
-    if broken.any():
-        raise ConservationError(f"{int(broken.sum())} visits do not follow from their contact's previous visit")
+    not_done = np.where(visits.answered[block], log.agent_done_at(block) > moment,
+                        np.where(visits.abandoned[block] | visits.missed[block], log.left_s[block] > moment,
+                                 ~visits.deflected[block]))
+    return (log.arrival_s[block] < moment) & not_done

@@ -93,7 +93,8 @@ def _at(read: Callable | None, *row_sets: np.ndarray) -> np.ndarray | None:
 
 def _labels(spans: Spans) -> list[int]:
     """The labels the chosen spans have, in order."""
-    present = [np.unique(spans.labels_at(rows_of(block, spans.chosen[block]))) for block in row_blocks(len(spans.chosen))]
+    present = [np.unique(spans.labels_at(rows_of(block, spans.chosen[block])))
+               for block in row_blocks(len(spans.chosen))]
     return [int(label) for label in np.unique(np.concatenate(present))]
 
 

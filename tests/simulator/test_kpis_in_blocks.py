@@ -20,6 +20,7 @@ from tests.simulator.small_blocks import small_blocks
 LIBRARY = Path(__file__).resolve().parents[2] / "scenarios" / "library"
 SCENARIOS = ["it-helpdesk.yaml", "it-helpdesk-chat.yaml", "it-helpdesk-callback.yaml", "it-helpdesk-portal.yaml",
              "it-helpdesk-agent-assist.yaml"]
+CONTACT_COLUMNS = ("measured", "final", "last", "first_response_s", "resolved_s", "escalated", "repeated", "open_at_end")
 
 
 def tables(log, model) -> dict:
@@ -27,8 +28,7 @@ def tables(log, model) -> dict:
     visits = visit_outcomes(log)
     contacts = contact_outcomes(log, visits)
     found = {"visits": {name: getattr(visits, name) for name in visits.__dataclass_fields__ if name != "log"},
-             "contacts": {name: np.asarray(getattr(contacts, name)) for name in contacts.__dataclass_fields__
-                          if name != "log"}}
+             "contacts": {name: np.asarray(getattr(contacts, name)) for name in CONTACT_COLUMNS}}
     for name, table in (("kpis", replication_kpi_table(log, model, visits)),
                         ("intervals", interval_kpi_table(log, model, visits)),
                         ("groups", group_kpi_table(log, visits, model)),
