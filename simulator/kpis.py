@@ -98,16 +98,19 @@ def replication_kpi_table(log: EventLog, model: ModelConfig, visits: VisitOutcom
 
 def _contact_rows(log: EventLog, visits: VisitOutcomes, model: ModelConfig, first: dict, found: dict) -> dict:
     """Each segment's contact KPIs into `found`; returns the levers' costs. The SLA status is worked out
-    before the counted contacts are read, so its temporaries do not peak on top of theirs."""
+    before the counted contacts are read, so its temporaries do not peak on top of theirs, and let go
+    of once counted, before the values of the means are gathered."""
     contacts = contact_outcomes(log, visits)
     clock = business_clock(model, log)
     sla = sla_status(contacts, model, clock)
+    with_sla, business = sla is not None, clock is not None and model.calendar.business_hours is not None
     counted = Parts(log.contacts, lambda block: CountedContacts(contacts, block, impatient(model), clock, sla))
-    business = clock is not None and model.calendar.business_hours is not None
     flags = _CONTACT_FLAGS + (("business_responded", "business_resolved") if business else ()) + \
-        (SLA_COUNTS if sla is not None else ())
-    for (holds, segment), counts in zip(first.items(), row_counts(counted, first.values(), flags)):
-        found[holds].update(contact_kpis(contacts, segment, model, counted, counts, sla is not None, business))
+        (SLA_COUNTS if with_sla else ())
+    counts = row_counts(counted, first.values(), flags)
+    sla = None  # the parts made from here on have no SLA status (a part kept whole keeps its own)
+    for (holds, segment), counted_here in zip(first.items(), counts):
+        found[holds].update(contact_kpis(contacts, segment, model, counted, counted_here, with_sla, business))
     return lever_costs(contacts, model)
 
 
