@@ -40,8 +40,7 @@ def span_integrals(spans: Spans, edges: np.ndarray, by_label: bool = False,
     """∫ (count of the spans in progress) dt from the beginning of time to each edge, for all the spans
     (key None) and, `by_label`, for the spans of each label there is; and, given `longest` (start,
     end), the most spans in progress at once in [start, end) (`SortedSpans.most`)."""
-    count = int(np.count_nonzero(spans.chosen))
-    if count <= blocks.ROWS_AT_ONCE:
+    if len(spans.chosen) <= blocks.ROWS_AT_ONCE:
         return _all_at_once(spans, edges, by_label, longest)
     return _window_by_window(spans, edges, by_label, longest)
 
@@ -152,7 +151,7 @@ class TimeWindows:
         count = int(np.count_nonzero(self.chosen))
         kinds = len(self.times_at(np.zeros(0, np.int64)))
         windows = -(-count * kinds // STEPS_PER_WINDOW)
-        if count <= blocks.ROWS_AT_ONCE or windows <= 1:
+        if len(self.chosen) <= blocks.ROWS_AT_ONCE or windows <= 1:
             return np.zeros(0)
         stride = max(1, count // (windows * SAMPLES_PER_WINDOW))
         sample = np.concatenate([times for stretch in self.stretches
