@@ -9,8 +9,11 @@ never exceeds 1.
 """
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 
+from .blocks import Parts, gathered_by, rows_of
 from .config import ModelConfig
 from .eventlog import ESCALATED, EventLog
 from .group_interval_kpis import interval_edges
@@ -38,24 +41,51 @@ def group_kpis(log: EventLog, visits: VisitOutcomes, model: ModelConfig):
 
 def group_kpi_table(log: EventLog, visits: VisitOutcomes, model: ModelConfig) -> Table:
     """One row per agent group: the work it handled (visits that joined a queue in the period) and its time."""
-    worked = Rows(visits.measured & (log.agent >= 0), visits, log)  # taken by an agent
-    group_of_visit, handled = log.roster.agent_group[worked.agent], worked.handled
-    handling = log.handling_at(worked.rows)
-    escalated = handled & (worked.outcome == ESCALATED)
+    groups = len(model.groups)
+    worked = Parts(len(log), lambda block: _Worked(log, visits, block))
+    taken, done, escalated = (np.zeros(groups, np.int64) for _ in range(3))
+    for part in worked:  # counted per group, then each mean's values gathered for all groups at once
+        for index in range(groups):
+            mine = part.group == index
+            taken[index] += np.count_nonzero(mine)
+            done[index] += np.count_nonzero(mine & part.handled)
+            escalated[index] += np.count_nonzero(mine & part.escalated)
+    by_group = (lambda part, rows: part.group[rows]) if groups > 1 else (lambda part, rows: None)
+    asa = [mean(waits) for waits in gathered_by(taken, ((by_group(part, slice(None)), part.wait_s) for part in worked))]
+    aht = [mean(times) for times in gathered_by(done, ((by_group(part, handled), part.handling[handled]) for part in worked
+                                                    for handled in [np.flatnonzero(part.handled)]))]
     escalating = _escalating_queues(model)
     paid_by_group = paid_seconds_by_group(log, model)  # one pass for every row: it is the costly part
-    each = _busy_seconds_each(log) if len(model.groups) > 1 else None
+    busy = _busy_seconds_each(log, visits, groups) if groups > 1 else [_busy_seconds(log, visits, model)]
     rows = []
     for index, group in enumerate(model.groups):
-        mine = group_of_visit == index
-        done = np.flatnonzero(mine & handled)  # gathered by index: faster than by a scattered mask
-        only = np.arange(len(model.groups)) == index
-        rows.append({"group": group.name, "handled": len(done), "asa_s": mean(worked.wait_s[np.flatnonzero(mine)]),
-                     "aht_s": mean(handling[done]),
-                     "escalation_rate": ratio(np.count_nonzero(mine & escalated), len(done))
+        rows.append({"group": group.name, "handled": int(done[index]), "asa_s": asa[index], "aht_s": aht[index],
+                     "escalation_rate": ratio(escalated[index], done[index])
                      if any(queue in escalating for queue, _ in model.network.serves[index]) else np.nan,
-                     **_time_kpis(log, visits, model, only, paid_by_group, _busy_seconds(log, visits, model, only, each))})
+                     **_time_kpis(log, visits, model, np.arange(groups) == index, paid_by_group, busy[index])})
     return Table.from_rows(rows, ["group"] + GROUP_COLUMNS)
+
+
+class _Worked(Rows):
+    """Visits taken by an agent that joined their queue in the period (of a block of rows), with the
+    group that took each, the agent's time on it and whether it was escalated (each worked out when
+    first read)."""
+
+    def __init__(self, log: EventLog, visits: VisitOutcomes, block: slice):
+        super().__init__(visits.measured[block] & (log.agent[block] >= 0), visits, log, first=block.start or 0)
+        self.log = log
+
+    @cached_property
+    def group(self) -> np.ndarray:
+        return self.log.roster.agent_group[self.agent]
+
+    @cached_property
+    def handling(self) -> np.ndarray:
+        return self.log.handling_at(self.rows)
+
+    @cached_property
+    def escalated(self) -> np.ndarray:
+        return self.handled & (self.outcome == ESCALATED)
 
 
 def _escalating_queues(model: ModelConfig) -> set[int]:
@@ -84,27 +114,35 @@ def _time_kpis(log: EventLog, visits: VisitOutcomes, model: ModelConfig, groups:
             "agent_hours": paid / 3600.0, "cost": cost}
 
 
-def _busy_seconds(log: EventLog, visits: VisitOutcomes, model: ModelConfig, groups: np.ndarray | None = None,
-                  each: tuple | None = None) -> float:
-    """Busy agent-seconds in the measured period of the chosen groups: all of them (None) from the
-    time-weighted count the interval table shares, some from their handlings' own (`each`, from
-    `_busy_seconds_each`)."""
-    if groups is None or groups.all():
-        to_edges = visits.busy_seconds_to(interval_edges(log, model.calendar.interval_s))
-        return float(to_edges[-1] - to_edges[0])
-    seconds, group = each
-    return float(seconds[np.flatnonzero(groups[group])].sum())
+def _busy_seconds(log: EventLog, visits: VisitOutcomes, model: ModelConfig) -> float:
+    """Busy agent-seconds of all groups in the measured period, from the time-weighted count the
+    interval table shares (one group's, of several: `_BusyEach`)."""
+    to_edges = visits.busy_seconds_to(interval_edges(log, model.calendar.interval_s))
+    return float(to_edges[-1] - to_edges[0])
 
 
-def _busy_seconds_each(log: EventLog) -> tuple[np.ndarray, np.ndarray]:
-    """Busy agent-seconds of each handling in the measured period (its overlap times its load: no
-    sorting, a group's row needs the total, not the curve), and the group that did it; a group's
-    busy time is the sum over its handlings, in row order."""
-    handled = np.flatnonzero(~np.isnan(log.answered_s))
-    agents = log.agent[handled]
-    overlap = (np.minimum(log.agent_done_at(handled), log.measure_to_s)
-               - np.maximum(log.answered_s[handled], log.measure_from_s))  # agent_done_s − answered_s, clipped
-    return overlap.clip(min=0) * log.agent_share_at(handled), log.roster.agent_group[agents]
+def _busy_seconds_each(log: EventLog, visits: VisitOutcomes, groups: int) -> list[float]:
+    """Busy agent-seconds in the measured period of each group: the sum over its handlings, in row
+    order, of each one's overlap with the period times its load (no sorting: a group's row needs the
+    total, not the curve). Read a block of rows at a time (blocks.py)."""
+    handlings = Parts(len(log), lambda block: _Handlings(log, visits, block))
+    count = sum(np.bincount(part.group, minlength=groups) for part in handlings)
+    return [float(seconds.sum()) for seconds in gathered_by(count, ((part.group, part.seconds) for part in handlings))]
+
+
+class _Handlings:
+    """The handlings of a block of rows: the group that did each and its busy seconds in the period."""
+
+    def __init__(self, log: EventLog, visits: VisitOutcomes, block: slice):
+        self.log, self.rows = log, rows_of(block, visits.answered[block])
+        self.group = log.roster.agent_group[log.agent[self.rows]]
+
+    @cached_property
+    def seconds(self) -> np.ndarray:
+        log, rows = self.log, self.rows
+        overlap = (np.minimum(log.agent_done_at(rows), log.measure_to_s)
+                   - np.maximum(log.answered_s[rows], log.measure_from_s))  # agent_done_s − answered_s, clipped
+        return overlap.clip(min=0) * log.agent_share_at(rows)
 
 
 def overtime_seconds_by_group(log: EventLog, model: ModelConfig) -> np.ndarray:

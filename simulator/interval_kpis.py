@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .blocks import row_blocks
 from .config import ModelConfig
 from .eventlog import EventLog
 from .kpis import ALL, INTERVAL_COLUMNS, can_abandon
@@ -61,34 +62,46 @@ def _front_line_groups(model: ModelConfig, contact: int) -> list[int]:
 
 def _by_arrival(result: VisitOutcomes, model: ModelConfig, edges: np.ndarray) -> tuple[dict, dict]:
     """Counts and sums of waits and handling times of the offered visits by arrival interval: arrays of
-    contact types (rows; the last one `all`) × intervals. Counts come from one bincount over (type,
-    interval) cells; a sum from one bincount over the cells and one over the intervals (`all`), each
-    adding a cell's visits in row order, as a bincount of one type's visits would."""
-    settings, offered = model.kpis, offered_visits(result)
+    contact types (rows; the last one `all`) × intervals. Counts come from a bincount over (type,
+    interval) cells; a sum is added into the cells and into the intervals (`all`) a visit at a time in
+    row order, as a bincount of one type's visits would, so a block of rows at a time (blocks.py)."""
     types, size = len(model.contacts), len(edges) - 1
-    bins = np.searchsorted(edges, offered.arrival_s, side="right") - 1
-    cells = offered.contact_type.astype(np.int64) * size + bins
-    wait, answered, abandoned = offered.wait_s, offered.answered, offered.abandoned
+    counts = {name: np.zeros(types * size, np.int64) for name in _COUNTED}
+    sums = {name: (np.zeros(types * size), np.zeros(size)) for name in _SUMMED}
+    for block in row_blocks(len(result.log)):
+        offered = offered_visits(result, block)
+        bins = np.searchsorted(edges, offered.arrival_s, side="right") - 1
+        cells = offered.contact_type.astype(np.int64) * size + bins
+        for name, flags in _counted(offered, model).items():
+            counts[name] += np.bincount(cells, minlength=types * size) if flags is None else \
+                np.bincount(cells * 2 + flags, minlength=2 * types * size)[1::2]  # cells with the flag set
+        for name, (values, flags) in _summed(offered).items():
+            chosen = slice(None) if flags is None else np.flatnonzero(flags)
+            values = values[chosen]
+            for total, index in zip(sums[name], (cells, bins)):
+                np.add.at(total, index[chosen], values)
+    by_type = lambda cells: cells.reshape(types, size)
+    return ({name: np.vstack([by_type(count), by_type(count).sum(axis=0)]) for name, count in counts.items()},
+            {name: np.vstack([by_type(by_cell), by_interval]) for name, (by_cell, by_interval) in sums.items()})
 
-    def count(flags=None) -> np.ndarray:
-        by_cell = np.bincount(cells, minlength=types * size) if flags is None else \
-            np.bincount(cells * 2 + flags, minlength=2 * types * size)[1::2]  # cells with the flag set
-        by_type = by_cell.reshape(types, size)
-        return np.vstack([by_type, by_type.sum(axis=0)])
 
-    def total(values: np.ndarray, flags: np.ndarray | None = None) -> np.ndarray:
-        chosen = slice(None) if flags is None else np.flatnonzero(flags)
-        values = values[chosen]
-        by_type = np.bincount(cells[chosen], weights=values, minlength=types * size).reshape(types, size)
-        return np.vstack([by_type, np.bincount(bins[chosen], weights=values, minlength=size)])
+_COUNTED = ("offered", "answered", "abandoned", "could", "within", "short", "resolved")
+_SUMMED = ("wait", "answered_wait", "handling")
 
-    counts = {"offered": count(), "answered": count(answered), "abandoned": count(abandoned),
-              "could": count(np.array([can_abandon(c) for c in model.contacts])[offered.contact_type]),
-              "within": count(answered & (wait <= settings.service_level_threshold_s)),
-              "short": count(abandoned & (wait < settings.short_abandon_s)), "resolved": count(offered.handled)}
-    sums = {"wait": total(wait), "answered_wait": total(wait, answered),
-            "handling": total(offered.handling_s, offered.handled)}
-    return counts, sums
+
+def _counted(offered, model: ModelConfig) -> dict:
+    """The offered visits each count counts (None: all of them)."""
+    settings, wait, answered, abandoned = model.kpis, offered.wait_s, offered.answered, offered.abandoned
+    return {"offered": None, "answered": answered, "abandoned": abandoned,
+            "could": np.array([can_abandon(c) for c in model.contacts])[offered.contact_type],
+            "within": answered & (wait <= settings.service_level_threshold_s),
+            "short": abandoned & (wait < settings.short_abandon_s), "resolved": offered.handled}
+
+
+def _summed(offered) -> dict:
+    """The values each sum adds, and the offered visits it adds them for (None: all)."""
+    return {"wait": (offered.wait_s, None), "answered_wait": (offered.wait_s, offered.answered),
+            "handling": (offered.handling_s, offered.handled)}
 
 
 def _frame(edges: np.ndarray, name: str, count: dict, total: dict, waiting_to: np.ndarray, model: ModelConfig,

@@ -13,10 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .blocks import Parts
 from .config import CHANNELS, ModelConfig
-from .eventlog import AUTO_RESOLVED, DEFLECTED, ESCALATED, LOST, EventLog
-from .outcomes import ContactOutcomes, Rows, VisitOutcomes, contact_outcomes, offered_visits, visit_outcomes
-from .sla import business_clock, sla_met, sla_overtaken, sla_status
+from .counted import QUEUE_FLAGS, CountedContacts, QueueVisits, gathered_values, row_counts
+from .eventlog import EventLog
+from .outcomes import ContactOutcomes, Rows, VisitOutcomes, contact_outcomes, visit_outcomes
+from .sla import SLA_COUNTS, business_clock, sla_met, sla_overtaken, sla_status
 from .stats import mean, percentile, ratio
 from .agent_kpis import agent_kpis
 from .table import Table
@@ -63,27 +65,6 @@ def holds(name: str, types: tuple) -> tuple:
     return tuple(c.name for c in types) + (() if whole else (name,))
 
 
-def counted_contacts(contacts: ContactOutcomes, model: ModelConfig, clock) -> Rows:
-    """The contacts the contact KPIs count (first arrival in the measured period), with the times and
-    flags every row reads: time to first response and to resolution (wall clock, and business hours
-    when the calendar has them), lost, could have been lost, deflected, auto-resolved, FCR."""
-    counted = Rows(contacts.measured, contacts)
-    arrival, final = counted.arrival_s, counted.final
-    counted.response_s = counted.first_response_s - arrival
-    counted.responded = ~np.isnan(counted.response_s)
-    counted.resolved = ~np.isnan(counted.resolved_s)
-    counted.resolution_h = (counted.resolved_s - arrival) / 3600.0
-    counted.lost = np.isin(final, LOST)
-    impatient = np.array([can_abandon(c) for c in model.contacts])[counted.contact_type]
-    counted.could_be_lost = ~np.isin(final, (DEFLECTED, AUTO_RESOLVED)) & impatient
-    counted.deflected, counted.auto_resolved = final == DEFLECTED, final == AUTO_RESOLVED
-    counted.first_contact_resolved = contacts.first_contact_resolved[counted.rows]
-    if clock is not None and model.calendar.business_hours is not None:
-        counted.business_response_s = clock.between(arrival, counted.first_response_s)
-        counted.business_resolution_h = clock.between(arrival, counted.resolved_s) / 3600.0
-    return counted
-
-
 def replication_kpis(log: EventLog, model: ModelConfig, visits: VisitOutcomes | None = None):
     """`replication_kpi_table` as a pandas DataFrame."""
     return replication_kpi_table(log, model, visits).to_pandas()
@@ -117,32 +98,39 @@ def replication_kpi_table(log: EventLog, model: ModelConfig, visits: VisitOutcom
 
 def _contact_rows(log: EventLog, visits: VisitOutcomes, model: ModelConfig, first: dict, found: dict) -> dict:
     """Each segment's contact KPIs into `found`; returns the levers' costs. The SLA status is worked out
-    before the counted contacts' arrays, so its temporaries do not peak on top of them."""
+    before the counted contacts are read, so its temporaries do not peak on top of theirs, and let go
+    of once counted, before the values of the means are gathered."""
     contacts = contact_outcomes(log, visits)
     clock = business_clock(model, log)
-    status = sla_status(contacts, model, clock)
-    counted = counted_contacts(contacts, model, clock)
-    sla = status.at(counted.rows) if status is not None else None
-    del status
-    for holds, segment in first.items():
-        found[holds].update(contact_kpis(contacts, segment, model, counted, sla, clock))
+    sla = sla_status(contacts, model, clock)
+    with_sla, business = sla is not None, clock is not None and model.calendar.business_hours is not None
+    counted = Parts(log.contacts, lambda block: CountedContacts(contacts, block, impatient(model), clock, sla))
+    flags = _CONTACT_FLAGS + (("business_responded", "business_resolved") if business else ()) + \
+        (SLA_COUNTS if with_sla else ())
+    counts = row_counts(counted, first.values(), flags)
+    sla = None  # the parts made from here on have no SLA status (a part kept whole keeps its own)
+    for (holds, segment), counted_here in zip(first.items(), counts):
+        found[holds].update(contact_kpis(contacts, segment, model, counted, counted_here, with_sla, business))
     return lever_costs(contacts, model)
 
 
+_CONTACT_FLAGS = ("resolved", "responded", "deflected", "auto_resolved", "first_contact_resolved", "lost",
+                  "could_be_lost")
+
+
 def _queue_rows(visits: VisitOutcomes, model: ModelConfig, first: dict, found: dict) -> None:
-    """Each segment's queue KPIs into `found`, from the offered visits and their flags (made once)."""
-    offered = offered_visits(visits)
-    queue_flags(offered, model)
-    for holds, segment in first.items():
-        found[holds].update(queue_kpis(segment, model, offered))
+    """Each segment's queue KPIs into `found`, from the offered visits and their flags (a block at a time)."""
+    offered = Parts(len(visits.log), lambda block: QueueVisits(visits, model.kpis, impatient(model), block))
+    for (holds, segment), counts in zip(first.items(), row_counts(offered, first.values(), QUEUE_FLAGS)):
+        found[holds].update(queue_kpis(segment, model, offered, counts))
 
 
 def _in_line_rows(visits: VisitOutcomes, first: dict, found: dict) -> None:
     """Each segment's mean queue length: ∫ (its visits in line) dt over the measured period, per second."""
-    waited = in_line(visits)
-    for holds, segment in first.items():
-        found[holds]["queue_len_mean"] = float(_values(waited.in_window_s, segment.pick(waited)).sum()) / \
-            window(visits.log)
+    waited = Parts(len(visits.log), lambda block: in_line(visits, block))
+    for (holds, segment), counts in zip(first.items(), row_counts(waited, first.values(), ())):
+        in_window_s = gathered_values(waited, segment, "in_window_s", None, counts["rows"])
+        found[holds]["queue_len_mean"] = float(in_window_s.sum()) / window(visits.log)
 
 
 def segments(model: ModelConfig) -> list[Segment]:
@@ -202,6 +190,11 @@ def can_abandon(contact) -> bool:
     return contact.patience is not None
 
 
+def impatient(model: ModelConfig) -> np.ndarray:
+    """Per contact type: can its callers abandon?"""
+    return np.array([can_abandon(c) for c in model.contacts])
+
+
 def can_escalate(contact) -> bool:
     return contact.resolution is not None and contact.resolution.escalate_to is not None
 
@@ -210,105 +203,74 @@ def can_repeat(contact) -> bool:
     return contact.repeat is not None
 
 
-def queue_kpis(segment: Segment, model: ModelConfig, offered: Rows) -> dict:
+def queue_kpis(segment: Segment, model: ModelConfig, offered: Parts, counts: dict) -> dict:
     """Counts, waits and service level of the segment's front-line visits in the measured period
-    (`offered`: from `offered_visits`, with `queue_flags`)."""
-    settings = model.kpis
-    mine = segment.pick(offered)
-    count = len(offered) if mine is None else np.count_nonzero(mine)
-    wait = _values(offered.wait_s, mine)
-    answered, abandoned, short = (_count(flags, mine) for flags in (offered.answered, offered.abandoned,
-                                                                      offered.short))
-    handled = _count(offered.handled, mine)
-    could = _count(offered.impatient, mine)  # offered visits of types that can abandon
+    (`offered`: QueueVisits, a block at a time; `counts`: how many of them have each of QUEUE_FLAGS).
+    Each mean's values are gathered (and let go of) one after another."""
+    settings, count = model.kpis, counts["rows"]
+    answered, abandoned, short, could = (counts[name] for name in ("answered", "abandoned", "short", "impatient"))
     excluded = {"exclude": abandoned, "exclude_short": short}.get(settings.service_level_abandoned, 0)
     abandonment = _uses(segment, can_abandon)
     return {
         "offered": count, "answered": answered, "abandoned": abandoned,
-        "short_abandoned": short, "still_waiting": _count(offered.waiting, mine),
+        "short_abandoned": short, "still_waiting": counts["waiting"],
         "abandon_rate": ratio(abandoned, could) if abandonment else np.nan,
         "abandon_rate_net": ratio(abandoned - short, could - short) if abandonment else np.nan,
-        "service_level": ratio(_count(offered.within, mine), count - excluded),
-        "asa_s": mean(_values(offered.wait_s, mine, offered.answered)),
-        "p_wait": ratio(_count(offered.waited, mine), count), **wait_percentiles(wait),
-        "aht_s": mean(_values(offered.handling_s, mine, offered.handled)),
-        "escalation_rate": ratio(_count(offered.escalated, mine), handled) if _uses(segment, can_escalate) else np.nan,
-        "repeat_rate": ratio(_count(offered.repeat_call, mine), count) if _uses(segment, can_repeat) else np.nan,
-        **_callback_kpis(offered, mine, model, segment),
+        "service_level": ratio(counts["within"], count - excluded),
+        "asa_s": mean(gathered_values(offered, segment, "wait_s", "answered", answered)),
+        "p_wait": ratio(counts["waited"], count),
+        **wait_percentiles(gathered_values(offered, segment, "wait_s", None, count)),
+        "aht_s": mean(gathered_values(offered, segment, "handling_s", "handled", counts["handled"])),
+        "escalation_rate": ratio(counts["escalated"], counts["handled"]) if _uses(segment, can_escalate) else np.nan,
+        "repeat_rate": ratio(counts["repeat_call"], count) if _uses(segment, can_repeat) else np.nan,
+        **_callback_kpis(offered, segment, model, counts),
     }
 
 
-def queue_flags(offered: Rows, model: ModelConfig) -> None:
-    """Flags of the offered visits every row counts, set once per replication: short abandons, answers
-    within the threshold, waits at all, escalations, repeat calls, call-back offers and acceptances."""
-    settings, wait = model.kpis, offered.wait_s
-    offered.short = offered.abandoned & (wait < settings.short_abandon_s)
-    offered.within = offered.answered & (wait <= settings.service_level_threshold_s)
-    offered.waited = wait > 0
-    offered.escalated = offered.outcome == ESCALATED
-    offered.repeat_call = (offered.repeat > 0) & (offered.attempt == 0)  # a repeat's first try
-    offered.callback_offered = offered.callback >= 1
-    offered.callback_accepted = offered.callback == 2
-    # visits of types that can abandon: abandonment rates are shares of these only (email tickets in
-    # the same row do not dilute them)
-    offered.impatient = np.array([can_abandon(c) for c in model.contacts])[offered.contact_type]
-
-
-def _count(flags: np.ndarray, mine: np.ndarray | None) -> int:
-    """How many of the row's visits (or contacts; `mine`, all: None) have the flag."""
-    return int(np.count_nonzero(flags if mine is None else flags & mine))
-
-
-def _values(column: np.ndarray, mine: np.ndarray | None, flags: np.ndarray | None = None) -> np.ndarray:
-    """The column at the row's visits (or contacts) that have the flags (all: None), in row order: by
-    index, which numpy gathers faster than by a scattered boolean mask."""
-    chosen = flags if mine is None else mine if flags is None else mine & flags
-    return column if chosen is None else column[np.flatnonzero(chosen)]
-
-
-def contact_kpis(contacts: ContactOutcomes, segment: Segment, model: ModelConfig, counted: Rows, sla, clock) -> dict:
+def contact_kpis(contacts: ContactOutcomes, segment: Segment, model: ModelConfig, counted: Parts, counts: dict,
+                 sla: bool, business: bool) -> dict:
     """First response, resolution, FCR, loss and SLA of the segment's contacts that arrived in the period
-    (`counted`: from `counted_contacts`; `sla`: their SLA status, None without SLAs)."""
-    mine = segment.pick(counted)
-    resolved = _count(counted.resolved, mine)
-    to_resolve_h = _values(counted.resolution_h, mine, counted.resolved)
-    business = clock is not None and model.calendar.business_hours is not None
+    (`counted`: CountedContacts, a block at a time; `counts`: how many of them have each flag; `sla`,
+    `business`: SLAs, business hours modelled). Each mean's values are gathered (and let go of) one after
+    another; the resolution times' percentile reorders their gathered copy, after their mean."""
+    resolved = counts["resolved"]
     lifecycle = _uses(segment, can_escalate) or _uses(segment, can_repeat)
     portal, bots = _front_door_types(model)
     open_at_end = contacts.open_at_end if segment.column is None else contacts.open_at_end & segment.pick(contacts)
-    return {
-        "contacts": len(counted) if mine is None else np.count_nonzero(mine), "resolved": resolved,
-        "deflected": _count(counted.deflected, mine) if _uses(segment, portal) else np.nan,
-        "auto_resolved": _count(counted.auto_resolved, mine) if _uses(segment, bots) else np.nan,
-        "first_response_s": mean(_values(counted.response_s, mine, counted.responded)),
-        "first_response_business_s": mean(_defined(counted.business_response_s, mine)) if business else np.nan,
-        "resolution_time_h": mean(to_resolve_h), "resolution_p90_h": percentile(to_resolve_h, 90),
-        "resolution_time_business_h": mean(_defined(counted.business_resolution_h, mine)) if business else np.nan,
-        "fcr_rate": ratio(_count(counted.first_contact_resolved, mine), resolved) if lifecycle else np.nan,
-        "lost_rate": ratio(_count(counted.lost, mine), _count(counted.could_be_lost, mine))
-        if _uses(segment, can_abandon) else np.nan,
-        "sla_met_rate": sla_met(sla, True if mine is None else mine),
-        "sla_overtaken_rate": sla_overtaken(sla, True if mine is None else mine),
-        "backlog_end": np.count_nonzero(open_at_end),
-    }
+    kpis = {
+        "contacts": counts["rows"], "resolved": resolved,
+        "deflected": counts["deflected"] if _uses(segment, portal) else np.nan,
+        "auto_resolved": counts["auto_resolved"] if _uses(segment, bots) else np.nan,
+        "first_response_s": mean(gathered_values(counted, segment, "response_s", "responded", counts["responded"])),
+        "first_response_business_s": mean(gathered_values(
+            counted, segment, "business_response_s", "business_responded", counts["business_responded"]))
+        if business else np.nan}
+    to_resolve_h = gathered_values(counted, segment, "resolution_h", "resolved", resolved)
+    kpis["resolution_time_h"] = mean(to_resolve_h)
+    kpis["resolution_p90_h"] = percentile(to_resolve_h, 90, scratch=True)
+    del to_resolve_h
+    return {**kpis,
+            "resolution_time_business_h": mean(gathered_values(
+                counted, segment, "business_resolution_h", "business_resolved", counts["business_resolved"]))
+            if business else np.nan,
+            "fcr_rate": ratio(counts["first_contact_resolved"], resolved) if lifecycle else np.nan,
+            "lost_rate": ratio(counts["lost"], counts["could_be_lost"]) if _uses(segment, can_abandon) else np.nan,
+            "sla_met_rate": sla_met(counts if sla else None),
+            "sla_overtaken_rate": sla_overtaken(counts if sla else None),
+            "backlog_end": np.count_nonzero(open_at_end)}
 
 
-def _defined(column: np.ndarray, mine: np.ndarray | None) -> np.ndarray:
-    """The column at the row's contacts, where it is not NaN."""
-    return _values(column, mine, ~np.isnan(column))
-
-
-def _callback_kpis(offered: Rows, mine: np.ndarray | None, model: ModelConfig, segment: Segment) -> dict:
+def _callback_kpis(offered: Parts, segment: Segment, model: ModelConfig, counts: dict) -> dict:
     """Offers, acceptances, call backs that missed the customer, and the delay to the call back."""
     policy = model.policies.callback
     if policy is None or not _uses(segment, lambda c: c.channel == "phone" and (
             not policy.applies_to or c.name in policy.applies_to)):
         return {"callbacks_offered": np.nan, "callbacks_accepted": np.nan, "callbacks_missed": np.nan,
                 "callback_delay_s": np.nan}
-    return {"callbacks_offered": _count(offered.callback_offered, mine),
-            "callbacks_accepted": _count(offered.callback_accepted, mine),
-            "callbacks_missed": _count(offered.missed, mine),
-            "callback_delay_s": mean(_values(offered.wait_s, mine, offered.callback_accepted & offered.answered))}
+    return {"callbacks_offered": counts["callback_offered"], "callbacks_accepted": counts["callback_accepted"],
+            "callbacks_missed": counts["missed"],
+            "callback_delay_s": mean(gathered_values(offered, segment, "wait_s", "callback_answered",
+                                               counts["callback_answered"]))}
 
 
 def _front_door_types(model: ModelConfig):
@@ -329,12 +291,12 @@ def lever_costs(contacts: ContactOutcomes, model: ModelConfig) -> dict:
             "automation_cost": automated * automation.cost_per_contact if automation else np.nan}
 
 
-def in_line(visits: VisitOutcomes) -> Rows:
-    """The visits that stood in a line (`on_hold`, whenever they arrived), with `in_window_s`: the seconds
-    each waited inside the measured period, whose sum over a row's visits is ∫ (queue length) dt. Their
-    arrivals and waits are read for it, not kept."""
+def in_line(visits: VisitOutcomes, block: slice = slice(None)) -> Rows:
+    """The visits that stood in a line (`on_hold`, whenever they arrived; those of a block of rows, if
+    given), with `in_window_s`: the seconds each waited inside the measured period, whose sum over a
+    row's visits is ∫ (queue length) dt. Their arrivals and waits are read for it, not kept."""
     log = visits.log
-    waited = Rows(visits.on_hold, visits, log)
+    waited = Rows(visits.on_hold[block], visits, log, first=block.start or 0)
     arrival = log.arrival_s[waited.rows]
     ends = arrival + visits.wait_s[waited.rows]
     np.minimum(ends, log.measure_to_s, out=ends)
@@ -347,8 +309,10 @@ def in_line(visits: VisitOutcomes) -> Rows:
 
 
 def wait_percentiles(wait: np.ndarray) -> dict:
-    p50, p90, p95 = np.percentile(wait, [50, 90, 95]) if len(wait) else (np.nan,) * 3
-    return {"mean_wait_s": mean(wait), "wait_p50_s": float(p50), "wait_p90_s": float(p90), "wait_p95_s": float(p95)}
+    """Mean and percentiles of the waits (a gathered copy: the percentiles reorder it, after the mean)."""
+    average = mean(wait)
+    p50, p90, p95 = np.percentile(wait, [50, 90, 95], overwrite_input=True) if len(wait) else (np.nan,) * 3
+    return {"mean_wait_s": average, "wait_p50_s": float(p50), "wait_p90_s": float(p90), "wait_p95_s": float(p95)}
 
 
 def window(log: EventLog) -> float:

@@ -14,11 +14,14 @@ from functools import cached_property
 
 import numpy as np
 
-from .timeweighted import SortedSpans, StepCount
+from .blocks import row_blocks
+from .chains import last_visits, later_first_responses, misnumbered
+from .time_windows import Spans, span_integrals
+from .timeweighted import StepCount
 
 ACCEPTED_CALLBACK = 2  # callback.ACCEPTED
-from .eventlog import (ABANDONED, AUTO_RESOLVED, CALLBACK_MISSED, DEFLECTED, ESCALATED, MAX_ATTEMPT, OPEN,
-                       RESOLVED, RETRIED, EventLog)
+from .eventlog import (ABANDONED, AUTO_RESOLVED, CALLBACK_MISSED, DEFLECTED, ESCALATED, OPEN, RESOLVED, RETRIED,
+                       EventLog)
 
 
 class ConservationError(AssertionError):
@@ -64,7 +67,7 @@ class VisitOutcomes:
         key = np.asarray(edges, dtype=float).tobytes()
         answers = self.__dict__.setdefault("_busy_seconds_to", {})
         if key not in answers:
-            answers[key] = _busy_seconds_to(self.log, edges)
+            answers[key] = _busy_seconds_to(self.log, self, edges)
         return answers[key]
 
     @cached_property
@@ -79,11 +82,12 @@ class Rows:
     rows (a contact type, a channel…) then select among them instead of masking the whole log again
     for each. The values and their order are the sources', so every sum over them is the same."""
 
-    def __init__(self, chosen: np.ndarray, *sources):
-        """`chosen`: a flag per row of the sources. When every row is chosen, the columns are the
-        sources' own (no copy)."""
+    def __init__(self, chosen: np.ndarray, *sources, first: int = 0):
+        """`chosen`: a flag per row of the sources, from row `first` on (a block of rows; blocks.py).
+        When every row is chosen, the columns are views of the sources' own (no copy)."""
         self.count = int(np.count_nonzero(chosen))
-        self.rows, self.sources = slice(None) if self.count == len(chosen) else np.flatnonzero(chosen), sources
+        self.rows = slice(first, first + len(chosen)) if self.count == len(chosen) else np.flatnonzero(chosen) + first
+        self.sources = sources
 
     def __len__(self) -> int:
         return self.count
@@ -100,14 +104,22 @@ class Rows:
         raise AttributeError(name)
 
 
-def offered_visits(visits: VisitOutcomes) -> Rows:
+class OfferedVisits(Rows):
     """The visits the queue KPIs count: front-line visits that joined their queue in the measured
-    period, with `handling_s` (the agent's time, wrap-up included; NaN if never answered)."""
-    log = visits.log
-    offered = Rows(visits.measured & visits.front_line, visits, log)
-    rows = offered.rows
-    offered.handling_s = log.handling_at(rows)
-    return offered
+    period (those of a block of rows, if given), with `handling_s` (the agent's time, wrap-up included;
+    NaN if never answered) worked out when first read."""
+
+    def __init__(self, visits: VisitOutcomes, block: slice = slice(None)):
+        super().__init__(visits.measured[block] & visits.front_line[block], visits, visits.log, first=block.start or 0)
+
+    @cached_property
+    def handling_s(self) -> np.ndarray:
+        return self.sources[1].handling_at(self.rows)
+
+
+def offered_visits(visits: VisitOutcomes, block: slice = slice(None)) -> OfferedVisits:
+    """`OfferedVisits` of the whole log, or of a block of rows."""
+    return OfferedVisits(visits, block)
 
 
 @dataclass(frozen=True)
@@ -125,27 +137,23 @@ class Waiting:
 
 
 def _waiting(visits: VisitOutcomes, edges: np.ndarray) -> Waiting:
-    log, held = visits.log, np.flatnonzero(visits.on_hold)
-    spans = SortedSpans(log.arrival_s[held], log.arrival_s[held] + visits.wait_s[held],
-                        labels=log.contact_type[held])
-    del held
-    seconds_to = {None: spans.seconds_to(edges)}
-    types = np.unique(spans.labels)
-    if len(types) == 1:  # one contact type in line: its steps are all the steps
-        seconds_to[int(types[0])] = seconds_to[None]
-    else:
-        seconds_to.update({int(label): spans.seconds_to(edges, label) for label in types})
-    return Waiting(seconds_to, spans.most(log.measure_from_s, log.measure_to_s))
+    log, wait = visits.log, visits.wait_s
+
+    def bounds(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        arrival = log.arrival_s[rows]
+        return arrival, arrival + wait[rows]
+
+    seconds_to, longest = span_integrals(Spans(visits.on_hold, bounds, labels_at=lambda rows: log.contact_type[rows]),
+                                         edges, by_label=True, longest=(log.measure_from_s, log.measure_to_s))
+    return Waiting(seconds_to, longest)
 
 
-def _busy_seconds_to(log: EventLog, edges: np.ndarray) -> np.ndarray:
+def _busy_seconds_to(log: EventLog, visits: VisitOutcomes, edges: np.ndarray) -> np.ndarray:
     """Agents' worth of work in hand, ∫ dt to each edge: a chat counts 1/concurrency of its agent (1 of
     2 chats = half), a call or an email the whole agent; each handling counts from its answer until
     the agent is done with it (wrap-up included)."""
-    handled = np.flatnonzero(~np.isnan(log.answered_s))
-    spans = SortedSpans(log.answered_s[handled], log.agent_done_at(handled), log.agent_share_at(handled))
-    del handled
-    return spans.seconds_to(edges)
+    busy = Spans(visits.answered, lambda rows: (log.answered_s[rows], log.agent_done_at(rows)), log.agent_share_at)
+    return span_integrals(busy, edges)[0][None]
 
 
 def visit_outcomes(log: EventLog) -> VisitOutcomes:
@@ -156,28 +164,41 @@ def visit_outcomes(log: EventLog) -> VisitOutcomes:
     abandoned = ~np.isnan(log.left_s) & ~missed
     deflected = np.isin(log.outcome, (DEFLECTED, AUTO_RESOLVED))
     waiting = arrived & ~answered & ~abandoned & ~missed & ~deflected
-    stop = np.where(answered, log.answered_s, np.where(abandoned | missed, log.left_s,
-                                                       np.where(deflected, log.arrival_s, end)))
     measured = arrived & (log.arrival_s >= log.measure_from_s) & (log.arrival_s < log.measure_to_s)
-    result = VisitOutcomes(log, arrived, measured, answered, abandoned, missed, waiting, stop - log.arrival_s,
-                           answered & (log.ended_s + log.after_call_work_s < end), deflected,
+    handled = log.agent_done_s < end
+    handled &= answered
+    result = VisitOutcomes(log, arrived, measured, answered, abandoned, missed, waiting,
+                           _wait_s(log, answered, abandoned | missed, deflected), handled, deflected,
                            (log.stage == 0) & ~deflected)
     _check_visits(result)
     return result
 
 
+def _wait_s(log: EventLog, answered: np.ndarray, left: np.ndarray, deflected: np.ndarray) -> np.ndarray:
+    """Each visit's wait: until its answer, else until it left the line, else none (deflected), else
+    until the end of the run. Written into one array, the later rule over the earlier (no nested
+    `np.where` temporaries: the same values)."""
+    stop = np.full(len(log), log.run_end_s, dtype=float)  # a model built in Python may end on an int
+    np.copyto(stop, log.arrival_s, where=deflected)
+    np.copyto(stop, log.left_s, where=left)
+    np.copyto(stop, log.answered_s, where=answered)
+    return np.subtract(stop, log.arrival_s, out=stop)
+
+
 def _check_visits(result: VisitOutcomes) -> None:
-    """Each visit that began is answered, abandoned, waiting or deflected, and its outcome code agrees."""
+    """Each visit that began is answered, abandoned, waiting or deflected, and its outcome code agrees
+    (flags and counts in bytes: no per-visit integers)."""
     log = result.log
-    states = result.answered.astype(int) + result.abandoned + result.missed + result.waiting + result.deflected
+    states = result.answered.astype(np.int8) + result.abandoned + result.missed + result.waiting + result.deflected
     bad = result.arrived & (states != 1)
     if bad.any():
-        raise ConservationError(f"{int(bad.sum())} visits are in {sorted(set(states[bad]))} states")
-    expected = np.where(result.handled, -1, np.where(result.abandoned, -2, OPEN))
+        raise ConservationError(f"{int(bad.sum())} visits are in {sorted(set(states[bad].tolist()))} states")
+    del states, bad
     concluded = np.isin(log.outcome, (RESOLVED, ESCALATED))
     left = np.isin(log.outcome, (ABANDONED, RETRIED))
-    agrees = result.deflected | result.missed | np.where(expected == -1, concluded,
-                                                         np.where(expected == -2, left, log.outcome == OPEN))
+    agrees = np.where(result.handled, concluded, np.where(result.abandoned, left, log.outcome == OPEN))
+    agrees |= result.deflected
+    agrees |= result.missed
     if not agrees[result.arrived].all():
         raise ConservationError(f"{int((~agrees & result.arrived).sum())} visits have an outcome that contradicts "
                                 f"their times")
@@ -185,7 +206,10 @@ def _check_visits(result: VisitOutcomes) -> None:
 
 @dataclass(frozen=True)
 class ContactOutcomes:
-    """Per contact (rows = contact ids), followed through all its visits."""
+    """Per contact (rows = contact ids), followed through all its visits. Its times of first response
+    and resolution are read off the log for a block of contacts at a time (`first_response_at`,
+    `resolved_at`): kept are its last visit and the few first responses that are not its first
+    visit's answer."""
 
     log: EventLog
     arrival_s: np.ndarray  # first arrival
@@ -194,8 +218,8 @@ class ContactOutcomes:
     channel: np.ndarray
     measured: np.ndarray  # first arrival inside the measured period
     final: np.ndarray  # RESOLVED, ABANDONED or CALLBACK_MISSED (lost), DEFLECTED, AUTO_RESOLVED or OPEN
-    resolved_s: np.ndarray  # time of the final resolution; nan if not resolved
-    first_response_s: np.ndarray  # time of the first agent touch; nan if none
+    last: np.ndarray  # the row of its last visit
+    later_responses: tuple  # (contacts, seconds): first responses that are not the first visit's answer
     escalated: np.ndarray  # some handling was escalated
     repeated: np.ndarray  # came back after a resolution
     open_at_end: np.ndarray  # waiting or in handling at the end of the measured period
@@ -204,73 +228,66 @@ class ContactOutcomes:
     def first_contact_resolved(self) -> np.ndarray:
         return (self.final == RESOLVED) & ~self.escalated & ~self.repeated
 
+    @property
+    def first_response_s(self) -> np.ndarray:
+        """Time of the first agent touch; nan if none."""
+        return self.first_response_at(slice(0, len(self.final)))
+
+    @property
+    def resolved_s(self) -> np.ndarray:
+        """Time of the final resolution; nan if not resolved."""
+        return self.resolved_at(slice(0, len(self.final)))
+
+    def first_response_at(self, block: slice) -> np.ndarray:
+        """`first_response_s` of a block of contacts: the first visit's answer, or the later one."""
+        first = self.log.answered_s[block].copy()
+        contacts, seconds = self.later_responses
+        low, high = np.searchsorted(contacts, (block.start, block.stop))
+        first[contacts[low:high] - block.start] = seconds[low:high]
+        return first
+
+    def resolved_at(self, block: slice) -> np.ndarray:
+        """`resolved_s` of a block of contacts: when its last visit ended, if it resolved the contact."""
+        return np.where(self.final[block] == RESOLVED, self.log.ended_s[self.last[block]], np.nan)
+
 
 def contact_outcomes(log: EventLog, visits: VisitOutcomes) -> ContactOutcomes:
+    """Each contact's outcome from its chain of visits (chains.py: walked a block of rows at a time),
+    the chains checked on the way."""
     count = log.contacts
     rows = slice(0, count)  # first visits: row = contact id
-    # the flags first, before the visits' order is held: their temporaries peak alone
-    escalated, repeated = _any_visit(log, log.outcome == ESCALATED), _any_visit(log, log.repeat > 0)
-    open_at_end = _any_visit(log, _open_at(log, visits))
-    order, starts, sizes = _visits_by_contact(log)
-    last = order[starts + sizes - 1]
-    final = np.where(log.outcome[last] == RETRIED, OPEN, log.outcome[last])
-    first_response = np.fmin.reduceat(log.answered_s[order], starts) if count else np.zeros(0)
+    escalated = _any_visit(log, lambda block: log.outcome[block] == ESCALATED)
+    repeated = _any_visit(log, lambda block: log.repeat[block] > 0)
+    open_at_end = _any_visit(log, lambda block: _open_at(log, visits, block))
+    strays = misnumbered(log)
+    last, broken = last_visits(log) if not strays else (np.zeros(0, np.int64), 0)
+    final = log.outcome[last]
+    final[final == RETRIED] = OPEN
+    if strays or (final == ESCALATED).any():
+        raise ConservationError("a contact has no visit, or ends escalated with no next visit")
+    if broken:
+        raise ConservationError(f"{broken} visits do not follow from their contact's previous visit")
     measured = visits.arrived[rows] & (log.arrival_s[rows] >= log.measure_from_s) & \
         (log.arrival_s[rows] < log.measure_to_s)
-    result = ContactOutcomes(
-        log, log.arrival_s[rows], log.contact_type[rows], log.priority[rows], log.channel[rows], measured, final,
-        np.where(final == RESOLVED, log.ended_s[last], np.nan), first_response, escalated, repeated, open_at_end)
-    _check_chains(log, order, starts, sizes, final)
-    return result
+    return ContactOutcomes(log, log.arrival_s[rows], log.contact_type[rows], log.priority[rows], log.channel[rows],
+                           measured, final, last, later_first_responses(log), escalated, repeated, open_at_end)
 
 
-def _visits_by_contact(log: EventLog) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each contact's visits in time order (rows, contact after contact), where its run starts and how
-    many it has."""
-    count = log.contacts
-    if len(log) == count:  # every contact seen once: its one visit is its own row
-        order = starts = np.arange(count)
-        return order, starts, np.ones(count, np.int64)
-    order = np.argsort(log.contact_id, kind="stable")
-    sizes = np.bincount(log.contact_id, minlength=count)
-    starts = np.zeros(count, np.int64)
-    np.cumsum(sizes[:-1], out=starts[1:])
-    return order, starts, sizes
-
-
-def _any_visit(log: EventLog, flags: np.ndarray) -> np.ndarray:
-    """Per contact: does any of its visits have the flag (its flagged visits' contact ids marked; no
-    per-visit weights)."""
+def _any_visit(log: EventLog, flags_at) -> np.ndarray:
+    """Per contact: does any of its visits have the flag (`flags_at(block)`: the flags of a block of
+    rows; the flagged visits' contact ids marked, no per-visit weights)."""
     marked = np.zeros(log.contacts, bool)
-    marked[log.contact_id[flags]] = True
+    for block in row_blocks(len(log)):
+        marked[log.contact_id[block][flags_at(block)]] = True
     return marked
 
 
-def _open_at(log: EventLog, visits: VisitOutcomes) -> np.ndarray:
-    """Visits waiting or in handling at the end of the measured period: arrived before it and not done
-    by then (answered: the agent still on it; hung up or missed: not yet gone; deflected: never in)."""
+def _open_at(log: EventLog, visits: VisitOutcomes, block: slice) -> np.ndarray:
+    """Visits of a block of rows waiting or in handling at the end of the measured period: arrived
+    before it and not done by then (answered: the agent still on it; hung up or missed: not yet gone;
+    deflected: never in)."""
     moment = log.measure_to_s
-    not_done = np.where(visits.answered, log.ended_s + log.after_call_work_s > moment,
-                        np.where(visits.abandoned | visits.missed, log.left_s > moment, ~visits.deflected))
-    return (log.arrival_s < moment) & not_done
-
-
-def _check_chains(log: EventLog, order: np.ndarray, starts: np.ndarray, sizes: np.ndarray, final) -> None:
-    """One final outcome per contact, and each visit follows from the one before it."""
-    if (sizes[:log.contacts] < 1).any() or np.isin(final, (ESCALATED,)).any():
-        raise ConservationError("a contact has no visit, or ends escalated with no next visit")
-    follows = np.ones(len(order), dtype=bool)
-    follows[starts] = False  # first visits follow nothing
-    after, before = order[follows], order[np.flatnonzero(follows) - 1]
-    outcome = log.outcome[before]
-    same_episode = log.repeat[after] == log.repeat[before]
-    concluded = log.agent_done_at(before)
-    escalation = (outcome == ESCALATED) & same_episode & (log.stage[after] == log.stage[before] + 1) & \
-        (log.arrival_s[after] == concluded)
-    retrial = (outcome == RETRIED) & same_episode & (log.stage[after] == 0) & \
-        (log.attempt[after] == np.minimum(log.attempt[before] + 1, MAX_ATTEMPT)) & (log.arrival_s[after] >= log.left_s[before])
-    repeat = (outcome == RESOLVED) & (log.repeat[after] == log.repeat[before] + 1) & (log.stage[after] == 0) & \
-        (log.attempt[after] == 0) & (log.arrival_s[after] >= concluded)
-    broken = ~(escalation | retrial | repeat)
-    if broken.any():
-        raise ConservationError(f"{int(broken.sum())} visits do not follow from their contact's previous visit")
+    not_done = np.where(visits.answered[block], log.agent_done_at(block) > moment,
+                        np.where(visits.abandoned[block] | visits.missed[block], log.left_s[block] > moment,
+                                 ~visits.deflected[block]))
+    return (log.arrival_s[block] < moment) & not_done

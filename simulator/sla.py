@@ -12,10 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .blocks import row_blocks
 from .business_hours import ALWAYS_OPEN, BusinessClock
 from .config import ModelConfig
 from .eventlog import AUTO_RESOLVED, DEFLECTED, LOST, EventLog
 from .outcomes import ContactOutcomes
+from .stats import ratio
+from .time_windows import TimeWindows
 
 
 def business_clock(model: ModelConfig, log: EventLog) -> BusinessClock | None:
@@ -56,46 +59,44 @@ class SlaStatus:
 
 
 def sla_status(contacts: ContactOutcomes, model: ModelConfig, clock) -> SlaStatus | None:
-    """Each contact's SLA outcome; None when no contact type has an SLA."""
+    """Each contact's SLA outcome; None when no contact type has an SLA. Worked out a block of contacts
+    at a time (blocks.py), then the search for contacts passed over."""
     answer, resolve, business = _targets(model)
     if np.isnan(answer).all():
         return None
-    met, decided, missed_answer = _decided(contacts, (answer, resolve, business), clock)
-    passed_over = np.zeros(len(met), bool)
-    rows = np.flatnonzero(missed_answer)
-    passed_over[rows] = _passed_over(rows, contacts.log, model)
-    return SlaStatus(met, decided, missed_answer, passed_over)
+    met, decided, missed_answer = (np.zeros(len(contacts.final), bool) for _ in range(3))
+    for block in row_blocks(len(contacts.final)):
+        met[block], decided[block], missed_answer[block] = _decided(contacts, block, (answer, resolve, business), clock)
+    return SlaStatus(met, decided, missed_answer, _passed_over(missed_answer, contacts.log, model))
 
 
-def _decided(contacts: ContactOutcomes, targets: tuple, clock) -> tuple:
-    """(met, decided, missed the answer target) per contact; its per-contact targets and times are let
-    go of on return, before the search for contacts passed over."""
+def _decided(contacts: ContactOutcomes, block: slice, targets: tuple, clock) -> tuple:
+    """(met, decided, missed the answer target) of a block of contacts."""
     answer, resolve, business = targets
     log = contacts.log
-    kind, tier = contacts.contact_type, log.tier
+    kind, tier = contacts.contact_type[block], log.tier[block]
     answer_within, resolve_within, on_business = answer[kind, tier], resolve[kind, tier], business[kind, tier]
-    has_sla = ~np.isnan(answer_within) & ~np.isin(contacts.final, (DEFLECTED, AUTO_RESOLVED))
-    arrival = contacts.arrival_s
+    final = contacts.final[block]
+    has_sla = ~np.isnan(answer_within) & ~np.isin(final, (DEFLECTED, AUTO_RESOLVED))
+    arrival = contacts.arrival_s[block]
 
-    def elapsed(until):
+    def elapsed(until):  # a contact without an SLA is neither met, decided nor missed: its clock does not matter
         wall = until - arrival
         return np.where(on_business, clock.between(arrival, until), wall) if (on_business & has_sla).any() else wall
 
-    lost = np.isin(contacts.final, LOST)
+    lost = np.isin(final, LOST)
     so_far = elapsed(np.full(len(arrival), log.run_end_s))
-    answered_ok, answered_missed = _against(elapsed(contacts.first_response_s), answer_within, so_far, lost)
-    resolved_ok, resolved_missed = _against(elapsed(contacts.resolved_s), resolve_within, so_far, lost)
+    answered_ok, answered_missed = _against(elapsed(contacts.first_response_at(block)), answer_within, so_far, lost)
+    resolved_ok, resolved_missed = _against(elapsed(contacts.resolved_at(block)), resolve_within, so_far, lost)
     met = has_sla & answered_ok & resolved_ok & ~lost  # a contact lost for good misses its SLA, whatever its targets
     decided = has_sla & (met | answered_missed | resolved_missed | lost)
     return met, decided, has_sla & np.isfinite(answer_within) & answered_missed
 
 
-def sla_met(status: SlaStatus | None, mask: np.ndarray) -> float:
-    """Met / decided among the masked contacts that have an SLA; NaN if none is decided."""
-    if status is None:
-        return np.nan
-    decided = int((status.decided & mask).sum())
-    return float((status.met & mask).sum() / decided) if decided else np.nan
+def sla_met(counts: dict | None) -> float:
+    """Met / decided among a row's contacts (`counts`: how many have each SLA_COUNTS flag; None: no
+    SLAs); NaN if none is decided."""
+    return np.nan if counts is None else ratio(counts["sla_met"], counts["sla_decided"])
 
 
 def _against(taken: np.ndarray, target: np.ndarray, so_far: np.ndarray, lost: np.ndarray):
@@ -108,47 +109,73 @@ def _against(taken: np.ndarray, target: np.ndarray, so_far: np.ndarray, lost: np
     return ok, missed
 
 
-def sla_overtaken(status: SlaStatus | None, mask: np.ndarray) -> float:
-    """Of the masked contacts that missed their answer target, the share passed over while they
-    waited: during their first wait (from arrival to answer, hang-up or the end of the run), an agent
-    of a group that serves their queue answered a visit that had arrived after them. NaN when none
-    missed a target (or none has one)."""
-    if status is None:
-        return np.nan
-    missed = status.missed_answer & mask
-    count = int(missed.sum())
-    return float((status.passed_over & missed).sum() / count) if count else np.nan
+def sla_overtaken(counts: dict | None) -> float:
+    """Of a row's contacts that missed their answer target, the share passed over while they waited:
+    during their first wait (from arrival to answer, hang-up or the end of the run), an agent of a
+    group that serves their queue answered a visit that had arrived after them. NaN when none missed
+    a target (or none has one)."""
+    return np.nan if counts is None else ratio(counts["sla_passed_over"], counts["sla_missed_answer"])
 
 
-def _passed_over(rows: np.ndarray, log: EventLog, model: ModelConfig) -> np.ndarray:
-    """For each contact in `rows` (its first visit is its own row): while that visit waited, did an
-    agent of a group serving its queue answer a visit that arrived after it?"""
-    wait_end = np.fmin(np.fmin(log.answered_s[rows], log.left_s[rows]), log.run_end_s)
-    answered = ~np.isnan(log.answered_s)
-    group_of_agent = log.roster.agent_group.astype(np.int16)  # a visit's group in 2 bytes, not 8
-    group_of_visit = np.where(answered, group_of_agent[np.maximum(log.agent, 0)], np.int16(-1))
-    del answered
-    passed = np.zeros(len(rows), bool)
+SLA_COUNTS = ("sla_met", "sla_decided", "sla_missed_answer", "sla_passed_over")  # passed over: and missed
+
+
+def _passed_over(waited: np.ndarray, log: EventLog, model: ModelConfig) -> np.ndarray:
+    """For each contact flagged in `waited` (its first visit is its own row): while that visit waited,
+    did an agent of a group serving its queue answer a visit that arrived after it? (False for the
+    others.)"""
+    passed = np.zeros(len(waited), bool)
     for group in range(len(model.groups)):
         serves = np.array([any(g == group for _, g in model.network.served_by[q])
                            for q in range(len(model.network.served_by))])
-        mine = serves[log.queue[rows]]
-        taken = np.flatnonzero(group_of_visit == group) if mine.any() else ()
-        if not len(taken):
+        mine = waited & serves[log.queue[:len(waited)]]
+        taken = _answered_by(log, group) if mine.any() else None
+        if taken is None or not taken.any():
             continue
-        arrivals, earliest_answer_after = _answers_by_arrival(log, taken)
-        del taken
-        later = np.searchsorted(arrivals, log.arrival_s[rows[mine]], side="right")
-        passed[mine] |= earliest_answer_after[later] < wait_end[mine]
+        waiting = np.zeros(len(taken), bool)
+        waiting[:len(mine)] = mine
+        del mine
+        _overtaken(log, taken, waiting, passed)
     return passed
 
 
-def _answers_by_arrival(log: EventLog, taken: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The visits `taken` by a group in order of arrival (stable): their arrivals, and the earliest
-    answer among each one and those after it (inf past the last)."""
-    arrivals = log.arrival_s[taken]
+def _answered_by(log: EventLog, group: int) -> np.ndarray:
+    """Is each visit answered by an agent of the group (worked out a block of rows at a time)?"""
+    taken = np.zeros(len(log.arrival_s), bool)
+    for block in row_blocks(len(taken)):
+        agent = log.agent[block]
+        taken[block] = ~np.isnan(log.answered_s[block]) & (log.roster.agent_group[np.maximum(agent, 0)] == group)
+    return taken
+
+
+def _overtaken(log: EventLog, taken: np.ndarray, waiting: np.ndarray, passed: np.ndarray) -> None:
+    """Marks in `passed` each visit `waiting` (flags of the visits) while which a visit `taken` that
+    arrived after it was answered. A window of arrival time at a time (time_windows.TimeWindows), from
+    the last: the earliest answer among the visits after a waiting one is the earliest in its window
+    after it, or the earliest of the later windows (carried; minima are exact, so in any order)."""
+    arrival_at = lambda visits: (log.arrival_s[visits],)
+    answers = TimeWindows(taken, arrival_at)
+    waits = TimeWindows(waiting, arrival_at, answers.cuts)
+    earliest_later = np.inf
+    for window in reversed(range(len(answers))):
+        arrivals, earliest_after = _earliest_answers(log, *answers.steps(window)[0])
+        np.minimum(earliest_after, earliest_later, out=earliest_after)
+        earliest_later = earliest_after[0]
+        ((arrived, waited),) = waits.steps(window)
+        wait_end = np.fmin(np.fmin(log.answered_s[waited], log.left_s[waited]), log.run_end_s)
+        passed[waited] |= earliest_after[np.searchsorted(arrivals, arrived, side="right")] < wait_end
+
+
+def _earliest_answers(log: EventLog, arrivals: np.ndarray, visits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The visits in order of arrival (stable): their arrivals, and the earliest answer among each one
+    and those after it (inf past the last)."""
+    earliest = np.empty(len(visits) + 1)
+    earliest[-1] = np.inf
+    earliest[:-1] = log.answered_s[visits]
+    del visits
     by_arrival = np.argsort(arrivals, kind="stable")
     arrivals = arrivals[by_arrival]
-    answers = log.answered_s[taken[by_arrival]]
+    earliest[:-1] = earliest[:-1][by_arrival]
     del by_arrival
-    return arrivals, np.append(np.minimum.accumulate(answers[::-1])[::-1], np.inf)
+    np.minimum.accumulate(earliest[::-1], out=earliest[::-1])
+    return arrivals, earliest

@@ -12,8 +12,9 @@ def mean(values: np.ndarray) -> float:
     return float(values.mean()) if len(values) else np.nan
 
 
-def percentile(values: np.ndarray, q: float) -> float:
-    return float(np.percentile(values, q)) if len(values) else np.nan
+def percentile(values: np.ndarray, q: float, scratch: bool = False) -> float:
+    """`scratch`: the values are a copy of the caller's, which numpy may reorder (no second copy)."""
+    return float(np.percentile(values, q, overwrite_input=scratch)) if len(values) else np.nan
 
 
 def defined(values: np.ndarray) -> np.ndarray:

@@ -1,5 +1,6 @@
 """`_passed_over` (did an agent of a group serving a contact's queue answer a later arrival while the
-contact waited?) against brute force over every pair of visits, on small made-up logs."""
+contact waited?) against brute force over every pair of visits, on small made-up logs, at once and a
+window of arrival time at a time."""
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -9,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulator.sla import _passed_over
+from tests.simulator.small_blocks import small_blocks
 
 SETTINGS = settings(max_examples=80, deadline=None, derandomize=True, database=None)
 GROUP_OF_AGENT = np.array([0, 1, 1, 2])
@@ -45,4 +47,10 @@ def test_passed_over_matches_every_pair(rows, data):
     log = made_up_log(rows)
     chosen = np.array(sorted(data.draw(st.sets(st.integers(0, len(rows) - 1)))), dtype=np.int64)
     model = SimpleNamespace(groups=range(3), network=SimpleNamespace(served_by=SERVED_BY))
-    assert list(_passed_over(chosen, log, model)) == brute_force(chosen, log)
+    waited = np.zeros(data.draw(st.integers(chosen.max() + 1 if len(chosen) else 0, len(rows))), bool)
+    waited[chosen] = True
+    expected = np.zeros(len(waited), bool)
+    expected[chosen] = brute_force(chosen, log)
+    assert list(_passed_over(waited, log, model)) == list(expected)
+    with small_blocks(rows=3, steps=2):  # windows of arrival time of a step or two
+        assert list(_passed_over(waited, log, model)) == list(expected)
