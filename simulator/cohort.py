@@ -1,9 +1,9 @@
 """One cohort of a contact type: its arrivals, drawn whole before the run, and its contacts' fates,
-drawn in arrival order as the run reaches them.
+drawn in arrival order, a piece at a time, as the run reaches them.
 
 A type's own contacts are a cohort; a scale above 1 adds a second one on streams of its own (a scale
 below 1 thins the first). Each fate is a cursor over the draw `fates.py` describes (draw_cursor.py), so
-fates drawn a day at a time are those drawn at once: any piece size gives the same customers.
+fates drawn a piece at a time are those drawn at once: any piece size gives the same customers.
 """
 from __future__ import annotations
 
@@ -14,14 +14,13 @@ import numpy as np
 
 from .arrivals import arrival_times
 from .config import ContactType, ModelConfig
-from .draw_cursor import Uniforms, cursor, in_turn
+from .draw_cursor import LOOK_AHEAD, Uniforms, cursor, in_turn
 from .eventlog import AUTO_RESOLVED, DEFLECTED
 from .network import Stage
 from .streams import Stream
 
 RETRIALS_DRAWN = 2  # retrials per episode drawn with its other fates (16 bytes each)
 MAX_REPEATS = 30000  # episodes per contact are numbered in int16
-PIECE = 1 << 18  # repeat counts looked at a piece at a time when the cohort's total is counted
 
 
 class Cohort:
@@ -220,7 +219,8 @@ class _RepeatCounts:
             return 0
         count = self.coins.size
         ahead = Uniforms(copy.deepcopy(self.coins.rng), count)
-        return sum(int(self._counts(ahead.take(min(PIECE, count - done))).sum()) for done in range(0, count, PIECE))
+        return sum(int(self._counts(ahead.take(min(LOOK_AHEAD, count - done))).sum())
+                   for done in range(0, count, LOOK_AHEAD))
 
 
 def _repeat_links(per_contact: np.ndarray, delay_before: np.ndarray) -> dict:

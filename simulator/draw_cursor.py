@@ -1,6 +1,6 @@
 """A random draw handed out a piece at a time, with exactly the values the whole draw gives.
 
-A long run's demand is drawn as the run reaches it, a day at a time, so every contact's fates never
+A long run's demand is drawn as the run reaches it, a piece at a time, so every contact's fates never
 exist at once; yet each contact must get the values a whole-run draw gives it (the same customers for
 any piece size, and the same as before). numpy's Generator fills an array element by element, so
 `sample(rng, a)` then `sample(rng, b)` give `sample(rng, a + b)`'s values; a uniform takes exactly one
@@ -16,7 +16,7 @@ import numpy as np
 
 from .distributions import Mixture, Scaled
 
-PIECE = 1 << 18  # values drawn at once when a cursor runs ahead to find where its call ends
+LOOK_AHEAD = 1 << 18  # values drawn at once when a cursor runs ahead to find where its call ends
 
 
 class Cursor:
@@ -48,8 +48,8 @@ class Cursor:
         return ahead
 
     def _skip(self, rng: np.random.Generator, count: int) -> None:
-        for done in range(0, count, PIECE):
-            self._sample(rng, min(PIECE, count - done))
+        for done in range(0, count, LOOK_AHEAD):
+            self._sample(rng, min(LOOK_AHEAD, count - done))
 
 
 class Uniforms(Cursor):
@@ -78,7 +78,7 @@ class MixtureCursor(Cursor):
         self.which = Cursor(self._cdf, start, size)
         self.mixture, self.taken = mixture, 0
         self._counts = np.zeros(len(mixture.components), np.int64)  # components of the values taken
-        self._parts = []
+        self._parts, self._whole = [], None  # the components' cursors; each one's share of the whole draw
 
     size = property(lambda self: self.which.size, lambda self, size: setattr(self.which, "size", size))
 
@@ -95,23 +95,27 @@ class MixtureCursor(Cursor):
         return draws
 
     def _part(self, index: int) -> Cursor:
-        """Component `index`'s cursor over its whole share (which needs every value's component)."""
+        """Component `index`'s cursor over its whole share (which needs every value's component); the
+        parts before it are made and sized too, as its start is where they end."""
         while len(self._parts) <= index:
             before = self._parts[-1].end if self._parts else self.which.end
-            self._parts.append(cursor(self.mixture.components[len(self._parts)], before, None))
-        part = self._parts[index]
-        if part.size is None:
-            part.size = int(self._shares()[index])
-        return part
+            part = cursor(self.mixture.components[len(self._parts)], before, None)
+            part.size = int(self._shares()[len(self._parts)])
+            self._parts.append(part)
+        return self._parts[index]
 
     def _shares(self) -> np.ndarray:
         """How many values of the whole draw each component has (the rest of the components looked ahead)."""
+        if self._whole is not None:
+            return self._whole
         if self.which.taken == self.size:
-            return self._counts
+            self._whole = self._counts.copy()
+            return self._whole
         ahead, shares = copy.deepcopy(self.which.rng), self._counts.copy()
         rest = self.size - self.which.taken
-        for done in range(0, rest, PIECE):
-            shares += np.bincount(self._cdf(ahead, min(PIECE, rest - done)), minlength=len(shares))
+        for done in range(0, rest, LOOK_AHEAD):
+            shares += np.bincount(self._cdf(ahead, min(LOOK_AHEAD, rest - done)), minlength=len(shares))
+        self._whole = shares
         return shares
 
     def end(self) -> np.random.Generator:

@@ -5,17 +5,19 @@ Each column is an anonymous memory mapping: the operating system backs a page wi
 first written, so rows not drawn yet cost nothing, and `release` hands the pages of finished contacts
 back. The engine indexes the columns by episode row as it always did (one flat array per fate, read
 in place), while a long run holds only the fates of the contacts still in progress. Where the system
-cannot release pages (no `madvise`), the pages stay: the run is as large as a whole draw, no more.
+cannot release pages this way (not Linux), the pages stay: the run is as large as a whole draw, no more.
 """
 from __future__ import annotations
 
 import mmap
+import sys
 
 import numpy as np
 
 PAGE = mmap.PAGESIZE
 _PRIVATE = {"flags": mmap.MAP_PRIVATE} if hasattr(mmap, "MAP_PRIVATE") else {}  # shared pages would stay
-_CAN_RELEASE = bool(_PRIVATE) and hasattr(mmap.mmap, "madvise") and hasattr(mmap, "MADV_DONTNEED")
+# Linux frees (and zero-fills) private pages on MADV_DONTNEED; macOS's keeps them, Windows has no madvise
+_CAN_RELEASE = sys.platform.startswith("linux") and bool(_PRIVATE) and hasattr(mmap, "MADV_DONTNEED")
 
 
 class FateStore:

@@ -44,6 +44,7 @@ class PiecesInProgress:
         done = np.isin(outcome[last], FINAL) | ((outcome[last] == RESOLVED) & (then[last] != self._then_repeat))
         self._open, self._open_last = following[~done], last[~done]
         self._looked_rows, self._looked_to = len(contact), stop
-        finished = [piece for piece in self.held if not np.any((self._open >= piece[0]) & (self._open < piece[1]))]
-        self.held = [piece for piece in self.held if piece not in finished]
+        done = [not np.any((self._open >= first) & (self._open < stop)) for first, stop, _ in self.held]
+        finished = [piece for piece, over in zip(self.held, done) if over]
+        self.held = [piece for piece, over in zip(self.held, done) if not over]
         return finished
