@@ -8,6 +8,7 @@ an optional dependency: `pip install helpdesk-sim[cluster]`).
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 import multiprocessing
@@ -77,9 +78,17 @@ def _call_with_shared(function, job):
 
 def _pool_results(workers: int, function, shared, jobs: list):
     """Results in job order from a pool whose workers got `shared` once, from their initializer."""
-    with ProcessPoolExecutor(max_workers=min(workers, max(len(jobs), 1)), mp_context=_start_context(),
-                             initializer=_install, initargs=(shared,)) as pool:
+    pool = ProcessPoolExecutor(max_workers=min(workers, max(len(jobs), 1)), mp_context=_start_context(),
+                               initializer=_install, initargs=(shared,))
+    try:
         yield from pool.map(functools.partial(_call_with_shared, function), jobs)
+    except BaseException:
+        # a stop signal while the pool starts its manager thread leaves one never started, and shutting
+        # down would raise "cannot join thread before it is started" over the interruption
+        with contextlib.suppress(RuntimeError):
+            pool.shutdown(wait=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _start_context():

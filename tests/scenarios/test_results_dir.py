@@ -397,3 +397,21 @@ def test_a_leftover_named_by_an_impossible_pid_is_left_alone(tmp_path):
     (tmp_path / ".report.99999999999999999999.partial").write_text("not a pid")
     (tmp_path / ".report.\u00b2.partial").write_text("a superscript digit")
     assert write_atomically(tmp_path / "report", "whole").read_text() == "whole"
+
+
+def test_a_stop_signal_while_the_pool_starts_is_the_interruption_not_a_shutdown_error(monkeypatch):
+    """A signal that lands while the worker pool starts its manager thread (seen once under load in
+    the SIGTERM test above) must leave as the interruption, not as the pool's failure to join a
+    thread it never started."""
+    import threading
+    from concurrent.futures import ProcessPoolExecutor
+
+    from scenarios.experiment import executors
+    from scenarios.experiment.interrupts import Interrupted
+
+    def signal_lands(self):  # the manager thread made, the signal landing inside its start()
+        self._executor_manager_thread = threading.Thread(target=lambda: None)
+        raise Interrupted(signal.SIGTERM)
+    monkeypatch.setattr(ProcessPoolExecutor, "_start_executor_manager_thread", signal_lands)
+    with pytest.raises(Interrupted):
+        list(executors._pool_results(2, lambda shared, job: job, None, [1, 2, 3]))
