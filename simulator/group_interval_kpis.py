@@ -152,15 +152,6 @@ def _with_work(starts: np.ndarray, work: np.ndarray, key) -> tuple:
     return starts, starts + work[chosen], None, keys
 
 
-def span_seconds(starts: np.ndarray, ends: np.ndarray, weights: np.ndarray | None, keys: np.ndarray, key_count: int,
-                 edges: np.ndarray) -> np.ndarray:
-    """Weighted seconds of the spans [start, end) inside each interval, per key (keys × intervals):
-    `SpanSeconds` of one part."""
-    seconds = SpanSeconds(key_count, edges, weighted=weights is not None)
-    seconds.add(starts, ends, weights, keys)
-    return seconds.seconds()
-
-
 class SpanSeconds:
     """Weighted seconds of spans [start, end) inside each interval, per key (keys × intervals), the
     spans added part after part, without sorting: the integral up to edge e is Σ w·((e − start)⁺ −

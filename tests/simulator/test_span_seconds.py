@@ -1,4 +1,4 @@
-"""`span_seconds` (group × interval seconds of weighted spans, no sorting) against brute force: each
+"""`SpanSeconds` (group × interval seconds of weighted spans, no sorting) against brute force: each
 span's overlap with each interval, times its weight, added up per key. Without weights (None) every
 span counts one, to the bit what an array of ones gives (the in-progress load relies on it)."""
 from __future__ import annotations
@@ -8,7 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator.group_interval_kpis import span_seconds
+from simulator.group_interval_kpis import SpanSeconds
+
+
+def span_seconds(starts, ends, weights, keys, key_count, edges):
+    """`SpanSeconds` of one part: the spans' weighted seconds per key and interval."""
+    seconds = SpanSeconds(key_count, edges, weighted=weights is not None)
+    seconds.add(starts, ends, weights, keys)
+    return seconds.seconds()
+
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, database=None)
 
